@@ -1,0 +1,1 @@
+"""vialbook's ledger: domain records, rules, persistence and services (no UI, no reports)."""

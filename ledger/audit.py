@@ -1,0 +1,38 @@
+"""The audit-event trail: logins, locks, refusals and exports, each in its own transaction."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ledger import clock
+from ledger.database import Database
+from ledger.models import AuditEvent
+
+
+def record(
+    db: Database,
+    *,
+    action: str,
+    outcome: str,
+    username: str | None,
+    rule: str | None = None,
+    detail: dict[str, Any] | str = "",
+) -> None:
+    """Write one audit event, committed on its own.
+
+    A refusal rolls the action's transaction back; its audit event must survive
+    that, so it is written afterwards in a separate transaction.
+    """
+    text = detail if isinstance(detail, str) else json.dumps(detail, sort_keys=True, default=str)
+    with db.write() as session:
+        session.add(
+            AuditEvent(
+                at=clock.now(),
+                username=username,
+                action=action,
+                outcome=outcome,
+                rule=rule,
+                detail=text[:2000],
+            )
+        )

@@ -1,0 +1,32 @@
+"""The ledger's clock: always timezone-aware UTC; tests may pin it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
+
+_now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
+
+
+def now() -> datetime:
+    """The current instant in UTC."""
+    return _now()
+
+
+def set_clock(fn: Callable[[], datetime] | None) -> None:
+    """Pin the clock (tests, the deterministic demo). `None` restores the wall clock."""
+    global _now
+    _now = fn if fn is not None else (lambda: datetime.now(UTC))
+
+
+def as_utc(value: datetime) -> datetime:
+    """Refuse naive datetimes: a naive time in a DEA record is ambiguous."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime: every ledger time must carry a timezone")
+    return value.astimezone(UTC)
+
+
+def clinic_today(timezone: str) -> date:
+    """Today's date on the clinic's wall calendar (expiry is a calendar matter)."""
+    return now().astimezone(ZoneInfo(timezone)).date()

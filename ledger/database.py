@@ -1,0 +1,113 @@
+"""Opening the ledger database: URL resolution, engine pragmas and transactions.
+
+Services own the transaction: `db.write()` yields a session inside one
+transaction that commits on success and rolls back on any exception.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+from sqlmodel import Session
+
+DEFAULT_FILENAME = "vialbook.db"
+
+
+def default_db_path() -> Path:
+    import platformdirs
+
+    return Path(platformdirs.user_data_dir("vialbook", appauthor=False)) / DEFAULT_FILENAME
+
+
+def resolve_url(value: str | None = None) -> str:
+    """`--db`, else `VIALBOOK_DB`, else the user data directory. A plain path means SQLite."""
+    raw = value or os.environ.get("VIALBOOK_DB") or str(default_db_path())
+    if "://" in raw:
+        return raw
+    return "sqlite:///" + str(Path(raw).expanduser().resolve())
+
+
+def _create_private_file(path: Path) -> None:
+    """Create the SQLite file 0600 before SQLite does: it holds patient names and addresses."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, 0o600)
+    os.close(fd)
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    # We issue BEGIN ourselves (IMMEDIATE for writers), so pysqlite must not.
+    dbapi_connection.isolation_level = None
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=FULL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=60000")
+    cur.close()
+
+
+def _sqlite_begin(conn: sa.Connection) -> None:
+    # A writer takes the write lock at BEGIN, so two writers never both read a
+    # balance and then race to spend it; readers use a plain deferred BEGIN.
+    readonly = conn.get_execution_options().get("vialbook_readonly", False)
+    conn.exec_driver_sql("BEGIN" if readonly else "BEGIN IMMEDIATE")
+
+
+@dataclass
+class Database:
+    """One ledger database: an engine for writers and a read-only view of it."""
+
+    url: str
+    engine: sa.Engine
+    reader: sa.Engine = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.reader = self.engine.execution_options(vialbook_readonly=True)
+
+    @property
+    def dialect(self) -> str:
+        return self.engine.dialect.name
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.dialect == "sqlite"
+
+    @contextmanager
+    def write(self) -> Iterator[Session]:
+        """One write transaction: commit on success, roll back on any exception."""
+        with Session(self.engine, expire_on_commit=False) as session:
+            with session.begin():
+                yield session
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        with Session(self.reader, expire_on_commit=False) as session:
+            with session.begin():
+                yield session
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+
+def open_database(value: str | None = None, *, echo: bool = False) -> Database:
+    url = resolve_url(value)
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            _create_private_file(Path(parsed.database))
+        engine = sa.create_engine(url, echo=echo, connect_args={"timeout": 60})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "begin", _sqlite_begin)
+    else:
+        if parsed.get_backend_name() == "postgresql" and parsed.get_driver_name() != "psycopg":
+            url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+        engine = sa.create_engine(url, echo=echo, pool_pre_ping=True)
+    return Database(url=url, engine=engine)

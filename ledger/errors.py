@@ -1,0 +1,141 @@
+"""Domain refusals: every refused action raises one of these, named after the rule it broke."""
+
+from __future__ import annotations
+
+
+class Refusal(Exception):
+    """A business rule refused the action. The database is left exactly as it was.
+
+    `rule` is the class name, so the message a nurse reads and the name a test
+    checks are the same word.
+    """
+
+    def __init__(self, message: str, *, subject: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        #: What the refusal is about (a vial label, a username, a line number...).
+        self.subject = subject
+
+    @property
+    def rule(self) -> str:
+        return type(self).__name__
+
+    def __str__(self) -> str:
+        return f"{self.rule}: {self.message}"
+
+
+# -- set-up and access -------------------------------------------------------
+class DatabaseNotInitialised(Refusal): ...
+
+
+class DatabaseOutOfDate(Refusal): ...
+
+
+class WrongPassword(Refusal): ...
+
+
+class AccountLocked(Refusal): ...
+
+
+class AccountDisabled(Refusal): ...
+
+
+class UnknownUser(Refusal): ...
+
+
+class PermissionDenied(Refusal): ...
+
+
+class InvalidDEANumber(Refusal): ...
+
+
+class InvalidNDC(Refusal): ...
+
+
+class InvalidSchedule(Refusal): ...
+
+
+class InvalidAmount(Refusal): ...
+
+
+class InvalidDate(Refusal): ...
+
+
+class InvalidText(Refusal): ...
+
+
+class DuplicateRecord(Refusal): ...
+
+
+class UnknownRecord(Refusal): ...
+
+
+class ImportRejected(Refusal): ...
+
+
+class WeakPassword(Refusal): ...
+
+
+# -- registrations -----------------------------------------------------------
+class RegistrationExpired(Refusal): ...
+
+
+class ScheduleNotCovered(Refusal): ...
+
+
+# -- ledger ------------------------------------------------------------------
+class LotExpired(Refusal): ...
+
+
+class MassBalanceBroken(Refusal): ...
+
+
+class InsufficientBalance(Refusal): ...
+
+
+class BalanceAboveReceived(Refusal): ...
+
+
+class VialExpired(Refusal): ...
+
+
+class VialPastBeyondUseDate(Refusal): ...
+
+
+class VialNotUsable(Refusal): ...
+
+
+class SingleDoseVialAlreadyUsed(Refusal): ...
+
+
+class SingleDoseResidueNotWasted(Refusal): ...
+
+
+class PatientAddressMissing(Refusal): ...
+
+
+class WitnessRequired(Refusal): ...
+
+
+class SelfWitness(Refusal): ...
+
+
+class WitnessNotQualified(Refusal): ...
+
+
+class WitnessNotAuthenticated(Refusal): ...
+
+
+class LateEntryNeedsReason(Refusal): ...
+
+
+class EventInFuture(Refusal): ...
+
+
+class AlreadyReversed(Refusal): ...
+
+
+class ReversalNotAllowed(Refusal): ...
+
+
+class TransferNotAllowed(Refusal): ...

@@ -1,0 +1,27 @@
+"""The ledger's tables. Importing this package registers every table on one metadata."""
+
+from ledger.models.base import metadata
+from ledger.models.clinic import ClinicSettings, Patient, Product, Registration, Supplier
+from ledger.models.movements import ChainHead, Movement, MovementKind
+from ledger.models.people import AuditEvent, Role, User
+from ledger.models.stock import Infusion, Receipt, Vial, VialBalance, VialState
+
+__all__ = [
+    "AuditEvent",
+    "ChainHead",
+    "ClinicSettings",
+    "Infusion",
+    "Movement",
+    "MovementKind",
+    "Patient",
+    "Product",
+    "Receipt",
+    "Registration",
+    "Role",
+    "Supplier",
+    "User",
+    "Vial",
+    "VialBalance",
+    "VialState",
+    "metadata",
+]

@@ -1,0 +1,1 @@
+"""Read-only views of the ledger: stock on hand and movement history."""

@@ -1,0 +1,160 @@
+"""Movement history per vial, patient or period, each row with the vial's running balance."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+import sqlalchemy as sa
+
+from ledger.access import Actor, authorize
+from ledger.database import Database
+from ledger.errors import UnknownRecord
+from ledger.models import Movement, Patient, Product, User, Vial
+from ledger.services.rules import end_of_day
+from ledger.services.settings import clinic_settings
+from ledger.units import mg_text, ml_text
+
+
+@dataclass(frozen=True)
+class LogLine:
+    id: int
+    event_at: datetime
+    entered_at: datetime
+    kind: str
+    vial: str
+    product: str
+    amount_ug: int
+    balance_ug: int
+    strength_ug_per_ml: int
+    actor: str
+    witness: str | None
+    patient: str | None
+    infusion_id: int | None
+    original_id: int | None
+    late: bool
+    reason: str | None
+    method: str | None
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "id": self.id,
+            "event_at": self.event_at.isoformat(),
+            "entered_at": self.entered_at.isoformat(),
+            "kind": self.kind,
+            "vial": self.vial,
+            "product": self.product,
+            "amount_ug": self.amount_ug,
+            "amount_mg": mg_text(self.amount_ug),
+            "amount_ml": ml_text(self.amount_ug, self.strength_ug_per_ml),
+            "balance_ug": self.balance_ug,
+            "balance_mg": mg_text(self.balance_ug),
+            "actor": self.actor,
+            "witness": self.witness,
+            "patient": self.patient,
+            "infusion_id": self.infusion_id,
+            "original_id": self.original_id,
+            "late": self.late,
+            "reason": self.reason,
+            "method": self.method,
+        }
+
+
+def movement_log(
+    db: Database,
+    actor: Actor,
+    *,
+    vial: str | None = None,
+    patient: str | None = None,
+    date_from: date | None = None,
+    date_to: date | None = None,
+    after_id: int = 0,
+    limit: int | None = None,
+) -> Iterator[LogLine]:
+    """Stream history in sequence order. Keyset paging: pass the last id as `after_id`."""
+    m = Movement.__table__  # type: ignore[attr-defined]
+    v = Vial.__table__  # type: ignore[attr-defined]
+    p = Product.__table__  # type: ignore[attr-defined]
+    pt = Patient.__table__  # type: ignore[attr-defined]
+    actor_t = User.__table__.alias("actor")  # type: ignore[attr-defined]
+    witness_t = User.__table__.alias("witness")  # type: ignore[attr-defined]
+    m2 = m.alias("earlier")
+    # The vial's balance after this movement, from the (vial_id, id) index.
+    running = (
+        sa.select(sa.func.sum(m2.c.amount_ug))
+        .where(m2.c.vial_id == m.c.vial_id, m2.c.id <= m.c.id)
+        .scalar_subquery()
+    )
+    stmt = (
+        sa.select(
+            m.c.id,
+            m.c.event_at,
+            m.c.entered_at,
+            m.c.kind,
+            m.c.amount_ug,
+            m.c.infusion_id,
+            m.c.original_id,
+            m.c.late,
+            m.c.reason,
+            m.c.method,
+            v.c.label,
+            p.c.name,
+            p.c.strength_ug_per_ml,
+            actor_t.c.username.label("actor"),
+            witness_t.c.username.label("witness"),
+            pt.c.mrn,
+            running.label("balance"),
+        )
+        .select_from(
+            m.join(v, v.c.id == m.c.vial_id)
+            .join(p, p.c.id == v.c.product_id)
+            .join(actor_t, actor_t.c.id == m.c.actor_id)
+            .outerjoin(witness_t, witness_t.c.id == m.c.witness_id)
+            .outerjoin(pt, pt.c.id == m.c.patient_id)
+        )
+        .where(m.c.id > after_id)
+        .order_by(m.c.id)
+    )
+    with db.read() as session:
+        authorize(session, actor, "ledger.read")
+        settings = clinic_settings(session)
+        if vial:
+            vial_id = session.execute(
+                sa.select(v.c.id).where(v.c.label == vial.strip().upper())
+            ).scalar()
+            if vial_id is None:
+                raise UnknownRecord(f"no vial labelled {vial!r}", subject=vial)
+            stmt = stmt.where(m.c.vial_id == vial_id)
+        if patient:
+            pid = session.execute(sa.select(pt.c.id).where(pt.c.mrn == patient.strip())).scalar()
+            if pid is None:
+                raise UnknownRecord(f"no patient with MRN {patient!r}", subject=patient)
+            stmt = stmt.where(m.c.patient_id == pid)
+        if date_from:
+            stmt = stmt.where(m.c.event_at > end_of_day(settings, date_from - timedelta(days=1)))
+        if date_to:
+            stmt = stmt.where(m.c.event_at <= end_of_day(settings, date_to))
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        result = session.execute(stmt.execution_options(yield_per=1000))
+        for row in result:
+            yield LogLine(
+                id=row.id,
+                event_at=row.event_at,
+                entered_at=row.entered_at,
+                kind=row.kind,
+                vial=row.label,
+                product=row.name,
+                amount_ug=row.amount_ug,
+                balance_ug=int(row.balance),
+                strength_ug_per_ml=row.strength_ug_per_ml,
+                actor=row.actor,
+                witness=row.witness,
+                patient=row.mrn,
+                infusion_id=row.infusion_id,
+                original_id=row.original_id,
+                late=row.late,
+                reason=row.reason,
+                method=row.method,
+            )

@@ -1,0 +1,71 @@
+"""Creating and upgrading the schema, only ever through the Alembic revisions."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+
+from ledger.database import Database
+from ledger.errors import DatabaseNotInitialised, DatabaseOutOfDate
+
+
+def _migrations_dir() -> Path:
+    import migrations
+
+    return Path(next(iter(migrations.__path__)))
+
+
+def alembic_config(db: Database) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(_migrations_dir()))
+    cfg.set_main_option("sqlalchemy.url", db.url.replace("%", "%%"))
+    return cfg
+
+
+def head_revision(db: Database) -> str:
+    head = ScriptDirectory.from_config(alembic_config(db)).get_current_head()
+    assert head is not None, "migrations/versions holds no revision"
+    return head
+
+
+def current_revision(db: Database) -> str | None:
+    with db.engine.connect() as conn:
+        return MigrationContext.configure(conn).get_current_revision()
+
+
+def _run(db: Database, fn, target: str) -> None:  # type: ignore[no-untyped-def]
+    cfg = alembic_config(db)
+    with db.engine.connect() as conn:
+        cfg.attributes["connection"] = conn
+        fn(cfg, target)
+        conn.commit()
+
+
+def upgrade(db: Database, target: str = "head") -> None:
+    _run(db, command.upgrade, target)
+
+
+def downgrade(db: Database, target: str = "base") -> None:
+    _run(db, command.downgrade, target)
+
+
+def require_current(db: Database) -> None:
+    """Refuse to work on a database that is missing or behind the code's schema."""
+    try:
+        current = current_revision(db)
+    except sa.exc.OperationalError as exc:
+        raise DatabaseNotInitialised(f"cannot open the database: {exc.orig}") from None
+    if current is None:
+        raise DatabaseNotInitialised(
+            "this database has no vialbook schema; run `vialbook init` (or `vialbook demo`)"
+        )
+    if current != head_revision(db):
+        raise DatabaseOutOfDate(
+            f"the database schema is at {current}, the program needs {head_revision(db)}; "
+            "run `vialbook db upgrade`"
+        )

@@ -1,0 +1,1 @@
+"""Business actions. Each is one function, one transaction, checking role and rules."""

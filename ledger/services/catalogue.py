@@ -1,0 +1,111 @@
+"""Registrations, suppliers and products: what the clinic may hold and where it comes from."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from sqlmodel import select
+
+from ledger.access import Actor, authorize
+from ledger.database import Database
+from ledger.errors import DuplicateRecord, InvalidAmount, InvalidText
+from ledger.identifiers import normalize_ndc, validate_dea_number, validate_schedule
+from ledger.models import Product, Registration, Supplier
+from ledger.services.audited import audited
+from ledger.text import clean_text
+
+
+@audited("registration.add")
+def add_registration(
+    db: Database,
+    actor: Actor,
+    *,
+    dea_number: str,
+    registrant: str,
+    address: str,
+    schedules: list[int],
+    expires: date,
+) -> int:
+    number = validate_dea_number(dea_number)
+    covered = sorted({validate_schedule(s) for s in schedules})
+    if not covered:
+        raise InvalidText("a registration must cover at least one schedule")
+    row = Registration(
+        dea_number=number,
+        registrant=clean_text(registrant, "registrant", 200),
+        address=clean_text(address, "address", 500),
+        schedules=",".join(str(s) for s in covered),
+        expires=expires,
+    )
+    with db.write() as session:
+        authorize(session, actor, "registration.add")
+        found = select(Registration).where(Registration.dea_number == number)
+        if session.exec(found).first() is not None:
+            raise DuplicateRecord(f"registration {number} already exists", subject=number)
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        return row.id
+
+
+@audited("supplier.add")
+def add_supplier(db: Database, actor: Actor, *, name: str, address: str, dea_number: str) -> int:
+    row = Supplier(
+        name=clean_text(name, "supplier name", 200),
+        address=clean_text(address, "supplier address", 500),
+        dea_number=validate_dea_number(dea_number),
+    )
+    with db.write() as session:
+        authorize(session, actor, "supplier.add")
+        if session.exec(select(Supplier).where(Supplier.name == row.name)).first() is not None:
+            raise DuplicateRecord(f"supplier {row.name!r} already exists", subject=row.name)
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        return row.id
+
+
+@audited("product.add")
+def add_product(
+    db: Database,
+    actor: Actor,
+    *,
+    name: str,
+    ndc: str,
+    schedule: int | str,
+    strength_ug_per_ml: int,
+    volume_ul: int,
+    multi_dose: bool = True,
+    bud_days: int | None = None,
+    label_prefix: str | None = None,
+) -> int:
+    clean_name = clean_text(name, "product name", 200)
+    code = normalize_ndc(ndc)
+    if strength_ug_per_ml <= 0 or volume_ul <= 0:
+        raise InvalidAmount("strength and container volume must be more than zero")
+    if (strength_ug_per_ml * volume_ul) % 1000:
+        raise InvalidAmount("strength × volume is not a whole number of µg")
+    if bud_days is not None and not 1 <= bud_days <= 365:
+        raise InvalidAmount("beyond-use days must be between 1 and 365")
+    prefix = (label_prefix or clean_name[:1]).upper()
+    if not re.fullmatch(r"[A-Z]{1,8}", prefix):
+        raise InvalidText(f"label prefix {prefix!r} must be 1-8 letters")
+    row = Product(
+        name=clean_name,
+        ndc=code,
+        schedule=validate_schedule(schedule),
+        strength_ug_per_ml=strength_ug_per_ml,
+        volume_ul=volume_ul,
+        multi_dose=multi_dose,
+        bud_days=bud_days,
+        label_prefix=prefix,
+    )
+    with db.write() as session:
+        authorize(session, actor, "product.add")
+        if session.exec(select(Product).where(Product.ndc == code)).first() is not None:
+            raise DuplicateRecord(f"a product with NDC {code} already exists", subject=code)
+        session.add(row)
+        session.flush()
+        assert row.id is not None
+        return row.id

@@ -1,0 +1,138 @@
+"""Corrections: count adjustments and reversals. History is never edited, only answered."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import select
+
+from ledger.access import Actor, authorize
+from ledger.auth import Credentials, authenticate_witness
+from ledger.database import Database
+from ledger.errors import (
+    AlreadyReversed,
+    InvalidAmount,
+    ReversalNotAllowed,
+    UnknownRecord,
+    WitnessRequired,
+)
+from ledger.models import Movement, MovementKind
+from ledger.posting import Posting
+from ledger.services.audited import audited
+from ledger.services.disposal import Posted, _result
+from ledger.services.rules import event_time, witness_for
+from ledger.services.settings import clinic_settings
+from ledger.text import clean_text
+
+#: Transfers are answered by a transfer back, so both registrations keep a true record.
+NOT_REVERSIBLE = (MovementKind.REVERSAL, MovementKind.TRANSFER_OUT, MovementKind.TRANSFER_IN)
+
+
+@audited("adjust")
+def adjust(
+    db: Database,
+    actor: Actor,
+    *,
+    vial: str,
+    amount_ug: int,
+    reason: str,
+    witness: Credentials | None,
+    event_at: datetime | None = None,
+    late_reason: str | None = None,
+) -> Posted:
+    """A witnessed count adjustment (signed), with the reason the book was wrong."""
+    why = clean_text(reason, "reason", 500)
+    if not isinstance(amount_ug, int) or isinstance(amount_ug, bool) or amount_ug == 0:
+        raise InvalidAmount("an adjustment must be a non-zero whole number of µg")
+    witness_actor = authenticate_witness(db, actor, witness) if witness is not None else None
+    with db.write() as session:
+        user = authorize(session, actor, "adjust")
+        settings = clinic_settings(session)
+        posting = Posting(session)
+        when, late, late_why = event_time(settings, posting.entered_at, event_at, late_reason)
+        v = posting.vial_by_label(vial)
+        w = witness_for(session, settings, actor, witness_actor, "a count adjustment", always=True)
+        assert user.id is not None and w is not None
+        posting.move(
+            kind=MovementKind.ADJUSTMENT,
+            vial=v,
+            amount_ug=amount_ug,
+            actor_id=user.id,
+            event_at=when,
+            witness_id=w.id,
+            late=late,
+            reason=why if not late_why else f"{why} (late entry: {late_why})",
+        )
+        posting.settle_state(v)
+        posting.finish()
+        return _result(posting, [v])
+
+
+def _already_reversed(posting: Posting, movement_id: int) -> bool:
+    stmt = select(Movement.id).where(
+        Movement.original_id == movement_id, Movement.kind == MovementKind.REVERSAL
+    )
+    return posting.session.exec(stmt).first() is not None
+
+
+@audited("reverse")
+def reverse(
+    db: Database,
+    actor: Actor,
+    *,
+    movement_id: int,
+    reason: str,
+    witness: Credentials | None,
+) -> Posted:
+    """Negate one movement. An infusion's movements are reversed together, so the
+    infusion stays in mass balance (it becomes void as a whole)."""
+    why = clean_text(reason, "reason", 500)
+    if witness is None:
+        raise WitnessRequired("a reversal needs a witness: a second nurse or the registrant")
+    witness_actor = authenticate_witness(db, actor, witness)
+    with db.write() as session:
+        user = authorize(session, actor, "reverse")
+        settings = clinic_settings(session)
+        posting = Posting(session)
+        when, _, _ = event_time(settings, posting.entered_at, None, None)
+        original = session.get(Movement, movement_id)
+        if original is None:
+            raise UnknownRecord(f"no movement {movement_id}", subject=str(movement_id))
+        if original.kind in NOT_REVERSIBLE:
+            hint = (
+                "record a transfer back"
+                if original.kind != MovementKind.REVERSAL
+                else ("record the entry again")
+            )
+            raise ReversalNotAllowed(f"movement {movement_id} is a {original.kind}; {hint}")
+        if _already_reversed(posting, movement_id):
+            raise AlreadyReversed(f"movement {movement_id} was already reversed")
+        w = witness_for(session, settings, actor, witness_actor, "a reversal", always=True)
+        assert user.id is not None and w is not None
+        targets = [original]
+        if original.infusion_id is not None:
+            stmt = (
+                select(Movement)
+                .where(Movement.infusion_id == original.infusion_id)
+                .where(Movement.kind != MovementKind.REVERSAL)
+                .order_by(Movement.id)  # type: ignore[arg-type]
+            )
+            targets = [m for m in session.exec(stmt).all() if not _already_reversed(posting, m.id)]
+        v = posting.vial_by_id(original.vial_id)
+        for target in targets:
+            posting.move(
+                kind=MovementKind.REVERSAL,
+                vial=v,
+                amount_ug=-target.amount_ug,
+                actor_id=user.id,
+                event_at=when,
+                registration_id=target.registration_id,
+                witness_id=w.id,
+                patient_id=target.patient_id,
+                infusion_id=target.infusion_id,
+                original_id=target.id,
+                reason=why,
+            )
+        posting.settle_state(v)
+        posting.finish()
+        return _result(posting, [v])

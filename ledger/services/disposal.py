@@ -1,0 +1,327 @@
+"""Stock leaving other than into a patient: waste, destruction, returns, loss, breakage."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime
+
+from ledger.access import Actor, authorize
+from ledger.auth import Credentials, authenticate_witness
+from ledger.database import Database
+from ledger.errors import InvalidAmount, SelfWitness, VialNotUsable, WitnessRequired
+from ledger.identifiers import validate_dea_number
+from ledger.models import MovementKind, Vial, VialState
+from ledger.posting import Posting
+from ledger.services.audited import audited
+from ledger.services.rules import event_time, local_date, product_of, witness_for
+from ledger.services.settings import clinic_settings
+from ledger.text import clean_text
+from ledger.units import mg_text, strength_text, volume_text
+
+GONE = (VialState.DESTROYED, VialState.RETURNED)
+
+
+@dataclass(frozen=True)
+class Posted:
+    """Result of a disposal: the movements written and each vial's balance after."""
+
+    movement_ids: list[int]
+    balances_ug: dict[str, int]
+
+
+def _amount(value: int | None, balance: int, vial: Vial) -> int:
+    """None means the whole remaining balance."""
+    if value is None:
+        value = balance
+    if not isinstance(value, int) or isinstance(value, bool) or value <= 0:
+        raise InvalidAmount(f"the amount from vial {vial.label} must be more than zero")
+    return value
+
+
+def _witness(db: Database, actor: Actor, creds: Credentials | None) -> Actor | None:
+    return authenticate_witness(db, actor, creds) if creds is not None else None
+
+
+def _result(posting: Posting, vials: list[Vial]) -> Posted:
+    return Posted(
+        movement_ids=[m.id for m in posting.movements],
+        balances_ug={v.label: posting.balance(v) for v in vials},
+    )
+
+
+def _single_vial_action(
+    db: Database,
+    actor: Actor,
+    *,
+    action: str,
+    kind: MovementKind,
+    vial: str,
+    amount_ug: int | None,
+    reason: str,
+    method: str | None,
+    witness: Credentials | None,
+    witness_needed: bool,
+    event_at: datetime | None,
+    late_reason: str | None,
+    what: str,
+    detail: dict[str, object] | None = None,
+) -> Posted:
+    why = clean_text(reason, "reason", 500)
+    how = clean_text(method, "method", 200, required=False) or None
+    witness_actor = _witness(db, actor, witness)
+    with db.write() as session:
+        user = authorize(session, actor, action)
+        settings = clinic_settings(session)
+        posting = Posting(session)
+        when, late, late_why = event_time(settings, posting.entered_at, event_at, late_reason)
+        v = posting.vial_by_label(vial)
+        if v.state in GONE:
+            raise VialNotUsable(f"vial {v.label} is {v.state}", subject=v.label)
+        amount = _amount(amount_ug, posting.balance(v), v)
+        witness_user = (
+            witness_for(session, settings, actor, witness_actor, what)
+            if witness_needed or witness_actor
+            else None
+        )
+        assert user.id is not None
+        posting.move(
+            kind=kind,
+            vial=v,
+            amount_ug=-amount,
+            actor_id=user.id,
+            event_at=when,
+            witness_id=witness_user.id if witness_user else None,
+            late=late,
+            reason=why if not late_why else f"{why} (late entry: {late_why})",
+            method=how,
+            detail=json.dumps(detail, sort_keys=True) if detail else None,
+        )
+        posting.settle_state(v)
+        posting.finish()
+        return _result(posting, [v])
+
+
+@audited("waste")
+def waste(
+    db: Database,
+    actor: Actor,
+    *,
+    vial: str,
+    amount_ug: int | None,
+    reason: str,
+    method: str,
+    witness: Credentials | None,
+    event_at: datetime | None = None,
+    late_reason: str | None = None,
+) -> Posted:
+    """Waste residue outside an infusion (an expired or past-BUD open vial, say)."""
+    clean_text(method, "method", 200)
+    return _single_vial_action(
+        db,
+        actor,
+        action="waste",
+        kind=MovementKind.WASTE,
+        vial=vial,
+        amount_ug=amount_ug,
+        reason=reason,
+        method=method,
+        witness=witness,
+        witness_needed=True,
+        event_at=event_at,
+        late_reason=late_reason,
+        what="waste",
+    )
+
+
+@audited("breakage")
+def record_breakage(
+    db: Database,
+    actor: Actor,
+    *,
+    vial: str,
+    amount_ug: int | None,
+    reason: str,
+    witness: Credentials | None,
+    method: str | None = None,
+    event_at: datetime | None = None,
+    late_reason: str | None = None,
+) -> Posted:
+    """A witnessed breakage or spill: recorded, but not a loss."""
+    return _single_vial_action(
+        db,
+        actor,
+        action="breakage",
+        kind=MovementKind.BREAKAGE,
+        vial=vial,
+        amount_ug=amount_ug,
+        reason=reason,
+        method=method,
+        witness=witness,
+        witness_needed=True,
+        event_at=event_at,
+        late_reason=late_reason,
+        what="breakage",
+    )
+
+
+@audited("loss")
+def record_loss(
+    db: Database,
+    actor: Actor,
+    *,
+    vial: str,
+    amount_ug: int | None,
+    reason: str,
+    discovered_at: datetime | None = None,
+    late_reason: str | None = None,
+) -> Posted:
+    """Theft or loss as discovered. Reporting deadlines come from the discrepancy record."""
+    return _single_vial_action(
+        db,
+        actor,
+        action="loss",
+        kind=MovementKind.LOSS,
+        vial=vial,
+        amount_ug=amount_ug,
+        reason=reason,
+        method=None,
+        witness=None,
+        witness_needed=False,
+        event_at=discovered_at,
+        late_reason=late_reason,
+        what="loss",
+    )
+
+
+@audited("destroy")
+def destroy(
+    db: Database,
+    actor: Actor,
+    *,
+    vials: list[str],
+    method: str,
+    reason: str,
+    witness: Credentials | None,
+    second_witness: Credentials | None,
+    form: str = "injectable solution",
+    event_at: datetime | None = None,
+    late_reason: str | None = None,
+) -> Posted:
+    """On-site destruction to non-retrievable, with two witnesses and DEA Form 41 data."""
+    how = clean_text(method, "destruction method", 200)
+    why = clean_text(reason, "reason", 500)
+    dosage_form = clean_text(form, "form", 100)
+    if not vials:
+        raise InvalidAmount("name at least one vial to destroy")
+    if witness is None or second_witness is None:
+        raise WitnessRequired("on-site destruction needs two witnesses (DEA Form 41)")
+    if witness.username == second_witness.username:
+        raise SelfWitness("the two destruction witnesses must be two different people")
+    first = authenticate_witness(db, actor, witness)
+    second = authenticate_witness(db, actor, second_witness)
+    with db.write() as session:
+        user = authorize(session, actor, "destroy")
+        settings = clinic_settings(session)
+        posting = Posting(session)
+        when, late, late_why = event_time(settings, posting.entered_at, event_at, late_reason)
+        w1 = witness_for(session, settings, actor, first, "destruction", always=True)
+        w2 = witness_for(session, settings, actor, second, "destruction", always=True)
+        assert user.id is not None and w1 is not None and w2 is not None
+        touched = []
+        for label in dict.fromkeys(vials):
+            v = posting.vial_by_label(label)
+            if v.state in GONE:
+                raise VialNotUsable(f"vial {v.label} is already {v.state}", subject=v.label)
+            balance = posting.balance(v)
+            if balance == 0:
+                raise VialNotUsable(f"vial {v.label} is empty; nothing to destroy")
+            product = product_of(session, v)
+            form41 = {
+                "form": "DEA Form 41",
+                "ndc": product.ndc,
+                "name": product.name,
+                "strength": strength_text(product.strength_ug_per_ml),
+                "dosage_form": dosage_form,
+                "container_ml": volume_text(product.volume_ul),
+                "containers": 1,
+                "quantity_mg": mg_text(balance),
+                "sealed": v.state == VialState.SEALED,
+                "lot": v.lot,
+                "date": local_date(settings, when).isoformat(),
+                "method": how,
+                "witnesses": [w1.full_name, w2.full_name],
+            }
+            posting.move(
+                kind=MovementKind.DESTROY,
+                vial=v,
+                amount_ug=-balance,
+                actor_id=user.id,
+                event_at=when,
+                witness_id=w1.id,
+                witness2_id=w2.id,
+                late=late,
+                reason=why if not late_why else f"{why} (late entry: {late_why})",
+                method=how,
+                detail=json.dumps(form41, sort_keys=True),
+            )
+            v.state = VialState.DESTROYED
+            session.add(v)
+            touched.append(v)
+        posting.finish()
+        return _result(posting, touched)
+
+
+@audited("return")
+def return_to_reverse_distributor(
+    db: Database,
+    actor: Actor,
+    *,
+    vials: list[str],
+    distributor_name: str,
+    distributor_address: str,
+    distributor_dea: str,
+    invoice_number: str,
+    reason: str = "expired stock returned for destruction",
+    event_at: datetime | None = None,
+    late_reason: str | None = None,
+) -> Posted:
+    """Transfer to a reverse distributor, who destroys the stock and holds its Form 41."""
+    record = {
+        "reverse_distributor": clean_text(distributor_name, "distributor name", 200),
+        "address": clean_text(distributor_address, "distributor address", 500),
+        "dea_number": validate_dea_number(distributor_dea),
+        "invoice_number": clean_text(invoice_number, "invoice number", 64),
+    }
+    why = clean_text(reason, "reason", 500)
+    if not vials:
+        raise InvalidAmount("name at least one vial to return")
+    with db.write() as session:
+        user = authorize(session, actor, "return")
+        settings = clinic_settings(session)
+        posting = Posting(session)
+        when, late, late_why = event_time(settings, posting.entered_at, event_at, late_reason)
+        assert user.id is not None
+        touched = []
+        for label in dict.fromkeys(vials):
+            v = posting.vial_by_label(label)
+            if v.state in GONE:
+                raise VialNotUsable(f"vial {v.label} is already {v.state}", subject=v.label)
+            balance = posting.balance(v)
+            if balance == 0:
+                raise VialNotUsable(f"vial {v.label} is empty; nothing to return")
+            posting.move(
+                kind=MovementKind.RETURN,
+                vial=v,
+                amount_ug=-balance,
+                actor_id=user.id,
+                event_at=when,
+                late=late,
+                reason=why if not late_why else f"{why} (late entry: {late_why})",
+                detail=json.dumps(record, sort_keys=True),
+            )
+            v.state = VialState.RETURNED
+            session.add(v)
+            touched.append(v)
+        posting.finish()
+        return _result(posting, touched)

@@ -1,0 +1,218 @@
+"""Recording an infusion at the chair: draw, give and waste in one witnessed transaction."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlmodel import select
+
+from ledger.access import Actor, authorize
+from ledger.auth import Credentials, authenticate_witness
+from ledger.database import Database
+from ledger.errors import (
+    EventInFuture,
+    InvalidAmount,
+    InvalidDate,
+    MassBalanceBroken,
+    PatientAddressMissing,
+    SingleDoseResidueNotWasted,
+    SingleDoseVialAlreadyUsed,
+    UnknownRecord,
+)
+from ledger.models import Infusion, MovementKind, Patient, VialState
+from ledger.posting import Posting
+from ledger.services.audited import audited
+from ledger.services.protocols import dose_per_kg, ordered_ug
+from ledger.services.rules import (
+    FUTURE_SKEW,
+    check_drawable,
+    end_of_day,
+    event_time,
+    product_of,
+    witness_for,
+)
+from ledger.services.settings import clinic_settings
+from ledger.text import clean_text
+
+#: A single draw above this is a unit mistake (10 × the largest vial we stock).
+MAX_DRAW_UG = 10_000_000
+
+
+@dataclass(frozen=True)
+class InfusionRecorded:
+    infusion_id: int
+    movement_ids: list[int]
+    vial: str
+    balance_after_ug: int
+    given_ug: int
+    wasted_ug: int
+    ordered_ug: int | None
+    late: bool
+
+
+def _amounts(drawn: int, given: int, wasted: int) -> None:
+    for name, value in (("drawn", drawn), ("given", given), ("wasted", wasted)):
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise InvalidAmount(f"{name} must be a whole number of µg")
+        if value < 0:
+            raise InvalidAmount(f"{name} cannot be negative")
+        if value > MAX_DRAW_UG:
+            raise InvalidAmount(f"{name} is implausibly large; check the unit")
+    if drawn == 0:
+        raise InvalidAmount("drawn must be more than zero")
+    if drawn != given + wasted:
+        raise MassBalanceBroken(
+            f"drawn ({drawn} µg) must equal given ({given} µg) + wasted ({wasted} µg); "
+            "nothing may be left in the syringe"
+        )
+
+
+def find_patient(session, ref: str | int) -> Patient:  # type: ignore[no-untyped-def]
+    """By MRN, or by numeric id when no MRN matches."""
+    text = str(ref).strip()
+    patient = session.exec(select(Patient).where(Patient.mrn == text)).first()
+    if patient is None and text.isdigit():
+        patient = session.get(Patient, int(text))
+    if patient is None or patient.id is None:
+        raise UnknownRecord(f"no patient with MRN or id {text!r}", subject=text)
+    return patient
+
+
+@audited("infusion.record")
+def record_infusion(
+    db: Database,
+    actor: Actor,
+    *,
+    patient: str | int,
+    vial: str,
+    drawn_ug: int,
+    given_ug: int,
+    wasted_ug: int,
+    witness: Credentials | None = None,
+    weight_g: int | None = None,
+    protocol: str | None = None,
+    started_at: datetime | None = None,
+    ended_at: datetime | None = None,
+    drawn_at: datetime | None = None,
+    reason: str | None = None,
+    waste_reason: str | None = None,
+    waste_method: str | None = None,
+) -> InfusionRecorded:
+    _amounts(drawn_ug, given_ug, wasted_ug)
+    protocol_text = clean_text(protocol, "protocol", 64, required=False) or None
+    ug_per_kg = dose_per_kg(protocol_text)
+    why_wasted = clean_text(waste_reason, "waste reason", 500, required=False) or (
+        "residue after administration" if wasted_ug else None
+    )
+    how_wasted = clean_text(waste_method, "waste method", 200, required=False) or (
+        "drug-disposal container" if wasted_ug else None
+    )
+    if weight_g is not None and not 0 < weight_g <= 500_000:
+        raise InvalidAmount("weight is not plausible")
+    if started_at and ended_at and ended_at < started_at:
+        raise InvalidDate("the infusion cannot end before it starts")
+    witness_actor = authenticate_witness(db, actor, witness) if witness is not None else None
+    with db.write() as session:
+        user = authorize(session, actor, "infusion.record")
+        settings = clinic_settings(session)
+        posting = Posting(session)
+        when, late, why = event_time(settings, posting.entered_at, drawn_at, reason)
+        for t in (started_at, ended_at):
+            if t is not None and t > posting.entered_at + FUTURE_SKEW + timedelta(hours=8):
+                raise EventInFuture("the infusion's start or end is too far in the future")
+        person = find_patient(session, patient)
+        if not person.address.strip():
+            raise PatientAddressMissing(
+                f"patient {person.mrn} has no address on file; the administration record "
+                "needs it (21 CFR 1304.22(c))",
+                subject=person.mrn,
+            )
+        v = posting.vial_by_label(vial)
+        product = product_of(session, v)
+        check_drawable(session, settings, v, product, when)
+        if not product.multi_dose and v.first_patient_id not in (None, person.id):
+            raise SingleDoseVialAlreadyUsed(
+                f"single-dose vial {v.label} was already used for another patient",
+                subject=v.label,
+            )
+        balance = posting.balance(v)
+        if not product.multi_dose and drawn_ug < balance:
+            raise SingleDoseResidueNotWasted(
+                f"single-dose vial {v.label} holds {balance} µg; its residue must be wasted "
+                "in this same entry",
+                subject=v.label,
+            )
+        witness_user = (
+            witness_for(session, settings, actor, witness_actor, "wasting residue")
+            if wasted_ug or witness_actor
+            else None
+        )
+        assert user.id is not None and person.id is not None and v.id is not None
+        weight = weight_g if weight_g is not None else person.weight_g
+        infusion = Infusion(
+            patient_id=person.id,
+            vial_id=v.id,
+            registration_id=v.registration_id,
+            drawn_ug=drawn_ug,
+            given_ug=given_ug,
+            wasted_ug=wasted_ug,
+            weight_g=weight,
+            protocol=protocol_text,
+            dose_ug_per_kg=ug_per_kg,
+            ordered_ug=ordered_ug(weight, ug_per_kg),
+            started_at=started_at,
+            ended_at=ended_at,
+            event_at=when,
+            entered_at=posting.entered_at,
+            actor_id=user.id,
+            witness_id=witness_user.id if witness_user else None,
+            late=late,
+            reason=why,
+        )
+        session.add(infusion)
+        session.flush()
+        assert infusion.id is not None
+        link = {"patient_id": person.id, "infusion_id": infusion.id, "late": late}
+        if given_ug:
+            posting.move(
+                kind=MovementKind.ADMINISTER,
+                vial=v,
+                amount_ug=-given_ug,
+                actor_id=user.id,
+                event_at=when,
+                reason=why,
+                **link,
+            )
+        if wasted_ug:
+            posting.move(
+                kind=MovementKind.WASTE,
+                vial=v,
+                amount_ug=-wasted_ug,
+                actor_id=user.id,
+                event_at=when,
+                witness_id=witness_user.id if witness_user else None,
+                reason=why_wasted,
+                method=how_wasted,
+                **link,
+            )
+        if v.state == VialState.SEALED:
+            v.state = VialState.OPEN
+            v.opened_at = when
+            days = product.bud_days or settings.bud_days
+            expiry_end = end_of_day(settings, v.expires)
+            v.bud = min(when + timedelta(days=days), expiry_end) if product.multi_dose else when
+        if not product.multi_dose:
+            v.first_patient_id = person.id
+        posting.settle_state(v)
+        posting.finish()
+        return InfusionRecorded(
+            infusion_id=infusion.id,
+            movement_ids=[m.id for m in posting.movements],
+            vial=v.label,
+            balance_after_ug=posting.balance(v),
+            given_ug=given_ug,
+            wasted_ug=wasted_ug,
+            ordered_ug=infusion.ordered_ug,
+            late=late,
+        )

@@ -1,0 +1,146 @@
+"""Rules shared by the ledger services: timing, registrations, vial usability, witnesses."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlmodel import Session, col, select
+
+from ledger.access import Actor
+from ledger.auth import confirm_witness
+from ledger.errors import (
+    EventInFuture,
+    LateEntryNeedsReason,
+    RegistrationExpired,
+    ScheduleNotCovered,
+    UnknownRecord,
+    VialExpired,
+    VialNotUsable,
+    VialPastBeyondUseDate,
+    WitnessRequired,
+)
+from ledger.models import ClinicSettings, Product, Registration, User, Vial, VialState
+from ledger.text import clean_text
+
+#: Clocks on two workstations disagree a little; more than this is a typo.
+FUTURE_SKEW = timedelta(minutes=5)
+
+
+def event_time(
+    settings: ClinicSettings, entered_at: datetime, event_at: datetime | None, reason: str | None
+) -> tuple[datetime, bool, str | None]:
+    """The event's real time, whether it is a late entry, and the (required) reason."""
+    reason = clean_text(reason, "reason", 500, required=False) or None
+    if event_at is None:
+        return entered_at, False, reason
+    if event_at.tzinfo is None:
+        event_at = event_at.replace(tzinfo=ZoneInfo(settings.timezone))
+    event_at = event_at.astimezone(UTC)
+    if event_at > entered_at + FUTURE_SKEW:
+        raise EventInFuture(f"the event time {event_at:%Y-%m-%d %H:%M} UTC is in the future")
+    late = entered_at - event_at > timedelta(minutes=settings.late_entry_minutes)
+    if late and not reason:
+        raise LateEntryNeedsReason(
+            f"this entry is more than {settings.late_entry_minutes} minutes after the event; "
+            "give the reason it is late"
+        )
+    return event_at, late, reason
+
+
+def local_date(settings: ClinicSettings, instant: datetime) -> date:
+    return instant.astimezone(ZoneInfo(settings.timezone)).date()
+
+
+def end_of_day(settings: ClinicSettings, day: date) -> datetime:
+    """The last instant of a calendar day at the clinic: a lot expires at its day's end."""
+    tz = ZoneInfo(settings.timezone)
+    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(
+        UTC
+    ) - timedelta(microseconds=1)
+
+
+def registration_for(session: Session, dea_number: str | None) -> Registration:
+    """The named registration, or the clinic's only one when none is named."""
+    if dea_number:
+        stmt = select(Registration).where(Registration.dea_number == dea_number.strip().upper())
+        reg = session.exec(stmt).first()
+        if reg is None:
+            raise UnknownRecord(f"no registration {dea_number!r}", subject=dea_number)
+        return reg
+    regs = session.exec(select(Registration).order_by(col(Registration.id)).limit(2)).all()
+    if not regs:
+        raise UnknownRecord("the clinic has no DEA registration yet; add one first")
+    if len(regs) > 1:
+        raise UnknownRecord("this clinic has several registrations; name one with --registration")
+    return regs[0]
+
+
+def check_registration(reg: Registration, product: Product, on: date) -> None:
+    if on > reg.expires:
+        raise RegistrationExpired(
+            f"registration {reg.dea_number} expired on {reg.expires}; no activity is allowed",
+            subject=reg.dea_number,
+        )
+    if not reg.covers(product.schedule):
+        raise ScheduleNotCovered(
+            f"registration {reg.dea_number} does not cover schedule {product.schedule} "
+            f"({product.name})",
+            subject=reg.dea_number,
+        )
+
+
+def check_drawable(
+    session: Session, settings: ClinicSettings, vial: Vial, product: Product, at: datetime
+) -> None:
+    """A draw needs a vial in use, in date, within its beyond-use date, at a valid registration."""
+    if vial.state in (VialState.EMPTY, VialState.DESTROYED, VialState.RETURNED):
+        raise VialNotUsable(f"vial {vial.label} is {vial.state}", subject=vial.label)
+    if vial.state == VialState.QUARANTINED:
+        raise VialNotUsable(f"vial {vial.label} is quarantined", subject=vial.label)
+    if local_date(settings, at) > vial.expires:
+        raise VialExpired(
+            f"vial {vial.label} (lot {vial.lot}) expired on {vial.expires}; waste or destroy it",
+            subject=vial.label,
+        )
+    if vial.bud is not None and at > vial.bud:
+        raise VialPastBeyondUseDate(
+            f"vial {vial.label} passed its beyond-use date "
+            f"{vial.bud.astimezone(ZoneInfo(settings.timezone)):%Y-%m-%d %H:%M}; "
+            "waste its residue",
+            subject=vial.label,
+        )
+    reg = session.get(Registration, vial.registration_id)
+    assert reg is not None
+    check_registration(reg, product, local_date(settings, at))
+
+
+def check_registration_of(
+    session: Session, settings: ClinicSettings, vial: Vial, product: Product, at: datetime
+) -> None:
+    reg = session.get(Registration, vial.registration_id)
+    assert reg is not None
+    check_registration(reg, product, local_date(settings, at))
+
+
+def witness_for(
+    session: Session,
+    settings: ClinicSettings,
+    actor: Actor,
+    witness: Actor | None,
+    what: str,
+    *,
+    always: bool = False,
+) -> User | None:
+    """The witness's user row, or None where policy lets the action stand alone."""
+    if witness is None:
+        if always or settings.witness_policy == "required":
+            raise WitnessRequired(f"{what} needs a witness: a second nurse or the registrant")
+        return None
+    return confirm_witness(session, actor, witness)
+
+
+def product_of(session: Session, vial: Vial) -> Product:
+    product = session.get(Product, vial.product_id)
+    assert product is not None
+    return product

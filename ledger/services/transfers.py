@@ -1,0 +1,96 @@
+"""Moving stock between two registrations of the clinic, recorded at both."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+
+from ledger.access import Actor, authorize
+from ledger.database import Database
+from ledger.errors import InvalidAmount, TransferNotAllowed, VialNotUsable
+from ledger.models import MovementKind, Registration, VialState
+from ledger.posting import Posting
+from ledger.services.audited import audited
+from ledger.services.disposal import GONE, Posted, _result
+from ledger.services.rules import (
+    check_registration,
+    event_time,
+    local_date,
+    product_of,
+    registration_for,
+)
+from ledger.services.settings import clinic_settings
+from ledger.text import clean_text
+
+
+@audited("transfer")
+def transfer(
+    db: Database,
+    actor: Actor,
+    *,
+    vials: list[str],
+    to_registration: str,
+    reason: str,
+    reference: str | None = None,
+    event_at: datetime | None = None,
+    late_reason: str | None = None,
+) -> Posted:
+    """Each vial leaves its registration (transfer_out) and arrives at the other (transfer_in)."""
+    why = clean_text(reason, "reason", 500)
+    ref = clean_text(reference, "reference", 64, required=False) or None
+    if not vials:
+        raise InvalidAmount("name at least one vial to transfer")
+    with db.write() as session:
+        user = authorize(session, actor, "transfer")
+        settings = clinic_settings(session)
+        posting = Posting(session)
+        when, late, late_why = event_time(settings, posting.entered_at, event_at, late_reason)
+        dest = registration_for(session, to_registration)
+        assert user.id is not None and dest.id is not None
+        touched = []
+        for label in dict.fromkeys(vials):
+            v = posting.vial_by_label(label)
+            if v.state in GONE or v.state == VialState.EMPTY:
+                raise VialNotUsable(f"vial {v.label} is {v.state}", subject=v.label)
+            if v.registration_id == dest.id:
+                raise TransferNotAllowed(f"vial {v.label} is already at {dest.dea_number}")
+            source = session.get(Registration, v.registration_id)
+            assert source is not None
+            product = product_of(session, v)
+            day = local_date(settings, when)
+            check_registration(source, product, day)
+            check_registration(dest, product, day)
+            balance = posting.balance(v)
+            detail = json.dumps(
+                {"from": source.dea_number, "to": dest.dea_number, "reference": ref},
+                sort_keys=True,
+            )
+            text = why if not late_why else f"{why} (late entry: {late_why})"
+            out = posting.move(
+                kind=MovementKind.TRANSFER_OUT,
+                vial=v,
+                amount_ug=-balance,
+                actor_id=user.id,
+                event_at=when,
+                registration_id=source.id,
+                late=late,
+                reason=text,
+                detail=detail,
+            )
+            posting.move(
+                kind=MovementKind.TRANSFER_IN,
+                vial=v,
+                amount_ug=balance,
+                actor_id=user.id,
+                event_at=when,
+                registration_id=dest.id,
+                late=late,
+                reason=text,
+                detail=detail,
+                original_id=out.id,
+            )
+            v.registration_id = dest.id
+            session.add(v)
+            touched.append(v)
+        posting.finish()
+        return _result(posting, touched)

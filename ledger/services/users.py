@@ -1,0 +1,147 @@
+"""The clinic set-up and its staff: the first admin, adding, listing and disabling users."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from sqlmodel import select
+
+from ledger import clock
+from ledger.access import Actor, authorize
+from ledger.database import Database
+from ledger.errors import DuplicateRecord, InvalidText, PermissionDenied, UnknownUser
+from ledger.models import ClinicSettings, Role, User
+from ledger.passwords import hash_password
+from ledger.services.audited import audited
+from ledger.text import clean_text
+
+_USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
+
+
+def _username(value: str) -> str:
+    name = (value or "").strip().lower()
+    if not _USERNAME.fullmatch(name):
+        raise InvalidText(
+            f"username {value!r} must be 2-64 lower-case letters, digits, dots, dashes or "
+            "underscores"
+        )
+    return name
+
+
+def _roles(values: Iterable[str | Role]) -> str:
+    roles = set()
+    for v in values:
+        try:
+            roles.add(Role(str(v).strip().lower()))
+        except ValueError:
+            names = ", ".join(r.value for r in Role)
+            raise InvalidText(f"role {v!r} is not one of: {names}") from None
+    if not roles:
+        raise InvalidText("a user needs at least one role")
+    return ",".join(sorted(r.value for r in roles))
+
+
+def _timezone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidText(
+            f"timezone {value!r} is not a known IANA zone like America/Denver"
+        ) from None
+    return value
+
+
+def init_clinic(
+    db: Database,
+    *,
+    clinic_name: str,
+    admin_username: str,
+    admin_full_name: str,
+    admin_password: str,
+    timezone: str = "America/New_York",
+) -> int:
+    """Create the settings row and the first admin. Refused once the clinic exists."""
+    name = clean_text(clinic_name, "clinic name", 200)
+    username = _username(admin_username)
+    full_name = clean_text(admin_full_name, "full name", 200)
+    tz = _timezone(timezone)
+    password_hash = hash_password(admin_password)
+    with db.write() as session:
+        if session.get(ClinicSettings, 1) is not None:
+            raise DuplicateRecord("this database already holds a clinic")
+        session.add(ClinicSettings(id=1, name=name, timezone=tz))
+        admin = User(
+            username=username,
+            full_name=full_name,
+            password_hash=password_hash,
+            roles=Role.ADMIN.value,
+            created_at=clock.now(),
+        )
+        session.add(admin)
+        session.flush()
+        assert admin.id is not None
+        return admin.id
+
+
+@audited("user.add")
+def add_user(
+    db: Database,
+    actor: Actor,
+    *,
+    username: str,
+    full_name: str,
+    roles: Iterable[str | Role],
+    password: str,
+) -> int:
+    name = _username(username)
+    full = clean_text(full_name, "full name", 200)
+    role_text = _roles(roles)
+    with db.write() as session:
+        authorize(session, actor, "user.manage")
+        if session.exec(select(User).where(User.username == name)).first() is not None:
+            raise DuplicateRecord(f"user {name!r} already exists", subject=name)
+        user = User(
+            username=name,
+            full_name=full,
+            password_hash=hash_password(password),
+            roles=role_text,
+            created_at=clock.now(),
+        )
+        session.add(user)
+        session.flush()
+        assert user.id is not None
+        return user.id
+
+
+def list_users(db: Database, actor: Actor) -> list[dict[str, object]]:
+    with db.read() as session:
+        authorize(session, actor, "ledger.read")
+        users = session.exec(select(User).order_by(User.username)).all()
+        now = clock.now()
+        return [
+            {
+                "id": u.id,
+                "username": u.username,
+                "full_name": u.full_name,
+                "roles": u.roles.split(","),
+                "active": u.active,
+                "locked": u.locked_until is not None and u.locked_until > now,
+            }
+            for u in users
+        ]
+
+
+@audited("user.disable")
+def disable_user(db: Database, actor: Actor, username: str) -> int:
+    with db.write() as session:
+        authorize(session, actor, "user.manage")
+        user = session.exec(select(User).where(User.username == username)).first()
+        if user is None or user.id is None:
+            raise UnknownUser(f"user {username!r} does not exist", subject=username)
+        if user.id == actor.user_id:
+            raise PermissionDenied("an admin cannot disable their own account")
+        user.active = False
+        session.add(user)
+        return user.id

@@ -1,0 +1,1 @@
+"""Report builders (ledger -> neutral report model) and their PDF and XLSX renderers."""

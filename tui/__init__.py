@@ -1,0 +1,1 @@
+"""vialbook's front ends: the Typer command line and the Textual app."""

@@ -1,0 +1,45 @@
+"""The `vialbook` command line. Heavy libraries load inside the commands that need them."""
+
+from __future__ import annotations
+
+import typer
+
+from tui.cli import demo_commands, ledger_commands, query_commands, setup_commands
+
+app = typer.Typer(
+    name="vialbook",
+    help="Controlled-substance ledger for ketamine infusion clinics.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+
+app.command("init")(setup_commands.init)
+app.add_typer(setup_commands.user_app, name="user")
+app.add_typer(setup_commands.registration_app, name="registration")
+app.add_typer(setup_commands.supplier_app, name="supplier")
+app.add_typer(setup_commands.product_app, name="product")
+app.add_typer(setup_commands.patient_app, name="patient")
+app.add_typer(setup_commands.db_app, name="db")
+
+app.command("receive")(ledger_commands.receive)
+app.command("infusion")(ledger_commands.infusion)
+app.command("waste")(ledger_commands.waste)
+app.command("destroy")(ledger_commands.destroy)
+app.command("return")(ledger_commands.return_)
+app.command("loss")(ledger_commands.loss)
+app.command("breakage")(ledger_commands.breakage)
+app.command("transfer")(ledger_commands.transfer)
+app.command("adjust")(ledger_commands.adjust)
+app.command("reverse")(ledger_commands.reverse)
+
+app.command("stock")(query_commands.stock)
+app.command("log")(query_commands.log)
+app.command("check")(query_commands.check)
+
+app.command("demo")(demo_commands.demo)
+app.command("app")(demo_commands.app_command)
+
+
+def main() -> None:
+    app()

@@ -1,0 +1,116 @@
+"""What every command shares: --db/--json/--user, logging in, printing, and clean refusals."""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from typing import Annotated, Any, TypeVar
+
+import typer
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+DbOption = Annotated[
+    str | None,
+    typer.Option(
+        "--db", help="Database: a SQLAlchemy URL or a SQLite file path (env VIALBOOK_DB)."
+    ),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print exact JSON instead of text.")]
+UserOption = Annotated[
+    str | None,
+    typer.Option(
+        "--user",
+        "-u",
+        help="Acting user (env VIALBOOK_USER); password from VIALBOOK_PASSWORD or a hidden prompt.",
+    ),
+]
+
+
+class CommandFailed(Exception):
+    """A refusal outside the ledger (bad option text). Printed like any refusal."""
+
+    def __init__(self, rule: str, message: str) -> None:
+        super().__init__(message)
+        self.rule = rule
+        self.message = message
+
+
+def fail(message: str, code: int = 1) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def refusals_printed(fn: F) -> F:
+    """Every refusal becomes one `error: Rule: message` line on stderr and a non-zero exit."""
+
+    @functools.wraps(fn)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        from ledger.errors import Refusal
+
+        try:
+            return fn(*args, **kwargs)
+        except (typer.Exit, typer.Abort, KeyboardInterrupt):
+            raise
+        except Refusal as exc:
+            fail(str(exc))
+        except CommandFailed as exc:
+            fail(f"{exc.rule}: {exc.message}")
+        except Exception as exc:  # noqa: BLE001 - no traceback may reach a nurse
+            import sqlalchemy as sa
+
+            if os.environ.get("VIALBOOK_DEBUG"):
+                raise
+
+            if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
+                fail(f"DatabaseUnavailable: cannot reach the database ({exc.orig})", 3)
+            if isinstance(exc, sa.exc.IntegrityError):
+                fail(f"DatabaseRefused: the database refused the change ({exc.orig})", 1)
+            fail(f"InternalError: {type(exc).__name__}: {exc}", 70)
+
+    return run  # type: ignore[return-value]
+
+
+def open_db(db: str | None):  # type: ignore[no-untyped-def]
+    from ledger import schema
+    from ledger.database import open_database
+
+    database = open_database(db)
+    schema.require_current(database)
+    return database
+
+
+def password_for(username: str, env: str, prompt: str) -> str:
+    value = os.environ.get(env)
+    if value is not None:
+        return value
+    if not sys.stdin.isatty():
+        raise CommandFailed("PasswordRequired", f"set {env} or run on a terminal to be asked")
+    return str(typer.prompt(f"{prompt} ({username})", hide_input=True))
+
+
+def acting_user(database, user: str | None):  # type: ignore[no-untyped-def]
+    from ledger.auth import login
+
+    username = user or os.environ.get("VIALBOOK_USER")
+    if not username:
+        raise CommandFailed("UserRequired", "name the acting user with --user or VIALBOOK_USER")
+    return login(database, username, password_for(username, "VIALBOOK_PASSWORD", "Password"))
+
+
+def witness(username: str | None, env: str = "VIALBOOK_WITNESS_PASSWORD"):  # type: ignore[no-untyped-def]
+    from ledger.auth import Credentials
+
+    if not username:
+        return None
+    return Credentials(username, password_for(username, env, "Witness password"))
+
+
+def emit(as_json: bool, data: Any, text: str | Callable[[], str]) -> None:
+    if as_json:
+        typer.echo(json.dumps(data, indent=2, default=str, ensure_ascii=False))
+    else:
+        typer.echo(text() if callable(text) else text)

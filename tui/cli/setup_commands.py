@@ -1,0 +1,300 @@
+"""Commands that set the clinic up: init, users, registrations, suppliers, products, patients."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from tui.cli.common import (
+    CommandFailed,
+    DbOption,
+    JsonOption,
+    UserOption,
+    acting_user,
+    emit,
+    open_db,
+    password_for,
+    refusals_printed,
+)
+
+user_app = typer.Typer(help="Staff accounts and their roles.", no_args_is_help=True)
+registration_app = typer.Typer(help="DEA registrations (locations).", no_args_is_help=True)
+supplier_app = typer.Typer(help="Suppliers of controlled drugs.", no_args_is_help=True)
+product_app = typer.Typer(help="Drug products (NDC, strength, container).", no_args_is_help=True)
+patient_app = typer.Typer(help="Patients.", no_args_is_help=True)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+
+
+@refusals_printed
+def init(
+    clinic: Annotated[str, typer.Option("--clinic", help="The clinic's name.")],
+    admin: Annotated[str, typer.Option("--admin", help="Username of the first admin.")],
+    admin_name: Annotated[
+        str | None, typer.Option("--admin-name", help="Admin's full name.")
+    ] = None,
+    timezone: Annotated[str, typer.Option("--timezone", help="IANA zone.")] = "America/New_York",
+    db: DbOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Create (or upgrade) the schema and the first admin; on an existing clinic, only upgrade."""
+    from ledger import schema
+    from ledger.database import open_database
+    from ledger.services.settings import clinic_settings
+    from ledger.services.users import init_clinic
+
+    database = open_database(db)
+    schema.upgrade(database)
+    with database.read() as session:
+        try:
+            existing = clinic_settings(session).name
+        except Exception:  # noqa: BLE001 - no settings row yet means a new clinic
+            existing = None
+    if existing is not None:
+        revision = schema.current_revision(database)
+        emit(
+            as_json,
+            {"upgraded": True, "clinic": existing, "revision": revision},
+            f"clinic {existing!r} already set up; schema upgraded to {revision}",
+        )
+        return
+    password = password_for(admin, "VIALBOOK_PASSWORD", "New admin password")
+    admin_id = init_clinic(
+        database,
+        clinic_name=clinic,
+        admin_username=admin,
+        admin_full_name=admin_name or admin,
+        admin_password=password,
+        timezone=timezone,
+    )
+    emit(
+        as_json,
+        {"clinic": clinic, "admin_id": admin_id, "admin": admin},
+        f"clinic {clinic!r} created; admin {admin!r} (id {admin_id})",
+    )
+
+
+@user_app.command("add")
+@refusals_printed
+def user_add(
+    username: str,
+    name: Annotated[str, typer.Option("--name", help="Full name.")],
+    role: Annotated[list[str], typer.Option("--role", help="Role; repeat for several.")],
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a staff account (admin only). Password from VIALBOOK_NEW_PASSWORD or a prompt."""
+    from ledger.services.users import add_user
+
+    database = open_db(db)
+    actor = acting_user(database, user)
+    password = password_for(username, "VIALBOOK_NEW_PASSWORD", "New user's password")
+    uid = add_user(
+        database, actor, username=username, full_name=name, roles=role, password=password
+    )
+    emit(as_json, {"user_id": uid, "username": username}, f"user {username} added (id {uid})")
+
+
+@user_app.command("list")
+@refusals_printed
+def user_list(db: DbOption = None, user: UserOption = None, as_json: JsonOption = False) -> None:
+    """List staff accounts."""
+    from ledger.services.users import list_users
+
+    database = open_db(db)
+    rows = list_users(database, acting_user(database, user))
+    emit(
+        as_json,
+        {"users": rows},
+        lambda: "\n".join(
+            f"{r['username']:<16} {r['full_name']:<28} {','.join(r['roles']):<24} "  # type: ignore[arg-type]
+            f"{'active' if r['active'] else 'disabled'}{' LOCKED' if r['locked'] else ''}"
+            for r in rows
+        ),
+    )
+
+
+@user_app.command("disable")
+@refusals_printed
+def user_disable(
+    username: str, db: DbOption = None, user: UserOption = None, as_json: JsonOption = False
+) -> None:
+    """Disable an account: it can no longer log in, act or witness."""
+    from ledger.services.users import disable_user
+
+    database = open_db(db)
+    uid = disable_user(database, acting_user(database, user), username)
+    emit(
+        as_json,
+        {"user_id": uid, "username": username, "active": False},
+        f"user {username} disabled",
+    )
+
+
+@registration_app.command("add")
+@refusals_printed
+def registration_add(
+    dea: Annotated[str, typer.Option("--dea", help="DEA registration number.")],
+    registrant: Annotated[str, typer.Option("--registrant")],
+    address: Annotated[str, typer.Option("--address")],
+    schedules: Annotated[str, typer.Option("--schedules", help="Covered schedules, e.g. 3,4.")],
+    expires: Annotated[str, typer.Option("--expires", help="Expiry date YYYY-MM-DD.")],
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a DEA registration (a registered location)."""
+    from ledger.identifiers import parse_schedules
+    from ledger.services.catalogue import add_registration
+    from ledger.units import parse_date
+
+    covered = parse_schedules(schedules)
+    expiry = parse_date(expires, "expiry")
+    database = open_db(db)
+    rid = add_registration(
+        database,
+        acting_user(database, user),
+        dea_number=dea,
+        registrant=registrant,
+        address=address,
+        schedules=covered,
+        expires=expiry,
+    )
+    emit(
+        as_json,
+        {"registration_id": rid, "dea_number": dea.strip().upper()},
+        f"registration {dea.strip().upper()} added (id {rid})",
+    )
+
+
+@supplier_app.command("add")
+@refusals_printed
+def supplier_add(
+    name: Annotated[str, typer.Option("--name")],
+    address: Annotated[str, typer.Option("--address")],
+    dea: Annotated[str, typer.Option("--dea")],
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a supplier (name, address, DEA number)."""
+    from ledger.services.catalogue import add_supplier
+
+    database = open_db(db)
+    sid = add_supplier(
+        database, acting_user(database, user), name=name, address=address, dea_number=dea
+    )
+    emit(
+        as_json,
+        {"supplier_id": sid, "name": name.strip()},
+        f"supplier {name.strip()!r} added (id {sid})",
+    )
+
+
+@product_app.command("add")
+@refusals_printed
+def product_add(
+    name: Annotated[str, typer.Option("--name")],
+    ndc: Annotated[str, typer.Option("--ndc")],
+    schedule: Annotated[str, typer.Option("--schedule", help="2-5 or II-V.")],
+    strength: Annotated[str, typer.Option("--strength", help="e.g. 50mg/mL.")],
+    volume: Annotated[str, typer.Option("--volume", help="Container volume, e.g. 10mL.")],
+    single_dose: Annotated[bool, typer.Option("--single-dose", help="Single-dose vial.")] = False,
+    bud_days: Annotated[int | None, typer.Option("--bud-days", help="Beyond-use days.")] = None,
+    prefix: Annotated[str | None, typer.Option("--prefix", help="Vial label prefix.")] = None,
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a product."""
+    from ledger.services.catalogue import add_product
+    from ledger.units import parse_strength, parse_volume_ul
+
+    ug_per_ml = parse_strength(strength)
+    ul = parse_volume_ul(volume)
+    database = open_db(db)
+    pid = add_product(
+        database,
+        acting_user(database, user),
+        name=name,
+        ndc=ndc,
+        schedule=schedule,
+        strength_ug_per_ml=ug_per_ml,
+        volume_ul=ul,
+        multi_dose=not single_dose,
+        bud_days=bud_days,
+        label_prefix=prefix,
+    )
+    from ledger.identifiers import normalize_ndc
+
+    emit(
+        as_json,
+        {"product_id": pid, "ndc": normalize_ndc(ndc)},
+        f"product {name!r} added (id {pid})",
+    )
+
+
+@patient_app.command("add")
+@refusals_printed
+def patient_add(
+    name: Annotated[str, typer.Option("--name")],
+    address: Annotated[str, typer.Option("--address")],
+    dob: Annotated[str, typer.Option("--dob", help="Date of birth YYYY-MM-DD.")],
+    mrn: Annotated[str | None, typer.Option("--mrn")] = None,
+    weight: Annotated[str | None, typer.Option("--weight", help="e.g. 80kg.")] = None,
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Add a patient."""
+    from ledger.services.patients import NewPatient, add_patient
+    from ledger.units import parse_date, parse_weight_g
+
+    new = NewPatient(
+        name=name,
+        address=address,
+        dob=parse_date(dob, "date of birth"),
+        mrn=mrn,
+        weight_g=parse_weight_g(weight) if weight else None,
+    )
+    database = open_db(db)
+    row = add_patient(database, acting_user(database, user), new)
+    emit(
+        as_json, {"patient_id": row.id, "mrn": row.mrn}, f"patient {row.name} added (MRN {row.mrn})"
+    )
+
+
+@patient_app.command("import")
+@refusals_printed
+def patient_import(
+    path: Path,
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Import patients from CSV (name,address,dob[,mrn][,weight]): all rows or none."""
+    from ledger.services.patients import import_patients
+
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        raise CommandFailed("FileUnreadable", f"cannot read {path}: {exc.strerror}") from None
+    database = open_db(db)
+    ids = import_patients(database, acting_user(database, user), data)
+    emit(as_json, {"imported": len(ids), "patient_ids": ids}, f"imported {len(ids)} patients")
+
+
+@db_app.command("upgrade")
+@refusals_printed
+def db_upgrade(db: DbOption = None, as_json: JsonOption = False) -> None:
+    """Upgrade the schema to this program's revision."""
+    from ledger import schema
+    from ledger.database import open_database
+
+    database = open_database(db)
+    before = schema.current_revision(database)
+    schema.upgrade(database)
+    after = schema.current_revision(database)
+    emit(as_json, {"from": before, "to": after}, f"schema at {after}")
