@@ -66,7 +66,7 @@ def _create_postgresql(bind: sa.Connection) -> None:
         """
         CREATE FUNCTION vialbook_refuse_change() RETURNS trigger LANGUAGE plpgsql AS $$
         BEGIN
-            RAISE EXCEPTION 'AppendOnly: % rows are history and cannot be changed; '
+            RAISE EXCEPTION 'AppendOnly: %% rows are history and cannot be changed; '
                             'record a reversal instead', TG_TABLE_NAME;
         END $$
         """

@@ -130,12 +130,12 @@ def record_infusion(
             )
         v = posting.vial_by_label(vial)
         product = product_of(session, v)
-        check_drawable(session, settings, v, product, when)
         if not product.multi_dose and v.first_patient_id not in (None, person.id):
             raise SingleDoseVialAlreadyUsed(
                 f"single-dose vial {v.label} was already used for another patient",
                 subject=v.label,
             )
+        check_drawable(session, settings, v, product, when)
         balance = posting.balance(v)
         if not product.multi_dose and drawn_ug < balance:
             raise SingleDoseResidueNotWasted(
