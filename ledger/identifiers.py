@@ -7,7 +7,7 @@ import re
 from ledger.errors import InvalidDEANumber, InvalidNDC, InvalidSchedule
 
 # First letter: the registrant type (practitioner, hospital, mid-level, distributor...).
-_DEA = re.compile(r"([ABCDEFGHJKLMPRSTUX])([A-Z9])(\d{7})")
+_DEA = re.compile(r"([ABCDEFGHJKLMPRSTUX])([A-Z9])([0-9]{7})")
 
 
 def validate_dea_number(text: str) -> str:
@@ -44,9 +44,9 @@ def normalize_ndc(text: str) -> str:
     """
     value = (text or "").strip()
     parts = value.split("-")
-    if len(parts) == 1 and re.fullmatch(r"\d{11}", value):
+    if len(parts) == 1 and re.fullmatch(r"[0-9]{11}", value):
         parts = [value[:5], value[5:9], value[9:]]
-    if len(parts) != 3 or not all(p.isdigit() for p in parts):
+    if len(parts) != 3 or not all(re.fullmatch(r"[0-9]+", p) for p in parts):
         raise InvalidNDC(
             f"NDC {text!r} must be hyphenated like 0409-2051-05 or 11 digits", subject=text
         )
@@ -62,7 +62,7 @@ def validate_schedule(value: int | str) -> int:
     roman = {"II": 2, "III": 3, "IV": 4, "V": 5}
     text = str(value).strip().upper()
     n = roman.get(text)
-    if n is None and text.isdigit():
+    if n is None and re.fullmatch(r"[0-9]", text):
         n = int(text)
     if n not in (2, 3, 4, 5):
         raise InvalidSchedule(f"schedule {value!r} must be one of II, III, IV, V (2-5)")

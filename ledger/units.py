@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 from ledger.errors import InvalidAmount, InvalidDate
 
-_NUMBER = r"(?P<num>\d+(?:\.\d+)?|\.\d+)"
+_NUMBER = r"(?P<num>[0-9]+(?:\.[0-9]+)?|\.[0-9]+)"  # ASCII digits only: \d also matches ٥
 _AMOUNT = re.compile(_NUMBER + r"\s*(?P<unit>mg|mcg|µg|μg|ug|g|ml)", re.IGNORECASE)
 _STRENGTH = re.compile(_NUMBER + r"\s*(?P<unit>mg|mcg|µg|μg|ug)\s*/\s*ml", re.IGNORECASE)
 _VOLUME = re.compile(_NUMBER + r"\s*(?P<unit>ml|l)", re.IGNORECASE)
@@ -155,7 +155,7 @@ def parse_date(text: str, what: str = "date") -> date:
     if not isinstance(text, str) or len(text) > _MAX_TEXT:
         raise InvalidDate(f"{what} must be written YYYY-MM-DD")
     try:
-        if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", text.strip()):
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip()):
             raise ValueError
         return date.fromisoformat(text.strip())
     except ValueError:
@@ -178,7 +178,7 @@ def parse_datetime(text: str, timezone: str, what: str = "time") -> datetime:
 
 
 def parse_count(text: str, what: str = "count", maximum: int = 10_000) -> int:
-    if not isinstance(text, str) or not re.fullmatch(r"\d{1,6}", text.strip()):
+    if not isinstance(text, str) or not re.fullmatch(r"[0-9]{1,6}", text.strip()):
         raise InvalidAmount(f"{what} {text!r} must be a whole number")
     n = int(text)
     if n <= 0 or n > maximum:

@@ -72,7 +72,7 @@ def find_patient(session, ref: str | int) -> Patient:  # type: ignore[no-untyped
     """By MRN, or by numeric id when no MRN matches."""
     text = str(ref).strip()
     patient = session.exec(select(Patient).where(Patient.mrn == text)).first()
-    if patient is None and text.isdigit():
+    if patient is None and text.isascii() and text.isdigit():
         patient = session.get(Patient, int(text))
     if patient is None or patient.id is None:
         raise UnknownRecord(f"no patient with MRN or id {text!r}", subject=text)

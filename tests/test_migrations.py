@@ -1,0 +1,100 @@
+"""The schema comes only from the Alembic revisions, on SQLite and PostgreSQL alike."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+
+from ledger import schema
+from ledger.database import Database, open_database
+from ledger.models import metadata
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db(request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:  # type: ignore[no-untyped-def]
+    if request.param == "sqlite":
+        database = open_database(str(tmp_path / "empty.db"))
+        yield database
+        database.dispose()
+    else:
+        from tests.conftest import require_pg
+
+        require_pg()
+        pgs = request.getfixturevalue("pg_databases")
+        name = pgs.create()
+        database = open_database(pgs.url(name))
+        yield database
+        database.dispose()
+        pgs.drop(name)
+
+
+def _tables(db: Database) -> set[str]:
+    return set(sa.inspect(db.engine).get_table_names()) - {"alembic_version"}
+
+
+def test_upgrade_head_from_empty_creates_every_table(empty_db: Database) -> None:
+    schema.upgrade(empty_db)
+    assert schema.current_revision(empty_db) == schema.head_revision(empty_db)
+    assert _tables(empty_db) == set(metadata.tables)
+
+
+def test_downgrade_base_removes_everything(empty_db: Database) -> None:
+    schema.upgrade(empty_db)
+    schema.downgrade(empty_db, "base")
+    assert schema.current_revision(empty_db) is None
+    assert _tables(empty_db) == set()
+    # and the round trip works again
+    schema.upgrade(empty_db)
+    assert _tables(empty_db) == set(metadata.tables)
+
+
+def test_autogenerate_after_upgrade_finds_no_difference(empty_db: Database) -> None:
+    schema.upgrade(empty_db)
+    with empty_db.engine.connect() as conn:
+        ctx = MigrationContext.configure(conn, opts={"compare_type": True})
+        diff = compare_metadata(ctx, metadata)
+    assert diff == []
+
+
+def test_constraints_carry_the_naming_convention(empty_db: Database) -> None:
+    schema.upgrade(empty_db)
+    insp = sa.inspect(empty_db.engine)
+    assert insp.get_pk_constraint("movement")["name"] == "pk_movement"
+    fks = {fk["name"] for fk in insp.get_foreign_keys("movement")}
+    assert "fk_movement_vial_id_vial" in fks
+    uniques = {u["name"] for u in insp.get_unique_constraints("product")}
+    assert "uq_product_ndc" in uniques
+
+
+def test_a_database_without_schema_is_refused_with_a_hint(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ledger.errors import DatabaseNotInitialised
+
+    database = open_database(str(tmp_path / "blank.db"))
+    with pytest.raises(DatabaseNotInitialised, match="vialbook init"):
+        schema.require_current(database)
+
+
+def test_a_database_behind_the_code_is_refused_until_upgraded(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ledger.errors import DatabaseOutOfDate
+
+    database = open_database(str(tmp_path / "old.db"))
+    schema.upgrade(database, "0001")
+    with pytest.raises(DatabaseOutOfDate, match="db upgrade"):
+        schema.require_current(database)
+    schema.upgrade(database)
+    schema.require_current(database)
+
+
+def test_the_sqlite_file_is_private_and_uses_wal_and_full_sync(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    path = tmp_path / "private.db"
+    database = open_database(str(path))
+    schema.upgrade(database)
+    assert path.stat().st_mode & 0o777 == 0o600
+    with database.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
