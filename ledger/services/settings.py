@@ -13,3 +13,9 @@ def clinic_settings(session: Session) -> ClinicSettings:
     if row is None:
         raise DatabaseNotInitialised("the clinic is not set up yet; run `vialbook init`")
     return row
+
+
+def clinic_timezone(db) -> str:  # type: ignore[no-untyped-def]
+    """The clinic's IANA zone, for showing UTC ledger times on the clinic's clock."""
+    with db.read() as session:
+        return clinic_settings(session).timezone

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import typer
 
-from tui.cli import demo_commands, ledger_commands, query_commands, setup_commands
+from tui.cli import (
+    demo_commands,
+    export_commands,
+    ledger_commands,
+    query_commands,
+    setup_commands,
+)
 
 app = typer.Typer(
     name="vialbook",
@@ -36,10 +42,16 @@ app.command("reverse")(ledger_commands.reverse)
 app.command("stock")(query_commands.stock)
 app.command("log")(query_commands.log)
 app.command("check")(query_commands.check)
+app.add_typer(export_commands.export_app, name="export")
+app.command("verify-export")(export_commands.verify_export)
 
 app.command("demo")(demo_commands.demo)
 app.command("app")(demo_commands.app_command)
 
 
 def main() -> None:
+    import signal
+
+    # `vialbook log | head` should stop quietly, like any Unix tool, not report an error.
+    signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     app()

@@ -64,46 +64,35 @@ def demo(
 
 
 @refusals_printed
-def app_command(db: DbOption = None) -> None:
-    """Open vialbook on the database (for now: the clinic's stock, check and demo logins)."""
-    from ledger.check import run_check
+def app_command(
+    db: DbOption = None,
+    user: Annotated[
+        str | None,
+        typer.Option(
+            "--user",
+            "-u",
+            help="Log in as this user "
+            "(password from VIALBOOK_PASSWORD); default: the login screen.",
+        ),
+    ] = None,
+) -> None:
+    """Open the vialbook app (login, dashboard, movement log, infusion entry)."""
+    import os
+
     from ledger.demo import STAFF, password
-    from ledger.queries.stock import stock_on_hand
-    from ledger.units import mg_text
-    from tui.cli.common import open_db
+    from tui.app.vialbook_app import VialbookApp
+    from tui.cli.common import acting_user, open_db
 
     database = open_db(db)
-    from ledger.auth import login
+    actor = acting_user(database, user) if (user or os.environ.get("VIALBOOK_USER")) else None
+    hint = ""
+    with database.read() as session:
+        from ledger.models import ClinicSettings
 
-    try:
-        actor = login(database, "audrey", password("audrey"))
-    except Exception:  # noqa: BLE001 - not the demo clinic: ask who is reading
-        from tui.cli.common import acting_user
-
-        actor = acting_user(database, None)
-    result = stock_on_hand(database, actor)
-    report = run_check(database, actor)
-    typer.echo(f"vialbook - {database.url}")
-    typer.echo(
-        f"Ledger: {report.movements} movements, check {'OK' if report.ok else 'FAILED'}, "
-        f"head {report.head[:16]}..."
-    )
-    typer.echo("\nStock on hand:")
-    for p in result.products:
-        typer.echo(
-            f"  {p.name:<28} {mg_text(p.balance_ug):>9} mg  {p.sealed} sealed, {p.open} open"
-        )
-    flagged = [v for v in result.vials if v.expired or v.past_bud]
-    for v in flagged:
-        typer.echo(
-            f"  ! {v.label} {'expired' if v.expired else 'past its beyond-use date'}, "
-            f"{mg_text(v.balance_ug)} mg to waste or destroy"
-        )
-    typer.echo(
-        "\n"
-        + _logins_text(
-            [("admin", password("admin"), "admin")]
-            + [(u, password(u), ",".join(r)) for u, _, r in STAFF]
-        )
-    )
-    typer.echo("\nTry: .venv/bin/vialbook stock --user nina   (VIALBOOK_PASSWORD=nina-demo-pass)")
+        settings = session.get(ClinicSettings, 1)
+        if settings is not None and settings.name.startswith("Front Range Ketamine"):
+            hint = _logins_text(
+                [("admin", password("admin"), "admin")]
+                + [(u, password(u), ",".join(r)) for u, _, r in STAFF]
+            )
+    VialbookApp(database, actor=actor, hint=hint).run()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -80,14 +81,21 @@ def log(
     if as_json:
         emit(True, {"movements": [line.as_json() for line in lines]}, "")
         return
+    from zoneinfo import ZoneInfo
+
+    from ledger.services.settings import clinic_timezone
+
+    zone = ZoneInfo(clinic_timezone(database))
+    typer.echo(f"Times on the clinic's clock ({zone.key})")
     typer.echo(
-        f"{'#':>6} {'WHEN (UTC)':<17} {'KIND':<12} {'VIAL':<10} {'mg':>9} {'LEFT mg':>9} "
+        f"{'#':>6} {'WHEN':<16} {'KIND':<12} {'VIAL':<10} {'mg':>9} {'LEFT mg':>9} "
         f"{'BY':<8} {'WITNESS':<8} PATIENT"
     )
     for line in lines:
         late = " LATE" if line.late else ""
         typer.echo(
-            f"{line.id:>6} {line.event_at:%Y-%m-%d %H:%M} {line.kind:<12} {line.vial:<10} "
+            f"{line.id:>6} {line.event_at.astimezone(zone):%Y-%m-%d %H:%M} {line.kind:<12} "
+            f"{line.vial:<10} "
             f"{mg_text(line.amount_ug):>9} {mg_text(line.balance_ug):>9} "
             f"{line.actor:<8} {line.witness or '':<8} {line.patient or ''}{late}"
         )
@@ -102,15 +110,25 @@ def check(
             help="A head hash printed earlier (export, manifest); it must still be in the chain.",
         ),
     ] = None,
+    anchor_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--anchor-file", help="An anchor file (VIALBOOK_ANCHOR_FILE); check each line."
+        ),
+    ] = None,
     db: DbOption = None,
     user: UserOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Re-derive every hash and balance; exit 1 on any problem."""
+    from ledger.anchors import provable_heads, read_anchors
     from ledger.check import run_check
 
+    heads = list(anchor or [])
+    if anchor_file is not None:
+        heads += provable_heads(read_anchors(anchor_file))
     database = open_db(db)
-    report = run_check(database, acting_user(database, user), anchors=anchor or [])
+    report = run_check(database, acting_user(database, user), anchors=heads)
 
     def text() -> str:
         head = (

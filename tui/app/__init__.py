@@ -1,0 +1,1 @@
+"""The Textual app: login, the clinic dashboard, the movement log and infusion entry."""

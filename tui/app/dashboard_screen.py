@@ -1,0 +1,127 @@
+"""The dashboard: stock on hand per product, vials needing attention, and the ledger's health."""
+
+from __future__ import annotations
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Header, Static
+
+from ledger.access import Actor
+from ledger.check import run_check
+from ledger.errors import Refusal
+from ledger.queries.stock import StockOnHand, stock_on_hand
+from ledger.units import mg_text, syringe_ml_text
+
+
+class DashboardScreen(Screen[None]):
+    BINDINGS = [
+        Binding("i", "record_infusion", "Record infusion", id="record_infusion"),
+        Binding("l", "show_log", "Movement log", id="show_log"),
+        Binding("c", "run_check", "Check ledger", id="run_check"),
+        Binding("r", "refresh", "Refresh", id="refresh"),
+        Binding("q", "app.quit", "Quit", id="quit"),
+    ]
+
+    def __init__(self, actor: Actor) -> None:
+        super().__init__()
+        self.actor = actor
+
+    def compose(self) -> ComposeResult:
+        yield Header()
+        with Vertical():
+            yield Static("", id="who")
+            yield Static("Stock on hand", classes="section")
+            yield DataTable(id="products", cursor_type="row", zebra_stripes=True)
+            yield Static("Needs attention", classes="section")
+            yield DataTable(id="alerts", cursor_type="row")
+            yield Static("", id="health")
+            yield Static("", id="status", classes="error")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.query_one("#who", Static).update(f"Logged in as {self.actor.username}")
+        products = self.query_one("#products", DataTable)
+        products.add_columns("Product", "NDC", "On hand mg", "mL", "Sealed", "Open")
+        alerts = self.query_one("#alerts", DataTable)
+        alerts.add_columns("Vial", "Product", "Lot", "Expires", "mg left", "Why")
+        self.action_refresh()
+
+    def action_refresh(self) -> None:
+        self._load_stock()
+
+    @work(thread=True, exclusive=True, group="stock")
+    def _load_stock(self) -> None:
+        try:
+            stock = stock_on_hand(self.app.db, self.actor)  # type: ignore[attr-defined]
+        except Refusal as exc:
+            self.app.call_from_thread(self.show_status, str(exc))
+            return
+        self.app.call_from_thread(self._show_stock, stock)
+
+    def _show_stock(self, stock: StockOnHand) -> None:
+        products = self.query_one("#products", DataTable)
+        products.clear()
+        for p in stock.products:
+            products.add_row(
+                p.name,
+                p.ndc,
+                mg_text(p.balance_ug),
+                syringe_ml_text(p.balance_ug, p.strength_ug_per_ml),
+                str(p.sealed),
+                str(p.open),
+                key=p.ndc,
+            )
+        alerts = self.query_one("#alerts", DataTable)
+        alerts.clear()
+        for v in stock.vials:
+            why = "expired" if v.expired else "past beyond-use date" if v.past_bud else ""
+            if why:
+                alerts.add_row(
+                    v.label,
+                    v.product,
+                    v.lot,
+                    v.expires.isoformat(),
+                    mg_text(v.balance_ug),
+                    why,
+                    key=v.label,
+                )
+
+    def action_run_check(self) -> None:
+        self.query_one("#health", Static).update("Checking the ledger…")
+        self._check()
+
+    @work(thread=True, exclusive=True, group="check")
+    def _check(self) -> None:
+        try:
+            report = run_check(self.app.db, self.actor)  # type: ignore[attr-defined]
+        except Refusal as exc:
+            self.app.call_from_thread(self.show_status, str(exc))
+            return
+        text = (
+            f"Ledger OK: {report.movements} movements, head {report.head[:16]}…"
+            if report.ok
+            else f"LEDGER PROBLEMS: {len(report.problems)}; first: movement "
+            f"{report.problems[0].movement_id}: {report.problems[0].rule}"
+        )
+        self.app.call_from_thread(self.query_one("#health", Static).update, text)
+
+    def show_status(self, text: str) -> None:
+        self.query_one("#status", Static).update(text)
+
+    def action_record_infusion(self) -> None:
+        from tui.app.infusion_screen import InfusionScreen
+
+        def recorded(summary: str | None) -> None:
+            if summary:
+                self.show_status(summary)
+                self.action_refresh()
+
+        self.app.push_screen(InfusionScreen(self.actor), recorded)
+
+    def action_show_log(self) -> None:
+        from tui.app.log_screen import LogScreen
+
+        self.app.push_screen(LogScreen(self.actor))

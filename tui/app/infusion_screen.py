@@ -1,0 +1,113 @@
+"""Recording an infusion at the chair: one form, one transaction, refusals shown as they are."""
+
+from __future__ import annotations
+
+import os
+
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Grid, Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Button, Input, Label, Static
+
+from ledger.access import Actor
+from ledger.auth import Credentials
+from ledger.errors import Refusal
+from ledger.queries.vials import vial_strength
+from ledger.services.infusions import record_infusion
+from ledger.units import mg_text, parse_amount_ug
+
+FIELDS = [
+    ("patient", "Patient MRN", False),
+    ("vial", "Vial label", False),
+    ("drawn", "Drawn (mg or mL)", False),
+    ("given", "Given", False),
+    ("wasted", "Wasted", False),
+    ("protocol", "Protocol (optional)", False),
+    ("witness", "Witness username", False),
+    ("witness_password", "Witness password", True),
+]
+
+
+class InfusionScreen(ModalScreen[str | None]):
+    """Dismisses with a one-line summary, or None when cancelled."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel")]
+
+    def __init__(self, actor: Actor) -> None:
+        super().__init__()
+        self.actor = actor
+
+    def compose(self) -> ComposeResult:
+        with Vertical(id="infusion-box"):
+            yield Label("Record an infusion", id="infusion-title")
+            with Grid(id="infusion-form"):
+                for key, label, secret in FIELDS:
+                    yield Label(label)
+                    yield Input(id=key, password=secret, compact=True)
+            yield Static("", id="infusion-error", classes="error")
+            with Horizontal(id="infusion-buttons"):
+                yield Button("Record", variant="primary", id="record")
+                yield Button("Cancel", id="cancel")
+
+    def values(self) -> dict[str, str]:
+        return {key: self.query_one(f"#{key}", Input).value.strip() for key, _, _ in FIELDS}
+
+    @on(Button.Pressed, "#cancel")
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+    @on(Input.Submitted)
+    def _next_field(self, event: Input.Submitted) -> None:
+        """Enter moves down the form, as on paper; on the last field it records."""
+        keys = [key for key, _, _ in FIELDS]
+        here = keys.index(event.input.id or "")
+        if here + 1 < len(keys):
+            self.query_one(f"#{keys[here + 1]}", Input).focus()
+        else:
+            self._record()
+
+    @on(Button.Pressed, "#record")
+    def _record(self) -> None:
+        self.query_one("#infusion-error", Static).update("Recording…")
+        self._save(self.values())
+
+    @work(thread=True, exclusive=True)
+    def _save(self, v: dict[str, str]) -> None:
+        db = self.app.db  # type: ignore[attr-defined]
+        try:
+            strength = vial_strength(db, v["vial"])
+            amounts = {k: parse_amount_ug(v[k], strength, k) for k in ("drawn", "given", "wasted")}
+            witness = (
+                Credentials(
+                    v["witness"],
+                    v["witness_password"] or os.environ.get("VIALBOOK_WITNESS_PASSWORD", ""),
+                )
+                if v["witness"]
+                else None
+            )
+            result = record_infusion(
+                db,
+                self.actor,
+                patient=v["patient"],
+                vial=v["vial"],
+                drawn_ug=amounts["drawn"],
+                given_ug=amounts["given"],
+                wasted_ug=amounts["wasted"],
+                witness=witness,
+                protocol=v["protocol"] or None,
+            )
+        except Refusal as exc:
+            self.app.call_from_thread(self._show_error, str(exc))
+            return
+        summary = (
+            f"Infusion {result.infusion_id} recorded: gave {mg_text(result.given_ug)} mg, "
+            f"wasted {mg_text(result.wasted_ug)} mg; {result.vial} has "
+            f"{mg_text(result.balance_after_ug)} mg left"
+        )
+        self.app.call_from_thread(self.dismiss, summary)
+
+    def _show_error(self, text: str) -> None:
+        self.query_one("#infusion-error", Static).update(text)
+        self.query_one("#witness_password", Input).value = ""

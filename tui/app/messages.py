@@ -1,0 +1,21 @@
+"""Messages that cross screens: results of ledger work done in worker threads."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from textual.message import Message
+
+
+@dataclass
+class Refused(Message):
+    """A service refused; the text names the rule and is shown as it is."""
+
+    text: str
+
+
+@dataclass
+class LedgerChanged(Message):
+    """Something was recorded; screens showing stock should reload."""
+
+    summary: str
