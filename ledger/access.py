@@ -38,8 +38,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "transfer": frozenset({R, M}),
     "adjust": frozenset({R, M}),
     "reverse": frozenset({R, M}),
+    "quarantine": frozenset({R, M}),
     "ledger.read": EVERYONE,
     "ledger.check": EVERYONE,
+    "export": frozenset({A, R, N, M, U}),
 }
 
 #: Roles whose holder may witness waste, breakage, destruction and adjustments.

@@ -260,3 +260,34 @@ def test_breakage_is_witnessed_and_is_not_a_loss(clinic: Clinic) -> None:
     m = _movement(clinic, result.movement_ids[0])
     assert (m.kind, m.amount_ug, m.method) == ("breakage", -500_000, "spill kit")
     assert m.witness_id is not None
+
+
+def test_a_quarantined_vial_cannot_be_drawn_until_released(clinic: Clinic) -> None:
+    from ledger.services.quarantine import quarantine, release
+    from tests.support import audit_rows
+
+    assert (
+        quarantine(
+            clinic.db, clinic.actor("maria"), vial="K-000001", reason="cracked flip-off seal"
+        )
+        == "quarantined"
+    )
+    before = dump(clinic.db)
+    with pytest.raises(VialNotUsable, match="quarantined"):
+        record_infusion(
+            clinic.db,
+            clinic.actor("nina"),
+            patient="MRN1",
+            vial="K-000001",
+            drawn_ug=1_000,
+            given_ug=1_000,
+            wasted_ug=0,
+        )
+    with pytest.raises(PermissionDenied):
+        release(clinic.db, clinic.actor("nina"), vial="K-000001", reason="looks fine")
+    assert dump(clinic.db) == before
+    assert (
+        release(clinic.db, clinic.actor("drkim"), vial="K-000001", reason="manufacturer confirmed")
+        == "sealed"
+    )
+    assert ("maria", "quarantine", "ok", None) in audit_rows(clinic.db)

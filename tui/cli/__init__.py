@@ -38,6 +38,7 @@ app.command("breakage")(ledger_commands.breakage)
 app.command("transfer")(ledger_commands.transfer)
 app.command("adjust")(ledger_commands.adjust)
 app.command("reverse")(ledger_commands.reverse)
+app.command("quarantine")(ledger_commands.quarantine)
 
 app.command("stock")(query_commands.stock)
 app.command("log")(query_commands.log)

@@ -456,3 +456,26 @@ def reverse(
         ),
         as_json,
     )
+
+
+@refusals_printed
+def quarantine(
+    vial: Annotated[str, typer.Option("--vial")],
+    reason: Annotated[str, typer.Option("--reason")],
+    release: Annotated[bool, typer.Option("--release", help="Return it to use.")] = False,
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Set a suspect vial aside so nobody draws from it (or --release it)."""
+    from ledger.services import quarantine as q
+
+    database = open_db(db)
+    actor = acting_user(database, user)
+    act = q.release if release else q.quarantine
+    state = act(database, actor, vial=vial, reason=reason)
+    emit(
+        as_json,
+        {"vial": vial.strip().upper(), "state": state},
+        f"{vial.strip().upper()} is now {state}",
+    )
