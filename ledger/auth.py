@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from ledger import clock
+from ledger import anchors, clock
 from ledger.access import WITNESS_ROLES, Actor
 from ledger.database import Database
 from ledger.errors import (
@@ -42,52 +42,98 @@ def _audit(session: Session, username: str, action: str, outcome: str, rule: str
     )
 
 
-def login(db: Database, username: str, password: str, *, action: str = "login") -> Actor:
+def _audit_alone(db: Database, username: str, action: str, outcome: str, rule: str) -> None:
+    with db.write() as session:
+        _audit(session, username, action, outcome, rule)
+
+
+def _count_failure(db: Database, user_id: int, username: str, action: str, now: datetime) -> None:
+    """Re-read inside the write lock, so two wrong guesses at once both count."""
+    with db.write() as session:
+        user = session.get(User, user_id)
+        assert user is not None
+        user.failed_logins += 1
+        _audit(session, username, action, "failed", "WrongPassword")
+        if user.failed_logins >= LOCK_AFTER_FAILURES:
+            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+            user.failed_logins = 0
+            _audit(session, username, action, "locked", "AccountLocked")
+        session.add(user)
+
+
+def login(
+    db: Database,
+    username: str,
+    password: str,
+    *,
+    action: str = "login",
+    record_success: bool = True,
+) -> Actor:
     """Check a password, counting failures; the fifth failure in a row locks for 15 minutes.
 
-    The failure counter and the audit event are committed even when the login is
-    refused, so the refusal is raised only after the transaction ends.
+    The password is verified outside any transaction (argon2 is slow by design and
+    must not hold the write lock). A failure's counter and audit event are committed
+    on their own, before the refusal is raised. With `record_success=False` the
+    caller writes the success into its own transaction (see `confirm_witness`), so a
+    witnessed action costs one commit, not two.
     """
-    refusal: Refusal | None = None
-    actor: Actor | None = None
-    with db.write() as session:
-        now = clock.now()
+    with db.read() as session:
         user = session.exec(select(User).where(User.username == username)).first()
-        if user is None or user.id is None:
-            _audit(session, username, action, "failed", "WrongPassword")
-            # Same words as a wrong password: no hint which usernames exist.
-            refusal = WrongPassword("wrong username or password", subject=username)
-        elif not user.active:
-            _audit(session, username, action, "refused", "AccountDisabled")
-            refusal = AccountDisabled(f"user {username!r} is disabled", subject=username)
-        elif user.locked_until is not None and user.locked_until > now:
-            _audit(session, username, action, "refused", "AccountLocked")
-            minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-            refusal = AccountLocked(
-                f"user {username!r} is locked after {LOCK_AFTER_FAILURES} failed logins; "
-                f"try again in {minutes} min",
-                subject=username,
-            )
-        elif not verify_password(user.password_hash, password):
-            user.failed_logins += 1
-            _audit(session, username, action, "failed", "WrongPassword")
-            if user.failed_logins >= LOCK_AFTER_FAILURES:
-                user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-                user.failed_logins = 0
-                _audit(session, username, action, "locked", "AccountLocked")
-            session.add(user)
-            refusal = WrongPassword("wrong username or password", subject=username)
-        else:
-            if user.failed_logins or user.locked_until is not None:
-                user.failed_logins = 0
-                user.locked_until = None
-                session.add(user)
-            _audit(session, username, action, "ok", None)
-            actor = Actor(user_id=user.id, username=user.username)
-    if refusal is not None:
-        raise refusal
-    assert actor is not None
+        if user is not None:
+            session.expunge(user)
+    now = clock.now()
+    if user is None or user.id is None:
+        _audit_alone(db, username, action, "failed", "WrongPassword")
+        # Same words as a wrong password: no hint which usernames exist.
+        raise WrongPassword("wrong username or password", subject=username)
+    if not user.active:
+        _audit_alone(db, username, action, "refused", "AccountDisabled")
+        raise AccountDisabled(f"user {username!r} is disabled", subject=username)
+    if user.locked_until is not None and user.locked_until > now:
+        _audit_alone(db, username, action, "refused", "AccountLocked")
+        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
+        raise AccountLocked(
+            f"user {username!r} is locked after {LOCK_AFTER_FAILURES} failed logins; "
+            f"try again in {minutes} min",
+            subject=username,
+        )
+    if not verify_password(user.password_hash, password):
+        _count_failure(db, user.id, username, action, now)
+        raise WrongPassword("wrong username or password", subject=username)
+    if record_success or user.failed_logins or user.locked_until is not None:
+        with db.write() as session:
+            fresh = session.get(User, user.id)
+            if fresh is not None and (fresh.failed_logins or fresh.locked_until is not None):
+                fresh.failed_logins = 0
+                fresh.locked_until = None
+                session.add(fresh)
+            if record_success:
+                _audit(session, username, action, "ok", None)
+    actor = Actor(user_id=user.id, username=user.username)
+    if action == "login":
+        _note_anchor(db, username)
     return actor
+
+
+def _note_anchor(db: Database, username: str) -> None:
+    """The day's first login appends the ledger head to the anchor file, when one is set.
+
+    An unwritable anchor file must not keep a nurse from the chair; it is audited instead.
+    """
+    try:
+        anchors.note_login(db)
+    except OSError as exc:
+        with db.write() as session:
+            session.add(
+                AuditEvent(
+                    at=clock.now(),
+                    username=username[:64],
+                    action="anchor",
+                    outcome="failed",
+                    rule="AnchorFileUnwritable",
+                    detail=f"anchor file not written: {exc.strerror}",
+                )
+            )
 
 
 def authenticate_witness(db: Database, actor: Actor, creds: Credentials | None) -> Actor:
@@ -97,7 +143,7 @@ def authenticate_witness(db: Database, actor: Actor, creds: Credentials | None) 
     if creds.username == actor.username:
         raise SelfWitness(f"{actor.username} cannot witness their own entry")
     try:
-        return login(db, creds.username, creds.password, action="witness")
+        return login(db, creds.username, creds.password, action="witness", record_success=False)
     except Refusal as exc:
         raise WitnessNotAuthenticated(
             f"witness {creds.username!r} was not authenticated ({exc.rule}: {exc.message})",
@@ -118,4 +164,6 @@ def confirm_witness(session: Session, actor: Actor, witness: Actor) -> User:
             "the registrant",
             subject=user.username,
         )
+    # The witness's successful sign-in is audited in the very transaction it witnesses.
+    _audit(session, user.username, "witness", "ok", None)
     return user

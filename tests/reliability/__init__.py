@@ -1,0 +1,1 @@
+"""Reliability and security proof: concurrency, crashes, tampering, fuzzing, edges, access."""
