@@ -6,6 +6,7 @@ import typer
 
 from tui.cli import (
     demo_commands,
+    export_commands,
     ledger_commands,
     query_commands,
     setup_commands,
@@ -42,6 +43,8 @@ app.command("quarantine")(ledger_commands.quarantine)
 app.command("stock")(query_commands.stock)
 app.command("log")(query_commands.log)
 app.command("check")(query_commands.check)
+app.add_typer(export_commands.export_app, name="export")
+app.command("verify-export")(export_commands.verify_export)
 
 app.command("demo")(demo_commands.demo)
 app.command("app")(demo_commands.app_command)

@@ -1,0 +1,213 @@
+"""The administration log (21 CFR 1304.22(c)): every dose given, in time order, with the
+patient's name and address, the vial, the residue wasted and its witness.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import sqlalchemy as sa
+
+from ledger.access import Actor
+from ledger.database import Database
+from ledger.models import Movement, MovementKind, Patient, Product, User, Vial
+from ledger.models.base import table_of
+from ledger.units import strength_text
+from reports.model import Column, Fact, Kind, Part, Report, Row, Total
+from reports.scope import Request, Scope, mg, movement_range, open_scope, stream, syringe_ml
+from reports.scope import vial_id_for as _vial_id
+
+COLUMNS = (
+    Column("Date and time", Kind.DATETIME, width=15),
+    Column("Patient", width=18),
+    Column("Patient address", width=28),
+    Column("MRN", width=10),
+    Column("Product", width=22),
+    Column("Strength", width=9),
+    Column("Vial", width=10),
+    Column("Lot", width=8),
+    Column("Given mg", Kind.DECIMAL, places=3, width=9),
+    Column("Given mL", Kind.DECIMAL, places=2, width=8),
+    Column("Administered by", width=16),
+    Column("Wasted mg", Kind.DECIMAL, places=3, width=9),
+    Column("Waste witness", width=16),
+    Column("Vial left mg", Kind.DECIMAL, places=3, width=10),
+    Column("Note", width=18),
+)
+
+
+def _statement(scope: Scope, vial_id: int | None) -> sa.Select:  # type: ignore[type-arg]
+    m = table_of(Movement)
+    w = m.alias("residue")
+    r = m.alias("reversal")
+    earlier = m.alias("earlier")
+    v, p, pt = table_of(Vial), table_of(Product), table_of(Patient)
+    by = table_of(User).alias("given_by")
+    wit = table_of(User).alias("witness")
+    # The vial's balance once the whole infusion (dose and residue) is out of it.
+    after = sa.func.coalesce(w.c.id, m.c.id)
+    left = (
+        sa.select(sa.func.sum(earlier.c.amount_ug))
+        .where(earlier.c.vial_id == m.c.vial_id, earlier.c.id <= after)
+        .scalar_subquery()
+    )
+    stmt = (
+        sa.select(
+            m.c.id,
+            m.c.event_at,
+            m.c.late,
+            m.c.reason,
+            pt.c.name.label("patient"),
+            pt.c.address,
+            pt.c.mrn,
+            p.c.name.label("product"),
+            p.c.strength_ug_per_ml,
+            v.c.label,
+            v.c.lot,
+            m.c.amount_ug,
+            w.c.amount_ug.label("wasted"),
+            by.c.full_name.label("by"),
+            wit.c.full_name.label("witness"),
+            left.label("left"),
+            r.c.id.label("reversed_by"),
+        )
+        .select_from(
+            m.join(v, v.c.id == m.c.vial_id)
+            .join(p, p.c.id == v.c.product_id)
+            .join(pt, pt.c.id == m.c.patient_id)
+            .join(by, by.c.id == m.c.actor_id)
+            .outerjoin(
+                w,
+                sa.and_(
+                    w.c.infusion_id == m.c.infusion_id,
+                    w.c.kind == MovementKind.WASTE,
+                    w.c.id <= scope.head_seq,
+                ),
+            )
+            .outerjoin(wit, wit.c.id == w.c.witness_id)
+            .outerjoin(
+                r,
+                sa.and_(
+                    r.c.original_id == m.c.id,
+                    r.c.kind == MovementKind.REVERSAL,
+                    r.c.id <= scope.head_seq,
+                ),
+            )
+        )
+        .where(m.c.kind == MovementKind.ADMINISTER, scope.in_period(m))
+        .order_by(m.c.event_at, m.c.id)
+    )
+    if vial_id is not None:
+        stmt = stmt.where(m.c.vial_id == vial_id)
+    return stmt
+
+
+def _row(scope: Scope) -> Callable[[sa.Row], Row]:  # type: ignore[type-arg]
+    def convert(row: sa.Row) -> Row:  # type: ignore[type-arg]
+        notes = []
+        if row.late:
+            notes.append(f"late entry: {row.reason or ''}".strip())
+        if row.reversed_by is not None:
+            notes.append(f"reversed by #{row.reversed_by}")
+        return (
+            scope.local(row.event_at),
+            row.patient,
+            row.address,
+            row.mrn,
+            row.product,
+            strength_text(row.strength_ug_per_ml),
+            row.label,
+            row.lot,
+            mg(-row.amount_ug),
+            syringe_ml(-row.amount_ug, row.strength_ug_per_ml),
+            row.by,
+            mg(-row.wasted) if row.wasted is not None else None,
+            row.witness,
+            mg(row.left),
+            "; ".join(notes),
+        )
+
+    return convert
+
+
+def _totals(session, scope: Scope, vial_id: int | None) -> tuple[Total, ...]:  # type: ignore[no-untyped-def]
+    m = table_of(Movement)
+    w = m.alias("residue")
+    r = m.alias("reversal")
+    given = sa.func.coalesce(sa.func.sum(-m.c.amount_ug), 0)
+    reversed_ = sa.func.coalesce(
+        sa.func.sum(sa.case((r.c.id.is_not(None), -m.c.amount_ug), else_=0)), 0
+    )
+    stmt = (
+        sa.select(sa.func.count(m.c.id), given, reversed_)
+        .select_from(
+            m.outerjoin(
+                r,
+                sa.and_(
+                    r.c.original_id == m.c.id,
+                    r.c.kind == MovementKind.REVERSAL,
+                    r.c.id <= scope.head_seq,
+                ),
+            )
+        )
+        .where(m.c.kind == MovementKind.ADMINISTER, scope.in_period(m))
+    )
+    waste = (
+        sa.select(sa.func.coalesce(sa.func.sum(-w.c.amount_ug), 0))
+        .select_from(
+            m.join(
+                w,
+                sa.and_(
+                    w.c.infusion_id == m.c.infusion_id,
+                    w.c.kind == MovementKind.WASTE,
+                    w.c.id <= scope.head_seq,
+                ),
+            )
+        )
+        .where(m.c.kind == MovementKind.ADMINISTER, scope.in_period(m))
+    )
+    if vial_id is not None:
+        stmt = stmt.where(m.c.vial_id == vial_id)
+        waste = waste.where(m.c.vial_id == vial_id)
+    count, total, reversed_total = session.execute(stmt).one()
+    wasted = session.execute(waste).scalar()
+    return (
+        Total("Administrations", int(count), Kind.INTEGER),
+        Total("Given", mg(int(total)), unit="mg"),
+        Total("Of which reversed", mg(int(reversed_total)), unit="mg"),
+        Total("Given, net of reversals", mg(int(total) - int(reversed_total)), unit="mg"),
+        Total("Residue wasted at the chair", mg(int(wasted or 0)), unit="mg"),
+    )
+
+
+def build(db: Database, actor: Actor, request: Request) -> Report:
+    with db.read() as session:
+        scope = open_scope(session, actor, request)
+        vial_id = _vial_id(session, request.vial) if request.vial else None
+        m = table_of(Movement)
+        narrow: sa.ColumnElement[bool] = m.c.kind.in_([MovementKind.ADMINISTER, MovementKind.WASTE])
+        if vial_id is not None:
+            narrow = sa.and_(narrow, m.c.vial_id == vial_id)
+        first, last = movement_range(session, scope, narrow)
+        totals = _totals(session, scope, vial_id)
+    filters = (("Vial", request.vial.upper()),) if request.vial else ()
+    return Report(
+        name="administration-log",
+        title="Controlled substance administration log",
+        header=scope.header(),
+        period=scope.period,
+        filters=tuple(Fact(k, v) for k, v in filters),
+        parts=(
+            Part(
+                title="Administrations",
+                columns=COLUMNS,
+                rows=stream(db, _statement(scope, vial_id), _row(scope)),
+                totals=totals,
+                note="Amounts are exact in mg; mL is read to the 0.01 mL of a syringe. "
+                "'Vial left' is the vial's balance after the dose and its residue.",
+            ),
+        ),
+        integrity=scope.integrity(first, last),
+        timezone=scope.timezone,
+        registration=scope.dea_number,
+    )

@@ -1,0 +1,112 @@
+"""The auditor bundle: every DEA-style report in PDF and XLSX, pinned to one ledger head,
+zipped with a MANIFEST.json that lists each file's SHA-256.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+import zipfile
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+from ledger import audit
+from ledger.access import Actor
+from ledger.database import Database
+from ledger.services.audited import audited
+from reports.catalogue import REPORTS
+from reports.export import FORMATS, Progress, render, sha256_file
+from reports.scope import Request, pinned_head
+
+MANIFEST = "MANIFEST.json"
+BUNDLE_FORMAT = "vialbook-export-bundle/1"
+
+
+def _manifest(reports: list[Any], files: list[dict[str, object]], request: Request) -> dict:  # type: ignore[type-arg]
+    first = reports[0]
+    seqs = [r.integrity for r in reports]
+    firsts = [i.first_seq for i in seqs if i.first_seq is not None]
+    lasts = [i.last_seq for i in seqs if i.last_seq is not None]
+    header = {f.label: f.value for f in first.header}
+    return {
+        "format": BUNDLE_FORMAT,
+        "clinic": header.get("Clinic", ""),
+        "generated_at": first.integrity.generated_at.isoformat(),
+        "generated_by": first.integrity.generated_by,
+        "period": {"from": request.date_from.isoformat(), "to": request.date_to.isoformat()},
+        "registration": {
+            "dea_number": first.registration,
+            "registrant": header.get("Registrant", ""),
+            "address": header.get("Registered address", ""),
+        },
+        "ledger": {
+            "head_seq": first.integrity.head_seq,
+            "head_hash": first.integrity.head_hash,
+            "first_seq": min(firsts) if firsts else None,
+            "last_seq": max(lasts) if lasts else None,
+        },
+        "verify": f"vialbook verify-export BUNDLE; vialbook check --anchor "
+        f"{first.integrity.head_hash}",
+        "files": files,
+    }
+
+
+@audited("export")
+def export_bundle(
+    db: Database,
+    actor: Actor,
+    *,
+    request: Request,
+    out: Path,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Write the bundle to `out` and return its manifest."""
+    with db.read() as session:
+        head_seq, _ = pinned_head(session, request.head_seq)
+    pinned = replace(request, head_seq=head_seq, vial=None)
+    reports = [kind.build(db, actor, pinned) for kind in REPORTS if kind.dea]
+    files: list[dict[str, object]] = []
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".bundle-") as work:
+        for report in reports:
+            for fmt in FORMATS:
+                name = f"{report.name}.{fmt}"
+                path = Path(work) / name
+                render(report, fmt, path, progress)
+                files.append(
+                    {
+                        "name": name,
+                        "report": report.name,
+                        "format": fmt,
+                        "sha256": sha256_file(path),
+                        "bytes": path.stat().st_size,
+                    }
+                )
+        manifest = _manifest(reports, files, pinned)
+        manifest_bytes = json.dumps(manifest, indent=2, ensure_ascii=False).encode("utf-8")
+        partial = Path(work) / "bundle.zip"
+        with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED) as z:
+            z.writestr(MANIFEST, manifest_bytes)
+            for entry in files:
+                z.write(Path(work) / str(entry["name"]), arcname=str(entry["name"]))
+        os.chmod(partial, 0o600)
+        os.replace(partial, out)
+    audit.record(
+        db,
+        action="export.bundle",
+        outcome="ok",
+        username=actor.username,
+        detail={
+            "period": f"{pinned.date_from} to {pinned.date_to}",
+            "registration": manifest["registration"]["dea_number"],
+            "file": out.name,
+            "sha256": sha256_file(out),
+            "manifest_sha256": hashlib.sha256(manifest_bytes).hexdigest(),
+            "head_seq": manifest["ledger"]["head_seq"],
+            "head_hash": manifest["ledger"]["head_hash"],
+        },
+    )
+    return manifest

@@ -1,0 +1,81 @@
+"""The reports vialbook can export, by the name the command line uses."""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from ledger.errors import UnknownRecord
+
+if TYPE_CHECKING:
+    from ledger.access import Actor
+    from ledger.database import Database
+    from reports.model import Report
+    from reports.scope import Request
+
+    Builder = Callable[[Database, Actor, Request], Report]
+
+
+@dataclass(frozen=True)
+class ReportKind:
+    """A report by name. Its builder module loads on first use, so listing the reports
+    (or starting the command line) costs nothing."""
+
+    name: str
+    description: str
+    module: str
+    #: DEA-style records: these go into the auditor bundle.
+    dea: bool = True
+
+    @property
+    def build(self) -> Builder:
+        return importlib.import_module(f"reports.{self.module}").build  # type: ignore[no-any-return]
+
+
+REPORTS: tuple[ReportKind, ...] = (
+    ReportKind(
+        "receiving-log",
+        "receipts: supplier, invoice, product, containers, lot and expiry, received by",
+        "receiving_log",
+    ),
+    ReportKind(
+        "administration-log",
+        "every dose in time order: patient and address, vial, mg and mL, waste and witness",
+        "administration_log",
+    ),
+    ReportKind(
+        "proof-of-use",
+        "each vial's whole life, received to empty, with its running balance (--vial for one)",
+        "proof_of_use",
+    ),
+    ReportKind(
+        "waste-log",
+        "waste and breakage: amount, reason, method, by and witness",
+        "waste_log",
+    ),
+    ReportKind(
+        "destruction-log",
+        "on-site destruction (Form 41 data, two witnesses), reverse-distributor returns, transfers",
+        "destruction_log",
+    ),
+    ReportKind(
+        "accountability-audit",
+        "per product: opening + receipts - administered - wasted - destroyed - lost = expected",
+        "accountability",
+    ),
+    ReportKind(
+        "inventory",
+        "signed inventory of stock on hand on the --to date (--taken opening|close)",
+        "inventory",
+    ),
+)
+
+
+def find(name: str) -> ReportKind:
+    for kind in REPORTS:
+        if kind.name == name:
+            return kind
+    known = ", ".join(k.name for k in REPORTS)
+    raise UnknownRecord(f"no report named {name!r}; the reports are: {known}", subject=name)

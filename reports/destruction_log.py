@@ -1,0 +1,242 @@
+"""Destruction and returns: on-site destructions with their DEA Form 41 data and both
+witnesses, transfers to reverse distributors, and transfers between registrations.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from decimal import Decimal
+
+import sqlalchemy as sa
+
+from ledger.access import Actor
+from ledger.database import Database
+from ledger.models import Movement, MovementKind, Product, User, Vial
+from ledger.models.base import table_of
+from ledger.units import strength_text
+from reports.model import Column, Kind, Part, Report, Row, Total
+from reports.scope import Request, Scope, mg, movement_range, open_scope, stream
+
+DESTRUCTION = (
+    Column("Date and time", Kind.DATETIME, width=15),
+    Column("Vial", width=10),
+    Column("NDC", width=13),
+    Column("Drug name", width=18),
+    Column("Strength", width=9),
+    Column("Form", width=12),
+    Column("Container mL", width=7),
+    Column("Containers", Kind.INTEGER, width=7),
+    Column("Sealed", width=6),
+    Column("Lot", width=8),
+    Column("Quantity mg", Kind.DECIMAL, places=3, width=10),
+    Column("Method", width=18),
+    Column("Reason", width=16),
+    Column("Witness 1", width=14),
+    Column("Witness 2", width=14),
+    Column("Recorded by", width=14),
+)
+RETURNS = (
+    Column("Date and time", Kind.DATETIME, width=15),
+    Column("Vial", width=10),
+    Column("Product", width=20),
+    Column("NDC", width=13),
+    Column("Lot", width=8),
+    Column("Quantity mg", Kind.DECIMAL, places=3, width=10),
+    Column("Reverse distributor", width=18),
+    Column("Distributor address", width=24),
+    Column("Distributor DEA", width=10),
+    Column("Invoice", width=10),
+    Column("Reason", width=18),
+    Column("Recorded by", width=14),
+)
+TRANSFERS = (
+    Column("Date and time", Kind.DATETIME, width=15),
+    Column("Direction", width=8),
+    Column("Vial", width=10),
+    Column("Product", width=20),
+    Column("NDC", width=13),
+    Column("Lot", width=8),
+    Column("Quantity mg", Kind.DECIMAL, places=3, width=10),
+    Column("From", width=10),
+    Column("To", width=10),
+    Column("Reference", width=12),
+    Column("Reason", width=18),
+    Column("Recorded by", width=14),
+)
+
+
+def _statement(scope: Scope, kinds: tuple[str, ...]) -> sa.Select:  # type: ignore[type-arg]
+    m, v, p = table_of(Movement), table_of(Vial), table_of(Product)
+    by = table_of(User).alias("done_by")
+    w1 = table_of(User).alias("witness1")
+    w2 = table_of(User).alias("witness2")
+    return (
+        sa.select(
+            m.c.id,
+            m.c.event_at,
+            m.c.kind,
+            m.c.amount_ug,
+            m.c.reason,
+            m.c.method,
+            m.c.detail,
+            v.c.label,
+            v.c.lot,
+            p.c.name.label("product"),
+            p.c.ndc,
+            p.c.strength_ug_per_ml,
+            by.c.full_name.label("by"),
+            w1.c.full_name.label("witness1"),
+            w2.c.full_name.label("witness2"),
+        )
+        .select_from(
+            m.join(v, v.c.id == m.c.vial_id)
+            .join(p, p.c.id == v.c.product_id)
+            .join(by, by.c.id == m.c.actor_id)
+            .outerjoin(w1, w1.c.id == m.c.witness_id)
+            .outerjoin(w2, w2.c.id == m.c.witness2_id)
+        )
+        .where(m.c.kind.in_(kinds), scope.in_period(m))
+        .order_by(m.c.event_at, m.c.id)
+    )
+
+
+def _detail(row: sa.Row) -> dict[str, object]:  # type: ignore[type-arg]
+    try:
+        found = json.loads(row.detail or "{}")
+    except ValueError:
+        return {}
+    return found if isinstance(found, dict) else {}
+
+
+def _destruction(scope: Scope) -> Callable[[sa.Row], Row]:  # type: ignore[type-arg]
+    def convert(row: sa.Row) -> Row:  # type: ignore[type-arg]
+        f41 = _detail(row)
+        return (
+            scope.local(row.event_at),
+            row.label,
+            str(f41.get("ndc", row.ndc)),
+            str(f41.get("name", row.product)),
+            str(f41.get("strength", strength_text(row.strength_ug_per_ml))),
+            str(f41.get("dosage_form", "")),
+            str(f41.get("container_ml", "")),
+            int(str(f41.get("containers", 1))),
+            "yes" if f41.get("sealed") else "no",
+            row.lot,
+            mg(-row.amount_ug),
+            row.method,
+            row.reason,
+            row.witness1 or "NONE",
+            row.witness2 or "NONE",
+            row.by,
+        )
+
+    return convert
+
+
+def _return(scope: Scope) -> Callable[[sa.Row], Row]:  # type: ignore[type-arg]
+    def convert(row: sa.Row) -> Row:  # type: ignore[type-arg]
+        rd = _detail(row)
+        return (
+            scope.local(row.event_at),
+            row.label,
+            row.product,
+            row.ndc,
+            row.lot,
+            mg(-row.amount_ug),
+            str(rd.get("reverse_distributor", "")),
+            str(rd.get("address", "")),
+            str(rd.get("dea_number", "")),
+            str(rd.get("invoice_number", "")),
+            row.reason,
+            row.by,
+        )
+
+    return convert
+
+
+def _transfer(scope: Scope) -> Callable[[sa.Row], Row]:  # type: ignore[type-arg]
+    def convert(row: sa.Row) -> Row:  # type: ignore[type-arg]
+        t = _detail(row)
+        return (
+            scope.local(row.event_at),
+            "out" if row.kind == MovementKind.TRANSFER_OUT else "in",
+            row.label,
+            row.product,
+            row.ndc,
+            row.lot,
+            mg(abs(row.amount_ug)),
+            str(t.get("from", "")),
+            str(t.get("to", "")),
+            str(t.get("reference") or ""),
+            row.reason,
+            row.by,
+        )
+
+    return convert
+
+
+def build(db: Database, actor: Actor, request: Request) -> Report:
+    m = table_of(Movement)
+    kinds = (
+        MovementKind.DESTROY,
+        MovementKind.RETURN,
+        MovementKind.TRANSFER_OUT,
+        MovementKind.TRANSFER_IN,
+    )
+    with db.read() as session:
+        scope = open_scope(session, actor, request)
+        first, last = movement_range(session, scope, m.c.kind.in_(kinds))
+        sums = {
+            kind: (int(n), int(ug))
+            for kind, n, ug in session.execute(
+                sa.select(m.c.kind, sa.func.count(m.c.id), sa.func.sum(sa.func.abs(m.c.amount_ug)))
+                .where(scope.in_period(m), m.c.kind.in_(kinds))
+                .group_by(m.c.kind)
+            ).all()
+        }
+
+    def totals(kind: str, what: str) -> tuple[Total, ...]:
+        n, ug = sums.get(kind, (0, 0))
+        return (
+            Total(f"Containers {what}", n, Kind.INTEGER),
+            Total(f"Quantity {what}", mg(ug) or Decimal(0), unit="mg"),
+        )
+
+    return Report(
+        name="destruction-log",
+        title="Destruction, returns and transfers",
+        header=scope.header(),
+        period=scope.period,
+        filters=(),
+        parts=(
+            Part(
+                title="Destruction on site (DEA Form 41)",
+                columns=DESTRUCTION,
+                rows=stream(db, _statement(scope, (MovementKind.DESTROY,)), _destruction(scope)),
+                totals=totals(MovementKind.DESTROY, "destroyed"),
+                note="Each destruction made the drug non-retrievable before two witnesses.",
+            ),
+            Part(
+                title="Returns to reverse distributors",
+                columns=RETURNS,
+                rows=stream(db, _statement(scope, (MovementKind.RETURN,)), _return(scope)),
+                totals=totals(MovementKind.RETURN, "returned"),
+            ),
+            Part(
+                title="Transfers between registrations",
+                columns=TRANSFERS,
+                rows=stream(
+                    db,
+                    _statement(scope, (MovementKind.TRANSFER_OUT, MovementKind.TRANSFER_IN)),
+                    _transfer(scope),
+                ),
+                totals=totals(MovementKind.TRANSFER_OUT, "transferred out")
+                + totals(MovementKind.TRANSFER_IN, "transferred in"),
+            ),
+        ),
+        integrity=scope.integrity(first, last),
+        signatures=("Registrant", "Witness 1", "Witness 2"),
+        timezone=scope.timezone,
+        registration=scope.dea_number,
+    )

@@ -1,0 +1,309 @@
+"""The PDF renderer: Letter pages drawn one at a time on a reportlab canvas.
+
+Rows are drawn as they stream from the database, so no table of the whole log is
+ever built; only finished, compressed pages stay in memory until the file is
+saved. "Page X of Y" works in one pass: every page draws a form named "pages",
+and the form's content (Y) is written once the last page is known.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+
+from reportlab.lib.colors import Color
+from reportlab.lib.pagesizes import landscape, letter
+from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from reports.model import Column, Kind, Part, Report, Total, Value
+
+MARGIN = 36
+FONT, BOLD = "Helvetica", "Helvetica-Bold"
+CELL_SIZE, PAD = 7.5, 2.5
+#: Below this many points per character of column width, a table is set smaller.
+DENSE_PT_PER_CHAR, DENSE_SIZE = 4.6, 6.2
+#: A report whose columns add up to more characters than this is printed landscape.
+PORTRAIT_CHARS = 110
+STRIPE = Color(0.94, 0.95, 0.97)
+RULE = Color(0.55, 0.55, 0.6)
+HEAD_FILL = Color(0.86, 0.88, 0.92)
+FOOTER_SPACE = 34
+
+Progress = Callable[[int], None]
+
+
+def cell_text(value: Value, kind: Kind, places: int) -> str:
+    """How a value reads on paper: exact figures, clinic-local times."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, date):
+        return value.isoformat()
+    if kind == Kind.MONEY and isinstance(value, int):
+        sign = "-" if value < 0 else ""
+        return f"{sign}${abs(value) // 100:,}.{abs(value) % 100:02d}"
+    if isinstance(value, Decimal):
+        return f"{value:,.{places}f}" if kind == Kind.DECIMAL else str(value)
+    if isinstance(value, int):
+        return f"{value:,}"
+    return str(value)
+
+
+def fit(text: str, font: str, size: float, width: float) -> list[str]:
+    """Wrap on spaces, and cut any word still too wide (a long heading, a hash) by letters."""
+    lines: list[str] = []
+    for line in simpleSplit(text, font, size, width) or [""]:
+        while stringWidth(line, font, size) > width and len(line) > 1:
+            cut = len(line) - 1
+            while cut > 1 and stringWidth(line[:cut], font, size) > width:
+                cut -= 1
+            lines.append(line[:cut])
+            line = line[cut:]
+        lines.append(line)
+    return lines
+
+
+def total_text(t: Total) -> str:
+    text = cell_text(t.value, t.kind, t.places)
+    return f"{text} {t.unit}".strip()
+
+
+class _Pages:
+    """The canvas plus where the pen is; starts a new page (with its header) on demand."""
+
+    def __init__(self, report: Report, path: Path) -> None:
+        wide = any(sum(c.width for c in part.columns) > PORTRAIT_CHARS for part in report.parts)
+        self.size = landscape(letter) if wide else letter
+        self.width, self.height = self.size
+        self.report = report
+        self.canvas = Canvas(str(path), pagesize=self.size, pageCompression=1)
+        c = self.canvas
+        c.setTitle(report.title)
+        c.setAuthor(report.integrity.generated_by)
+        c.setSubject(f"{report.registration} {report.period.text()}")
+        c.setCreator("vialbook")
+        # verify-export reads the head back from here.
+        i = report.integrity
+        c.setKeywords(f"vialbook-head:{i.head_seq}:{i.head_hash}")
+        self.page = 0
+        self.y = 0.0
+        self.part: Part | None = None
+        self.widths: list[float] = []
+        self.size_pt = CELL_SIZE
+        self.leading = CELL_SIZE + 1.5
+
+    # -- page furniture ------------------------------------------------------
+    def new_page(self) -> None:
+        if self.page:
+            self.canvas.showPage()
+        self.page += 1
+        self._header()
+        self._footer()
+
+    def _header(self) -> None:
+        c, r = self.canvas, self.report
+        top = self.height - MARGIN
+        c.setFont(BOLD, 13)
+        c.drawString(MARGIN, top - 10, r.title)
+        c.setFont(FONT, 8)
+        facts = {f.label: f.value for f in r.header}
+        c.drawRightString(self.width - MARGIN, top - 10, facts.get("Clinic", ""))
+        lines = [
+            ", ".join(
+                v for v in (facts.get("Clinic"), facts.get("Clinic address")) if v and v != "-"
+            ),
+            f"DEA registration {r.registration}; registrant {facts.get('Registrant', '')}; "
+            f"{facts.get('Registered address', '')}; schedules {facts.get('Schedules', '')}",
+            f"{r.subtitle()}; times in {r.timezone}",
+        ]
+        y = top - 24
+        for line in lines:
+            c.drawString(MARGIN, y, line)
+            y -= 10
+        c.setStrokeColor(RULE)
+        c.line(MARGIN, y + 4, self.width - MARGIN, y + 4)
+        self.y = y - 8
+
+    def _footer(self) -> None:
+        c, i = self.canvas, self.report.integrity
+        c.setFont(FONT, 6.5)
+        c.setFillColor(Color(0.25, 0.25, 0.3))
+        y = MARGIN - 4
+        for line in reversed(i.lines()):
+            c.drawString(MARGIN, y, line)
+            y += 8
+        label = f"Page {self.page} of "
+        right = self.width - MARGIN - 14
+        c.setFont(FONT, 8)
+        c.drawRightString(right, MARGIN - 4, label)
+        c.saveState()
+        c.translate(right, MARGIN - 4)
+        c.doForm("pages")
+        c.restoreState()
+        c.setStrokeColor(RULE)
+        c.line(MARGIN, MARGIN + 14, self.width - MARGIN, MARGIN + 14)
+        c.setFillColor(Color(0, 0, 0))
+
+    @property
+    def floor(self) -> float:
+        return MARGIN + FOOTER_SPACE
+
+    def room(self, needed: float) -> None:
+        if self.y - needed < self.floor:
+            self.new_page()
+            if self.part is not None:
+                self.part_heading(continued=True)
+
+    # -- tables --------------------------------------------------------------
+    def start_part(self, part: Part) -> None:
+        self.part = part
+        usable = self.width - 2 * MARGIN
+        total = sum(c.width for c in part.columns)
+        self.widths = [usable * c.width / total for c in part.columns]
+        self.size_pt = CELL_SIZE if usable / total >= DENSE_PT_PER_CHAR else DENSE_SIZE
+        self.leading = self.size_pt + 1.5
+        self.room(60)
+        self.part_heading()
+
+    def part_heading(self, continued: bool = False) -> None:
+        assert self.part is not None
+        c = self.canvas
+        c.setFont(BOLD, 10)
+        c.drawString(MARGIN, self.y - 10, self.part.title + (" (continued)" if continued else ""))
+        self.y -= 16
+        self._column_headings(self.part.columns)
+
+    def _column_headings(self, columns: tuple[Column, ...]) -> None:
+        c = self.canvas
+        wrapped = [
+            fit(col.heading, BOLD, self.size_pt, w - 2 * PAD)
+            for col, w in zip(columns, self.widths, strict=True)
+        ]
+        h = max(len(w) for w in wrapped) * self.leading + 2 * PAD
+        c.setFillColor(HEAD_FILL)
+        c.rect(MARGIN, self.y - h, self.width - 2 * MARGIN, h, stroke=0, fill=1)
+        c.setFillColor(Color(0, 0, 0))
+        c.setFont(BOLD, self.size_pt)
+        self._draw_cells(wrapped, columns, h, bold=True)
+        self.y -= h
+
+    def _draw_cells(
+        self, wrapped: list[list[str]], columns: tuple[Column, ...], h: float, bold: bool = False
+    ) -> None:
+        c = self.canvas
+        x: float = MARGIN
+        for lines, col, w in zip(wrapped, columns, self.widths, strict=True):
+            numeric = col.kind in (Kind.INTEGER, Kind.DECIMAL, Kind.MONEY) and not bold
+            y = self.y - PAD - self.size_pt
+            for line in lines:
+                if numeric:
+                    c.drawRightString(x + w - PAD, y, line)
+                else:
+                    c.drawString(x + PAD, y, line)
+                y -= self.leading
+            x += w
+
+    def row(self, values: tuple[Value, ...], stripe: bool) -> None:
+        assert self.part is not None
+        columns = self.part.columns
+        wrapped = [
+            fit(cell_text(v, col.kind, col.places), FONT, self.size_pt, w - 2 * PAD)
+            for v, col, w in zip(values, columns, self.widths, strict=True)
+        ]
+        h = max(len(w) for w in wrapped) * self.leading + 2 * PAD - 2
+        self.room(h)
+        c = self.canvas
+        if stripe:
+            c.setFillColor(STRIPE)
+            c.rect(MARGIN, self.y - h, self.width - 2 * MARGIN, h, stroke=0, fill=1)
+            c.setFillColor(Color(0, 0, 0))
+        c.setFont(FONT, self.size_pt)
+        self._draw_cells(wrapped, columns, h)
+        self.y -= h
+
+    def text_block(self, lines: list[tuple[str, str]], size: float = 8.5) -> None:
+        """Label/value lines (totals) below a table."""
+        c = self.canvas
+        for label, value in lines:
+            self.room(size + 4)
+            c.setFont(BOLD, size)
+            c.drawString(MARGIN, self.y - size, label)
+            c.setFont(FONT, size)
+            c.drawString(MARGIN + 230, self.y - size, value)
+            self.y -= size + 4
+
+    def note(self, text: str) -> None:
+        c = self.canvas
+        for line in simpleSplit(text, FONT, 7.5, self.width - 2 * MARGIN):
+            self.room(10)
+            c.setFont(FONT, 7.5)
+            c.drawString(MARGIN, self.y - 8, line)
+            self.y -= 10
+
+    def signatures(self, who: tuple[str, ...]) -> None:
+        self.part = None
+        self.room(24 + 34 * len(who))
+        c = self.canvas
+        self.y -= 12
+        c.setFont(BOLD, 10)
+        c.drawString(MARGIN, self.y - 10, "Signatures")
+        self.y -= 24
+        for name in who:
+            self.y -= 20
+            c.setFont(FONT, 8.5)
+            c.line(MARGIN + 120, self.y, MARGIN + 400, self.y)
+            c.line(MARGIN + 440, self.y, MARGIN + 560, self.y)
+            c.drawString(MARGIN, self.y + 2, name)
+            c.setFont(FONT, 6.5)
+            c.drawString(MARGIN + 120, self.y - 8, "signature and printed name")
+            c.drawString(MARGIN + 440, self.y - 8, "date and time")
+            self.y -= 14
+
+    def finish(self) -> None:
+        c = self.canvas
+        c.showPage()
+        c.beginForm("pages")
+        c.setFont(FONT, 8)
+        c.drawString(0, 0, str(self.page))
+        c.endForm()
+        c.save()
+
+
+def _rows_with_progress(rows: Iterator[tuple[Value, ...]], progress: Progress | None) -> Iterator:  # type: ignore[type-arg]
+    count = 0
+    for row in rows:
+        yield row
+        count += 1
+        if progress is not None and count % 500 == 0:
+            progress(500)
+    if progress is not None:
+        progress(count % 500)
+
+
+def render(report: Report, path: Path, progress: Progress | None = None) -> None:
+    """Write the report to `path` as PDF."""
+    pages = _Pages(report, path)
+    pages.new_page()
+    for part in report.parts:
+        pages.start_part(part)
+        empty = True
+        for n, row in enumerate(_rows_with_progress(part.iter_rows(), progress)):
+            pages.row(row, stripe=n % 2 == 1)
+            empty = False
+        if empty:
+            pages.note("No entries in this period.")
+        pages.part = None
+        pages.y -= 6
+        if part.totals:
+            pages.text_block([(t.label, total_text(t)) for t in part.totals])
+        if part.note:
+            pages.note(part.note)
+        pages.y -= 10
+    if report.signatures:
+        pages.signatures(report.signatures)
+    pages.finish()

@@ -1,0 +1,210 @@
+"""What every report builder shares: who asked, for which registration and period, up to
+which ledger entry, and how ledger values become report values.
+
+A report is pinned to the chain head read when it is built: every row query adds
+`movement.id <= head_seq`, so entries appended while a long export streams never
+leak into it, and the head hash printed on it describes exactly what it holds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from decimal import ROUND_HALF_EVEN, Decimal
+from zoneinfo import ZoneInfo
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from ledger import clock
+from ledger.access import Actor, authorize
+from ledger.chain import GENESIS_HASH
+from ledger.database import Database
+from ledger.errors import InvalidDate, UnknownRecord
+from ledger.models import ChainHead, Movement, Vial
+from ledger.models.base import table_of
+from ledger.services.rules import end_of_day, registration_for
+from ledger.services.settings import clinic_settings
+from reports.model import Fact, Integrity, Period, Row
+
+MG = Decimal("0.001")
+SYRINGE_ML = Decimal("0.01")
+#: Rows fetched per round trip: big enough to be quick, small enough to keep memory flat.
+BATCH = 1000
+
+
+@dataclass(frozen=True)
+class Request:
+    """What the person exporting asked for."""
+
+    date_from: date
+    date_to: date
+    registration: str | None = None
+    vial: str | None = None
+    #: Inventories only: taken at the "opening" or the "close" of business.
+    taken: str = "close"
+    #: Pin the report to this chain entry (a bundle pins all its reports to one head).
+    head_seq: int | None = None
+
+
+@dataclass(frozen=True)
+class Scope:
+    """The facts a builder needs, read once in the builder's transaction."""
+
+    request: Request
+    clinic_name: str
+    clinic_address: str
+    timezone: str
+    registration_id: int
+    dea_number: str
+    registrant: str
+    registration_address: str
+    schedules: str
+    #: Movements with after < event_at <= until fall in the period.
+    after: datetime
+    until: datetime
+    head_seq: int
+    head_hash: str
+    generated_at: datetime
+    generated_by: str
+
+    @property
+    def period(self) -> Period:
+        return Period(self.request.date_from, self.request.date_to)
+
+    def local(self, instant: datetime | None) -> datetime | None:
+        """A stored UTC instant on the clinic's wall clock (still tz-aware)."""
+        return instant.astimezone(ZoneInfo(self.timezone)) if instant is not None else None
+
+    def end_of(self, day: date) -> datetime:
+        """The last instant of a day on the clinic's calendar."""
+        tz = ZoneInfo(self.timezone)
+        midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+        return midnight.astimezone(UTC) - timedelta(microseconds=1)
+
+    def in_period(self, m: sa.Table) -> sa.ColumnElement[bool]:
+        return sa.and_(
+            m.c.registration_id == self.registration_id,
+            m.c.event_at > self.after,
+            m.c.event_at <= self.until,
+            m.c.id <= self.head_seq,
+        )
+
+    def header(self) -> tuple[Fact, ...]:
+        return (
+            Fact("Clinic", self.clinic_name),
+            Fact("Clinic address", self.clinic_address or "-"),
+            Fact("DEA registration", self.dea_number),
+            Fact("Registrant", self.registrant),
+            Fact("Registered address", self.registration_address),
+            Fact("Schedules", self.schedules.replace(",", ", ")),
+            Fact("Times shown in", self.timezone),
+        )
+
+    def integrity(self, first_seq: int | None, last_seq: int | None) -> Integrity:
+        return Integrity(
+            generated_at=self.local(self.generated_at) or self.generated_at,
+            generated_by=self.generated_by,
+            first_seq=first_seq,
+            last_seq=last_seq,
+            head_seq=self.head_seq,
+            head_hash=self.head_hash,
+        )
+
+
+def open_scope(session: Session, actor: Actor, request: Request) -> Scope:
+    """Authorize the export and pin the registration, the period and the chain head."""
+    user = authorize(session, actor, "export")
+    if request.date_to < request.date_from:
+        raise InvalidDate(
+            f"the period ends ({request.date_to}) before it starts ({request.date_from})"
+        )
+    if request.taken not in ("opening", "close"):
+        raise InvalidDate("an inventory is taken at the 'opening' or the 'close' of business")
+    settings = clinic_settings(session)
+    reg = registration_for(session, request.registration)
+    assert reg.id is not None
+    head_seq, head_hash = pinned_head(session, request.head_seq)
+    return Scope(
+        request=request,
+        clinic_name=settings.name,
+        clinic_address=settings.address,
+        timezone=settings.timezone,
+        registration_id=reg.id,
+        dea_number=reg.dea_number,
+        registrant=reg.registrant,
+        registration_address=reg.address,
+        schedules=reg.schedules,
+        after=end_of_day(settings, request.date_from - timedelta(days=1)),
+        until=end_of_day(settings, request.date_to),
+        head_seq=head_seq,
+        head_hash=head_hash,
+        generated_at=clock.now(),
+        generated_by=f"{user.full_name} ({user.username})",
+    )
+
+
+def pinned_head(session: Session, seq: int | None = None) -> tuple[int, str]:
+    """The chain head now, or the entry `seq` when a caller pinned one."""
+    if seq is None:
+        h = table_of(ChainHead)
+        head = session.execute(sa.select(h.c.seq, h.c.hash).where(h.c.id == 1)).first()
+        return (head.seq, head.hash) if head else (0, GENESIS_HASH)
+    if seq == 0:
+        return 0, GENESIS_HASH
+    m = table_of(Movement)
+    found = session.execute(sa.select(m.c.hash).where(m.c.id == seq)).scalar()
+    if found is None:
+        raise UnknownRecord(f"no movement {seq} to pin the report to", subject=str(seq))
+    return seq, str(found)
+
+
+def movement_range(
+    session: Session, scope: Scope, where: sa.ColumnElement[bool] | None = None
+) -> tuple[int | None, int | None]:
+    """First and last sequence numbers of the period's movements (optionally narrowed)."""
+    m = table_of(Movement)
+    stmt = sa.select(sa.func.min(m.c.id), sa.func.max(m.c.id)).where(scope.in_period(m))
+    if where is not None:
+        stmt = stmt.where(where)
+    row = session.execute(stmt).one()
+    return row[0], row[1]
+
+
+def vial_id_for(session: Session, label: str) -> int:
+    v = table_of(Vial)
+    found = session.execute(sa.select(v.c.id).where(v.c.label == label.strip().upper())).scalar()
+    if found is None:
+        raise UnknownRecord(f"no vial labelled {label!r}", subject=label)
+    return int(found)
+
+
+def mg(ug: int | None) -> Decimal | None:
+    """µg as exact mg with three places (one µg is 0.001 mg, so nothing is rounded)."""
+    return None if ug is None else (Decimal(int(ug)) / 1000).quantize(MG)
+
+
+def syringe_ml(ug: int | None, strength_ug_per_ml: int) -> Decimal | None:
+    """mL to the 0.01 mL a syringe is read to; mg stays the exact figure."""
+    if ug is None:
+        return None
+    return (Decimal(int(ug)) / Decimal(strength_ug_per_ml)).quantize(
+        SYRINGE_ML, rounding=ROUND_HALF_EVEN
+    )
+
+
+def stream(
+    db: Database,
+    stmt: sa.Select,
+    convert: Callable[[sa.Row], Row],  # type: ignore[type-arg]
+) -> Callable[[], Iterator[Row]]:
+    """A row source: each call opens a read transaction and streams the query in batches."""
+
+    def rows() -> Iterator[Row]:
+        with db.read() as session:
+            result = session.execute(stmt.execution_options(yield_per=BATCH))
+            for row in result:
+                yield convert(row)
+
+    return rows

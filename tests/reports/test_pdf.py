@@ -1,0 +1,89 @@
+"""The PDF renderer, read back with pypdf: header and footer on every page, page numbers,
+the ledger head, a known row and the totals."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from pathlib import Path
+
+import pypdf
+import sqlalchemy as sa
+
+from ledger.check import run_check
+from ledger.models import Movement, MovementKind, Patient
+from ledger.models.base import table_of
+from reports import administration_log, pdf
+from reports.scope import Request
+from tests.reports.conftest import DEMO_DAYS, DEMO_UNTIL, demo_actor
+
+PERIOD = Request(date(2026, 3, 1), DEMO_UNTIL)
+
+
+def _pages(path: Path) -> list[str]:
+    # A form XObject ("of N") extracts on its own line; compare text with spaces normalised.
+    return [" ".join(page.extract_text().split()) for page in pypdf.PdfReader(path).pages]
+
+
+def test_the_administration_log_pdf_has_header_footer_and_page_numbers_on_every_page(
+    demo_db, tmp_path
+) -> None:
+    report = administration_log.build(demo_db, demo_actor(demo_db), PERIOD)
+    out = tmp_path / "admin.pdf"
+    pdf.render(report, out)
+    pages = _pages(out)
+    head = run_check(demo_db).head
+    assert len(pages) >= 2, "the demo log should run over several pages"
+    dea = report.registration
+    for n, text in enumerate(pages, start=1):
+        assert "Controlled substance administration log" in text
+        assert f"DEA registration {dea}" in text
+        assert "Period 2026-03-01 to 2026-03-31" in text
+        assert f"Page {n} of {len(pages)}" in text
+        assert f"Ledger head hash {head}" in text
+        assert "Generated" in text and "Audrey Park (audrey)" in text
+    assert re.search(r"Date and time Patient Patient address", pages[-1])
+
+
+def test_the_pdf_shows_a_known_administration_and_the_exact_totals(demo_db, tmp_path) -> None:
+    m, pt = table_of(Movement), table_of(Patient)
+    report = administration_log.build(demo_db, demo_actor(demo_db), PERIOD)
+    with demo_db.read() as s:
+        first = s.execute(
+            sa.select(pt.c.name, pt.c.address, m.c.amount_ug)
+            .join(pt, pt.c.id == m.c.patient_id)
+            .where(m.c.kind == MovementKind.ADMINISTER)
+            .order_by(m.c.event_at, m.c.id)
+            .limit(1)
+        ).one()
+        given = s.execute(
+            sa.select(sa.func.sum(-m.c.amount_ug)).where(m.c.kind == MovementKind.ADMINISTER)
+        ).scalar()
+    out = tmp_path / "admin.pdf"
+    pdf.render(report, out)
+    text = " ".join(_pages(out))
+    assert first.name in text
+    assert first.address.split(",")[0] in text
+    # All of the demo's administrations fall inside the period (it starts DEMO_DAYS back).
+    assert DEMO_DAYS < 31
+    assert f"Given {given // 1000:,}.{given % 1000:03d} mg" in text
+
+
+def test_the_pdf_carries_title_author_and_the_ledger_head_in_its_metadata(
+    demo_db, tmp_path
+) -> None:
+    report = administration_log.build(demo_db, demo_actor(demo_db), PERIOD)
+    out = tmp_path / "admin.pdf"
+    pdf.render(report, out)
+    meta = pypdf.PdfReader(out).metadata
+    assert meta.title == "Controlled substance administration log"
+    assert meta.author == "Audrey Park (audrey)"
+    assert run_check(demo_db).head in (meta.get("/Keywords") or "")
+
+
+def test_a_wide_report_is_printed_landscape_on_letter(demo_db, tmp_path) -> None:
+    report = administration_log.build(demo_db, demo_actor(demo_db), PERIOD)
+    out = tmp_path / "admin.pdf"
+    pdf.render(report, out)
+    box = pypdf.PdfReader(out).pages[0].mediabox
+    assert (int(box.width), int(box.height)) == (792, 612)
