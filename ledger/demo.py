@@ -273,6 +273,7 @@ def _run_days(
     invoice_no = 5000
     broke = False
     stale_done = False
+    short_dated = False
     while day <= last_day:
         if day.weekday() >= 5:
             day += timedelta(days=1)
@@ -287,8 +288,9 @@ def _run_days(
             c.mida += _receive(
                 c, c.at(day, 7, 40), MIDAZOLAM, 10, day + timedelta(days=365), f"INV-{invoice_no}"
             )
-        if day == first_day:
+        if not short_dated:
             # A short-dated 100 mg/mL lot the clinic never used: expired stock awaiting disposal.
+            short_dated = True
             invoice_no += 1
             _receive(
                 c, c.at(day, 7, 50), KETAMINE_100, 2, day + timedelta(days=60), f"INV-{invoice_no}"

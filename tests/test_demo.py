@@ -48,3 +48,12 @@ def test_the_same_seed_gives_the_same_ledger(tmp_path: Path) -> None:
         build_demo(open_database(str(tmp_path / name)), seed=3, days=12, until=date(2026, 6, 30))
     a, b = _movements(tmp_path / "a.db"), _movements(tmp_path / "b.db")
     assert a == b and len(a) > 50
+
+
+def test_a_demo_starting_on_a_weekend_still_has_its_expired_lot(tmp_path: Path) -> None:
+    # 2026-03-01 is a Sunday: the first business day must still receive the short-dated lot.
+    db = open_database(str(tmp_path / "weekend.db"))
+    build_demo(db, seed=5, days=30, until=date(2026, 3, 31))
+    with db.engine.connect() as conn:
+        lots = conn.execute(sa.text("select count(*) from vial where label like 'KH-%'")).scalar()
+    assert lots == 2
