@@ -19,10 +19,11 @@ from reportlab.lib.utils import simpleSplit
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
+from reports.fonts import font_names
 from reports.model import Column, Kind, Part, Report, Total, Value
 
 MARGIN = 36
-FONT, BOLD = "Helvetica", "Helvetica-Bold"
+FONT, BOLD = font_names()
 CELL_SIZE, PAD = 7.5, 2.5
 #: Below this many points per character of column width, a table is set smaller.
 DENSE_PT_PER_CHAR, DENSE_SIZE = 4.6, 6.2

@@ -87,3 +87,34 @@ def test_a_wide_report_is_printed_landscape_on_letter(demo_db, tmp_path) -> None
     pdf.render(report, out)
     box = pypdf.PdfReader(out).pages[0].mediabox
     assert (int(box.width), int(box.height)) == (792, 612)
+
+
+def test_a_patient_name_outside_latin_1_prints_in_the_pdf(sqlite_clinic, tmp_path) -> None:
+    from ledger import clock
+    from ledger.services.infusions import record_infusion
+    from ledger.services.patients import NewPatient, add_patient
+
+    name = "Nguyễn Thị Łukasz"
+    row = add_patient(
+        sqlite_clinic.db,
+        sqlite_clinic.actor("nina"),
+        NewPatient(name, "12 Żółta St, Denver", date(1988, 8, 8)),
+    )
+    record_infusion(
+        sqlite_clinic.db,
+        sqlite_clinic.actor("nina"),
+        patient=row.mrn,
+        vial="K-000001",
+        drawn_ug=30_000,
+        given_ug=30_000,
+        wasted_ug=0,
+    )
+    today = clock.now().date()
+    report = administration_log.build(
+        sqlite_clinic.db, sqlite_clinic.actor("audrey"), Request(today, today)
+    )
+    out = tmp_path / "unicode.pdf"
+    pdf.render(report, out)
+    text = " ".join(_pages(out))
+    assert name in text
+    assert "Żółta" in text
