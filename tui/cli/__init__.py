@@ -8,6 +8,7 @@ from tui.cli import (
     demo_commands,
     export_commands,
     ledger_commands,
+    maintenance_commands,
     query_commands,
     setup_commands,
 )
@@ -43,6 +44,8 @@ app.command("quarantine")(ledger_commands.quarantine)
 app.command("stock")(query_commands.stock)
 app.command("log")(query_commands.log)
 app.command("check")(query_commands.check)
+app.command("backup")(maintenance_commands.backup)
+app.command("restore")(maintenance_commands.restore)
 app.add_typer(export_commands.export_app, name="export")
 app.command("verify-export")(export_commands.verify_export)
 

@@ -1,0 +1,317 @@
+"""Who may do what: every service action against every role, plus disabled and locked users,
+passwords kept out of every record, and private files."""
+
+from __future__ import annotations
+
+import logging
+import os
+import stat
+from collections.abc import Callable
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from ledger import clock
+from ledger.access import PERMISSIONS, Actor
+from ledger.auth import Credentials, login
+from ledger.check import run_check
+from ledger.database import open_database
+from ledger.errors import (
+    AccountDisabled,
+    AccountLocked,
+    PermissionDenied,
+    WitnessNotAuthenticated,
+    WrongPassword,
+)
+from ledger.models import Role
+from ledger.queries.history import movement_log
+from ledger.queries.stock import stock_on_hand
+from ledger.services import catalogue, corrections, disposal, receiving, transfers, users
+from ledger.services.infusions import record_infusion
+from ledger.services.patients import NewPatient, add_patient, import_patients
+from ledger.services.quarantine import quarantine
+from tests.reliability.cli import vialbook
+from tests.support import DEA, KETAMINE, SECOND_DEA, STAFF, Clinic, audit_rows, dump, pw
+
+#: One member of staff per role.
+BY_ROLE = {Role(roles[0]): name for name, roles in STAFF.items() if name != "omar"}
+
+
+def _witnesses(clinic: Clinic, actor: Actor, n: int = 1) -> list[Credentials]:
+    return [clinic.witness(w) for w in ("omar", "nina", "drkim") if w != actor.username][:n]
+
+
+Action = Callable[[Clinic, Actor], Any]
+
+ACTIONS: dict[str, tuple[str, str, Action]] = {
+    # name: (permission, audited as, call)
+    "add_user": (
+        "user.manage",
+        "user.add",
+        lambda c, a: users.add_user(
+            c.db, a, username="newnurse", full_name="New", roles=["nurse"], password="long-enough"
+        ),
+    ),
+    "disable_user": (
+        "user.manage", "user.disable", lambda c, a: users.disable_user(c.db, a, "bella")
+    ),
+    "add_registration": (
+        "registration.add",
+        "registration.add",
+        lambda c, a: catalogue.add_registration(
+            c.db, a, dea_number="AB1234563", registrant="Dr Lee", address="5 Main St",
+            schedules=[3], expires=date(2035, 1, 1),
+        ),
+    ),
+    "add_supplier": (
+        "supplier.add",
+        "supplier.add",
+        lambda c, a: catalogue.add_supplier(
+            c.db, a, name="McKesson", address="1 Market St", dea_number="RR1234563"
+        ),
+    ),
+    "add_product": (
+        "product.add",
+        "product.add",
+        lambda c, a: catalogue.add_product(
+            c.db, a, name="Lorazepam 2 mg/mL", ndc="0641-6044-25", schedule=4,
+            strength_ug_per_ml=2_000, volume_ul=1_000, label_prefix="L",
+        ),
+    ),
+    "add_patient": (
+        "patient.add",
+        "patient.add",
+        lambda c, a: add_patient(c.db, a, NewPatient("Ann New", "9 Elm", date(1990, 1, 1))),
+    ),
+    "import_patients": (
+        "patient.import",
+        "patient.import",
+        lambda c, a: import_patients(c.db, a, b"name,address,dob\nAnn New,9 Elm,1990-01-01\n"),
+    ),
+    "receive": (
+        "receive",
+        "receive",
+        lambda c, a: receiving.receive(
+            c.db, a, supplier="Henry Schein", invoice_number="INV-3", ndc=KETAMINE, lot="L3",
+            expires=date(2034, 1, 1), vials=1, registration=DEA,
+        ),
+    ),
+    "record_infusion": (
+        "infusion.record",
+        "infusion.record",
+        lambda c, a: record_infusion(
+            c.db, a, patient="MRN1", vial="K-000002", drawn_ug=45_000, given_ug=40_000,
+            wasted_ug=5_000, witness=_witnesses(c, a)[0],
+        ),
+    ),
+    "waste": (
+        "waste",
+        "waste",
+        lambda c, a: disposal.waste(
+            c.db, a, vial="K-000002", amount_ug=1_000, reason="spill", method="sink",
+            witness=_witnesses(c, a)[0],
+        ),
+    ),
+    "destroy": (
+        "destroy",
+        "destroy",
+        lambda c, a: disposal.destroy(
+            c.db, a, vials=["K-000003"], method="chemical digestion", reason="expired",
+            witness=_witnesses(c, a, 2)[0], second_witness=_witnesses(c, a, 2)[1],
+        ),
+    ),
+    "return": (
+        "return",
+        "return",
+        lambda c, a: disposal.return_to_reverse_distributor(
+            c.db, a, vials=["K-000004"], distributor_name="RxReturns",
+            distributor_address="9 Return Way", distributor_dea="RR1234563", invoice_number="RD-1",
+        ),
+    ),
+    "loss": (
+        "loss",
+        "loss",
+        lambda c, a: disposal.record_loss(
+            c.db, a, vial="K-000005", amount_ug=1_000, reason="count"
+        ),
+    ),
+    "breakage": (
+        "breakage",
+        "breakage",
+        lambda c, a: disposal.record_breakage(
+            c.db, a, vial="M-000002", amount_ug=None, reason="dropped", witness=_witnesses(c, a)[0]
+        ),
+    ),
+    "transfer": (
+        "transfer",
+        "transfer",
+        lambda c, a: transfers.transfer(
+            c.db, a, vials=["M-000003"], to_registration=SECOND_DEA, reason="restock"
+        ),
+    ),
+    "adjust": (
+        "adjust",
+        "adjust",
+        lambda c, a: corrections.adjust(
+            c.db, a, vial="K-000001", amount_ug=-1_000, reason="count variance",
+            witness=_witnesses(c, a)[0],
+        ),
+    ),
+    "reverse": (
+        "reverse",
+        "reverse",
+        lambda c, a: corrections.reverse(
+            c.db, a, movement_id=9, reason="wrong chart", witness=_witnesses(c, a)[0]
+        ),
+    ),
+    "quarantine": (
+        "quarantine",
+        "quarantine",
+        lambda c, a: quarantine(c.db, a, vial="K-000002", reason="cap looks tampered"),
+    ),
+    "stock_on_hand": ("ledger.read", "", lambda c, a: stock_on_hand(c.db, a)),
+    "movement_log": ("ledger.read", "", lambda c, a: movement_log(c.db, a)),
+    "list_users": ("ledger.read", "", lambda c, a: users.list_users(c.db, a)),
+    "check": ("ledger.check", "", lambda c, a: run_check(c.db, a)),
+}  # fmt: skip
+
+
+def test_the_table_covers_every_permission() -> None:
+    assert {permission for permission, _, _ in ACTIONS.values()} == set(PERMISSIONS) - {
+        "settings.edit",  # no service edits settings yet
+        "export",  # reports/, tested with the exports in tests/reports
+    }
+
+
+@pytest.fixture
+def busy_clinic(sqlite_clinic: Clinic) -> Clinic:
+    """A second registration to transfer to, and an infusion (movements 9, 10) to reverse."""
+    admin = sqlite_clinic.actor("admin")
+    catalogue.add_registration(
+        sqlite_clinic.db, admin, dea_number=SECOND_DEA, registrant="Dr Kim",
+        address="2 Second St", schedules=[3, 4], expires=date(2035, 1, 1),
+    )  # fmt: skip
+    record_infusion(
+        sqlite_clinic.db, sqlite_clinic.actor("nina"), patient="MRN2", vial="K-000001",
+        drawn_ug=45_000, given_ug=40_000, wasted_ug=5_000, witness=sqlite_clinic.witness("omar"),
+    )  # fmt: skip
+    return sqlite_clinic
+
+
+@pytest.mark.parametrize("role", list(Role), ids=str)
+@pytest.mark.parametrize("action", sorted(ACTIONS))
+def test_only_the_roles_the_clinic_allows_can_act(
+    busy_clinic: Clinic, action: str, role: Role
+) -> None:
+    permission, audited_as, call = ACTIONS[action]
+    actor = busy_clinic.actor(BY_ROLE[role])
+    before = dump(busy_clinic.db)
+    if role in PERMISSIONS[permission]:
+        call(busy_clinic, actor)
+        assert run_check(busy_clinic.db).ok
+        return
+    with pytest.raises(PermissionDenied):
+        call(busy_clinic, actor)
+    assert dump(busy_clinic.db) == before
+    if audited_as:
+        assert audit_rows(busy_clinic.db)[-1] == (
+            actor.username, audited_as, "refused", "PermissionDenied"
+        )  # fmt: skip
+
+
+def test_a_disabled_nurse_can_neither_act_nor_witness(busy_clinic: Clinic) -> None:
+    omar = busy_clinic.actor("omar")
+    users.disable_user(busy_clinic.db, busy_clinic.actor("admin"), "omar")
+    before = dump(busy_clinic.db)
+    with pytest.raises(AccountDisabled):
+        ACTIONS["record_infusion"][2](busy_clinic, omar)  # his session from this morning
+    with pytest.raises(WitnessNotAuthenticated, match="AccountDisabled"):
+        record_infusion(
+            busy_clinic.db, busy_clinic.actor("nina"), patient="MRN1", vial="K-000002",
+            drawn_ug=45_000, given_ug=40_000, wasted_ug=5_000, witness=busy_clinic.witness("omar"),
+        )  # fmt: skip
+    with pytest.raises(AccountDisabled):
+        login(busy_clinic.db, "omar", pw("omar"))
+    assert dump(busy_clinic.db) == before
+
+
+def test_five_wrong_passwords_lock_a_user_for_fifteen_minutes(sqlite_clinic: Clinic) -> None:
+    t0 = clock.now()
+    clock.set_clock(lambda: t0)
+    for _ in range(5):
+        with pytest.raises(WrongPassword):
+            login(sqlite_clinic.db, "nina", "guess-guess")
+    with pytest.raises(AccountLocked):
+        login(sqlite_clinic.db, "nina", pw("nina"))
+    clock.set_clock(lambda: t0 + timedelta(minutes=14, seconds=59))
+    with pytest.raises(AccountLocked):
+        login(sqlite_clinic.db, "nina", pw("nina"))
+    clock.set_clock(lambda: t0 + timedelta(minutes=15, seconds=1))
+    assert login(sqlite_clinic.db, "nina", pw("nina")).username == "nina"
+    assert ("nina", "login", "locked", "AccountLocked") in audit_rows(sqlite_clinic.db)
+
+
+def test_passwords_never_reach_the_audit_trail_the_output_or_the_logs(
+    tmp_path: Path, sqlite_template: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    import shutil
+
+    caplog.set_level(logging.DEBUG)
+    path = tmp_path / "ledger.db"
+    shutil.copyfile(sqlite_template, path)
+    db = open_database(str(path), echo=True)  # even with every SQL statement logged
+    clinic = Clinic(db)
+    typed = ["guess-guess-1", pw("nina"), pw("omar"), "wrong-witness-pw", "long-enough"]
+    with pytest.raises(WrongPassword):
+        login(db, "nina", "guess-guess-1")
+    with pytest.raises(WitnessNotAuthenticated):
+        disposal.waste(
+            db, clinic.actor("nina"), vial="K-000001", amount_ug=1_000, reason="spill",
+            method="sink", witness=Credentials("omar", "wrong-witness-pw"),
+        )  # fmt: skip
+    ACTIONS["record_infusion"][2](clinic, clinic.actor("nina"))
+    ACTIONS["add_user"][2](clinic, clinic.actor("admin"))
+    outputs = [
+        vialbook(db.url, "stock").output,
+        vialbook(db.url, "check", user="audrey").output,
+        vialbook(db.url, "stock", user="bella", witness=None).output,
+    ]
+    bad = vialbook(db.url, "infusion", "--patient", "MRN1", "--vial", "K-000001", "--drawn",
+                   "5mg", "--given", "5mg", "--wasted", "0mg", user="nina")  # fmt: skip
+    outputs.append(bad.output)
+    with db.engine.connect() as conn:
+        trail = [
+            " ".join(map(str, row)) for row in conn.exec_driver_sql("SELECT * FROM audit_event")
+        ]
+    db.dispose()
+    assert len(trail) > 5 and caplog.text
+    for secret in typed:
+        assert not any(secret in row for row in trail), secret
+        assert secret not in caplog.text, secret
+        assert not any(secret in out for out in outputs), secret
+    assert repr(Credentials("nina", pw("nina"))).count(pw("nina")) == 0
+
+
+def test_the_database_and_its_journal_are_private_to_the_clinic_user(tmp_path: Path) -> None:
+    old = os.umask(0o022)  # a typical desktop umask would make files world-readable
+    try:
+        path = tmp_path / "new" / "vialbook.db"
+        db = open_database(str(path))
+        from ledger import schema
+
+        schema.upgrade(db)
+        with db.engine.connect() as conn:
+            conn.exec_driver_sql("SELECT 1")
+            modes = {
+                p.name: stat.S_IMODE(p.stat().st_mode)
+                for p in path.parent.iterdir()
+                if p.name.startswith("vialbook.db")
+            }
+        db.dispose()
+    finally:
+        os.umask(old)
+    assert modes["vialbook.db"] == 0o600
+    assert all(mode == 0o600 for mode in modes.values()), modes
+    assert any(name.endswith("-wal") for name in modes), modes
