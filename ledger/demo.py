@@ -18,6 +18,7 @@ from ledger.database import Database
 from ledger.errors import Refusal
 from ledger.identifiers import dea_check_digit
 from ledger.services import catalogue, corrections, disposal, infusions, receiving, users
+from ledger.services.clinic_settings import update_settings
 from ledger.services.patients import NewPatient, add_patient
 
 TIMEZONE = "America/Denver"
@@ -157,6 +158,13 @@ def build_demo(
             timezone=TIMEZONE,
         )
         admin = c.actor("admin")
+        update_settings(
+            db,
+            admin,
+            address="1200 Pearl St, Suite 4, Boulder, CO 80302",
+            npi="1234567893",
+            tax_id="84-1234567",
+        )
         for username, name, roles in STAFF:
             users.add_user(
                 db,

@@ -28,6 +28,7 @@ app.add_typer(setup_commands.supplier_app, name="supplier")
 app.add_typer(setup_commands.product_app, name="product")
 app.add_typer(setup_commands.patient_app, name="patient")
 app.add_typer(setup_commands.db_app, name="db")
+app.add_typer(setup_commands.settings_app, name="settings")
 
 app.command("receive")(ledger_commands.receive)
 app.command("infusion")(ledger_commands.infusion)

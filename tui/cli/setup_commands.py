@@ -298,3 +298,68 @@ def db_upgrade(db: DbOption = None, as_json: JsonOption = False) -> None:
     schema.upgrade(database)
     after = schema.current_revision(database)
     emit(as_json, {"from": before, "to": after}, f"schema at {after}")
+
+
+settings_app = typer.Typer(help="Clinic settings (admin changes them).", no_args_is_help=True)
+
+
+@settings_app.command("show")
+@refusals_printed
+def settings_show(
+    db: DbOption = None, user: UserOption = None, as_json: JsonOption = False
+) -> None:
+    """Show the clinic's settings."""
+    from ledger.services.clinic_settings import settings_as_dict
+
+    database = open_db(db)
+    values = settings_as_dict(database, acting_user(database, user))
+    emit(as_json, values, lambda: "\n".join(f"{k:<26} {v}" for k, v in values.items()))
+
+
+@settings_app.command("set")
+@refusals_printed
+def settings_set(
+    name: Annotated[str | None, typer.Option("--name")] = None,
+    address: Annotated[str | None, typer.Option("--address")] = None,
+    timezone: Annotated[str | None, typer.Option("--timezone")] = None,
+    npi: Annotated[str | None, typer.Option("--npi")] = None,
+    tax_id: Annotated[str | None, typer.Option("--tax-id", help="Like 12-3456789.")] = None,
+    witness_policy: Annotated[
+        str | None, typer.Option("--witness-policy", help="required or recommended.")
+    ] = None,
+    bud_days: Annotated[int | None, typer.Option("--bud-days")] = None,
+    count_interval_days: Annotated[int | None, typer.Option("--count-interval-days")] = None,
+    inventory_interval_months: Annotated[
+        int | None, typer.Option("--inventory-interval-months")
+    ] = None,
+    retention_years: Annotated[int | None, typer.Option("--retention-years")] = None,
+    late_entry_minutes: Annotated[int | None, typer.Option("--late-entry-minutes")] = None,
+    exact_open_counts: Annotated[
+        bool | None, typer.Option("--exact-open-counts/--estimated-open-counts")
+    ] = None,
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change clinic settings (admin only; every change is audited)."""
+    from ledger.services.clinic_settings import update_settings
+
+    changes = {
+        "name": name,
+        "address": address,
+        "timezone": timezone,
+        "npi": npi,
+        "tax_id": tax_id,
+        "witness_policy": witness_policy,
+        "bud_days": bud_days,
+        "count_interval_days": count_interval_days,
+        "inventory_interval_months": inventory_interval_months,
+        "retention_years": retention_years,
+        "late_entry_minutes": late_entry_minutes,
+        "exact_open_counts": exact_open_counts,
+    }
+    if all(v is None for v in changes.values()):
+        raise CommandFailed("NothingToChange", "name at least one setting to change")
+    database = open_db(db)
+    values = update_settings(database, acting_user(database, user), **changes)
+    emit(as_json, values, "settings saved")
