@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import sqlalchemy as sa
 from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from ledger.database import Database
-from ledger.errors import DatabaseNotInitialised, DatabaseOutOfDate
+from ledger.schema_version import require_current  # noqa: F401 - one import for callers
 
 
 def _migrations_dir() -> Path:
@@ -52,20 +51,3 @@ def upgrade(db: Database, target: str = "head") -> None:
 
 def downgrade(db: Database, target: str = "base") -> None:
     _run(db, command.downgrade, target)
-
-
-def require_current(db: Database) -> None:
-    """Refuse to work on a database that is missing or behind the code's schema."""
-    try:
-        current = current_revision(db)
-    except sa.exc.OperationalError as exc:
-        raise DatabaseNotInitialised(f"cannot open the database: {exc.orig}") from None
-    if current is None:
-        raise DatabaseNotInitialised(
-            "this database has no vialbook schema; run `vialbook init` (or `vialbook demo`)"
-        )
-    if current != head_revision(db):
-        raise DatabaseOutOfDate(
-            f"the database schema is at {current}, the program needs {head_revision(db)}; "
-            "run `vialbook db upgrade`"
-        )

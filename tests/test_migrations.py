@@ -98,3 +98,9 @@ def test_the_sqlite_file_is_private_and_uses_wal_and_full_sync(tmp_path) -> None
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 2  # FULL
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_the_programs_schema_revision_is_the_newest_migration(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from ledger.schema_version import SCHEMA_REVISION
+
+    assert SCHEMA_REVISION == schema.head_revision(open_database(str(tmp_path / "x.db")))

@@ -75,11 +75,11 @@ def refusals_printed(fn: F) -> F:
 
 
 def open_db(db: str | None):  # type: ignore[no-untyped-def]
-    from ledger import schema
     from ledger.database import open_database
+    from ledger.schema_version import require_current
 
     database = open_database(db)
-    schema.require_current(database)
+    require_current(database)
     return database
 
 
