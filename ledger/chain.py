@@ -50,28 +50,94 @@ FIELDS: tuple[str, ...] = (
 )
 
 
-def _encode(value: Any) -> bytes:
+def _n(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
+def _t(value: str | None) -> str:
     if value is None:
-        return b"-"
-    if isinstance(value, bool):
-        return b"1" if value else b"0"
-    if isinstance(value, int):
-        return str(value).encode("ascii")
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            raise ValueError("naive datetime cannot be hashed")
-        return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ").encode("ascii")
-    if isinstance(value, str):
-        raw = value.encode("utf-8")
-        return str(len(raw)).encode("ascii") + b":" + raw
-    raise TypeError(f"cannot encode {type(value).__name__} in a movement")
+        return "-"
+    # The length is of the UTF-8 bytes; for ASCII text that is the character count.
+    size = len(value) if value.isascii() else len(value.encode("utf-8"))
+    return f"{size}:{value}"
 
 
-def canonical_bytes(movement: Mapping[str, Any]) -> bytes:
-    parts = [VERSION_LINE]
-    for name in FIELDS:
-        parts.append(name.encode("ascii") + b"=" + _encode(movement[name]) + b"\n")
-    return b"".join(parts)
+def time_text(value: datetime) -> str:
+    """`YYYY-MM-DDTHH:MM:SS.ffffffZ` in UTC."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime cannot be hashed")
+    if value.utcoffset():
+        value = value.astimezone(UTC)
+    # isoformat is C-fast; its "+00:00" becomes the "Z" of the encoding.
+    return value.isoformat(timespec="microseconds")[:-6] + "Z"
+
+
+def canonical_text(
+    id: int,
+    event_at: str,
+    entered_at: str,
+    kind: str | None,
+    registration_id: int,
+    vial_id: int,
+    amount_ug: int,
+    actor_id: int,
+    witness_id: int | None,
+    witness2_id: int | None,
+    patient_id: int | None,
+    infusion_id: int | None,
+    original_id: int | None,
+    late: object,
+    reason: str | None,
+    method: str | None,
+    detail: str | None,
+) -> str:
+    """The one statement of the layout; times arrive already as their UTC text.
+
+    Written out field by field: `check` runs this for every movement in the
+    ledger, so it avoids per-value type dispatch.
+    """
+    return (
+        f"vialbook-movement-v1\n"
+        f"id={id}\n"
+        f"event_at={event_at}\n"
+        f"entered_at={entered_at}\n"
+        f"kind={_t(kind)}\n"
+        f"registration_id={registration_id}\n"
+        f"vial_id={vial_id}\n"
+        f"amount_ug={amount_ug}\n"
+        f"actor_id={actor_id}\n"
+        f"witness_id={_n(witness_id)}\n"
+        f"witness2_id={_n(witness2_id)}\n"
+        f"patient_id={_n(patient_id)}\n"
+        f"infusion_id={_n(infusion_id)}\n"
+        f"original_id={_n(original_id)}\n"
+        f"late={'1' if late else '0'}\n"
+        f"reason={_t(reason)}\n"
+        f"method={_t(method)}\n"
+        f"detail={_t(detail)}\n"
+    )
+
+
+def canonical_bytes(m: Mapping[str, Any]) -> bytes:
+    return canonical_text(
+        m["id"],
+        time_text(m["event_at"]),
+        time_text(m["entered_at"]),
+        m["kind"],
+        m["registration_id"],
+        m["vial_id"],
+        m["amount_ug"],
+        m["actor_id"],
+        m["witness_id"],
+        m["witness2_id"],
+        m["patient_id"],
+        m["infusion_id"],
+        m["original_id"],
+        m["late"],
+        m["reason"],
+        m["method"],
+        m["detail"],
+    ).encode("utf-8")
 
 
 def movement_hash(prev_hash: str, movement: Mapping[str, Any]) -> str:

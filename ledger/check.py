@@ -6,13 +6,13 @@ all of them run, and every problem names the movement it is about.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
+from ledger import replay
 from ledger.access import Actor, authorize
-from ledger.chain import FIELDS, GENESIS_HASH, movement_hash
+from ledger.chain import GENESIS_HASH
 from ledger.database import Database
 from ledger.models import (
     ChainHead,
@@ -70,14 +70,6 @@ def _t(model: type) -> sa.Table:
     return model.__table__  # type: ignore[attr-defined,no-any-return]
 
 
-def _stream(conn: sa.Connection) -> Iterator[sa.RowMapping]:
-    m = _t(Movement)
-    cols = [m.c[name] for name in FIELDS] + [m.c.prev_hash, m.c.hash]
-    result = conn.execution_options(yield_per=5000).execute(sa.select(*cols).order_by(m.c.id))
-    for row in result:
-        yield row._mapping
-
-
 def _chain_and_balances(conn: sa.Connection, report: CheckReport, witness_policy: str) -> None:
     """One pass: sequence, hashes, balance bounds and witness rules per movement."""
     received = dict(conn.execute(sa.select(_t(Vial).c.id, _t(Vial).c.received_ug)).all())
@@ -85,9 +77,24 @@ def _chain_and_balances(conn: sa.Connection, report: CheckReport, witness_policy
     expected_prev = GENESIS_HASH
     expected_id = 1
     add = report.problems.append
-    for mv in _stream(conn):
-        mid = mv["id"]
-        report.movements += 1
+    derive = replay.hasher(conn.dialect.name)
+    witnessed = {str(k) for k in WITNESSED}
+    waste_needs = witness_policy == "required"
+    count = 0
+    for r in replay.rows(conn):
+        # Positions follow replay.COLUMNS: chain.FIELDS, then prev_hash and hash.
+        mid, kind, vial, amount, actor, w1, w2, prev, stored = (
+            r[0],
+            r[3],
+            r[5],
+            r[6],
+            r[7],
+            r[8],
+            r[9],
+            r[17],
+            r[18],
+        )
+        count += 1
         if mid != expected_id:
             add(
                 Problem(
@@ -96,14 +103,13 @@ def _chain_and_balances(conn: sa.Connection, report: CheckReport, witness_policy
                     f"movement {mid} follows {expected_id - 1}; movements are missing or reordered",
                 )
             )
-        if mv["prev_hash"] != expected_prev:
+        if prev != expected_prev:
             add(
                 Problem(
                     mid, "ChainBroken", f"movement {mid} does not link to the movement before it"
                 )
             )
-        derived = movement_hash(mv["prev_hash"], mv)  # type: ignore[arg-type]
-        if derived != mv["hash"]:
+        if derive(prev, r) != stored:
             add(
                 Problem(
                     mid,
@@ -111,10 +117,9 @@ def _chain_and_balances(conn: sa.Connection, report: CheckReport, witness_policy
                     f"movement {mid}'s content does not match its hash; it was altered",
                 )
             )
-        expected_prev = mv["hash"]
+        expected_prev = stored
         expected_id = mid + 1
-        vial = mv["vial_id"]
-        bal = balances.get(vial, 0) + mv["amount_ug"]
+        bal = balances.get(vial, 0) + amount
         balances[vial] = bal
         if bal < 0:
             add(Problem(mid, "NegativeBalance", f"vial {vial} goes below zero ({bal} µg)"))
@@ -126,22 +131,16 @@ def _chain_and_balances(conn: sa.Connection, report: CheckReport, witness_policy
                     f"vial {vial} holds more than it was received with ({bal} µg)",
                 )
             )
-        _witness_rules(mv, witness_policy, add)
+        if w1 is None and (kind in witnessed or (waste_needs and kind == "waste")):
+            add(Problem(mid, "WitnessRequired", f"{kind} movement {mid} has no witness"))
+        if kind == "destroy" and w2 is None:
+            add(Problem(mid, "WitnessRequired", f"destruction {mid} has only one witness"))
+        if w1 is not None and (actor == w1 or actor == w2 or w1 == w2):
+            add(Problem(mid, "SelfWitness", f"movement {mid} is witnessed by its own actor"))
+    report.movements = count
     report.head = expected_prev
     _cache(conn, balances, add)
     _head(conn, report, add)
-
-
-def _witness_rules(mv: sa.RowMapping, witness_policy: str, add) -> None:  # type: ignore[no-untyped-def]
-    mid, kind = mv["id"], mv["kind"]
-    w1, w2, actor = mv["witness_id"], mv["witness2_id"], mv["actor_id"]
-    needs = kind in WITNESSED or (kind == MovementKind.WASTE and witness_policy == "required")
-    if needs and w1 is None:
-        add(Problem(mid, "WitnessRequired", f"{kind} movement {mid} has no witness"))
-    if kind == MovementKind.DESTROY and w2 is None:
-        add(Problem(mid, "WitnessRequired", f"destruction {mid} has only one witness"))
-    if actor in (w1, w2) or (w1 is not None and w1 == w2):
-        add(Problem(mid, "SelfWitness", f"movement {mid} is witnessed by its own actor"))
 
 
 def _cache(conn: sa.Connection, balances: dict[int, int], add) -> None:  # type: ignore[no-untyped-def]
