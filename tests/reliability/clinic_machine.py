@@ -112,11 +112,7 @@ class ClinicMachine(RuleBasedStateMachine):
 
     def __init__(self) -> None:
         super().__init__()
-        for suffix in ("", "-wal", "-shm"):
-            Path(f"{self.PATH}{suffix}").unlink(missing_ok=True)
-        shutil.copyfile(self.TEMPLATE, self.PATH)
-        os.chmod(self.PATH, 0o600)
-        self.db: Database = open_database(str(self.PATH))
+        self.db: Database = self.fresh_database()
         self.now = self.START
         clock.set_clock(lambda: self.now)
         with self.db.engine.connect() as conn:
@@ -125,9 +121,21 @@ class ClinicMachine(RuleBasedStateMachine):
         self.last = dump(self.db)
         self.verified: object = None
 
+    def fresh_database(self) -> Database:
+        """A copy of the set-up clinic for one example (SQLite; a subclass may override)."""
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{self.PATH}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(self.TEMPLATE, self.PATH)
+        os.chmod(self.PATH, 0o600)
+        return open_database(str(self.PATH))
+
+    def forget_database(self) -> None:
+        """Drop what fresh_database made, once the example is over."""
+
     def teardown(self) -> None:
         clock.set_clock(None)
         self.db.dispose()
+        self.forget_database()
 
     # -- helpers ---------------------------------------------------------------
     def actor(self, name: str) -> Actor:
