@@ -1,0 +1,217 @@
+"""Metrics 1 and 2: durable infusion recording, one transaction each, vialbook vs the bare driver.
+
+vialbook is measured with the production argon2 parameters, because a nurse's
+witness re-types a real password at every infusion. A second vialbook database,
+whose witness hash uses the cheap test parameters, tells how much of the gap is
+the witness check and how much is everything else.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from bench import history
+from bench.clinic import Chain, set_up_chain
+from bench.history import Layout, Profile
+from bench.raw_baseline import RawRecorder
+from bench.timing import interleaved, profiled, timed
+from ledger import clock, passwords, schema
+from ledger.auth import Credentials
+from ledger.database import Database, open_database
+from ledger.models import Vial
+from ledger.models.base import table_of
+from ledger.services import infusions, receiving
+
+PER_VIAL = 10  # 50 mg drawn from a 500 mg vial
+
+#: Where record_infusion's time goes, beyond the password hash: (label, file, function).
+STAGES = (
+    ("witness sign-in (login, read + verify)", "ledger/auth.py", "login"),
+    ("confirm_witness (+ its audit row)", "ledger/auth.py", "confirm_witness"),
+    ("authorize actor", "ledger/access.py", "authorize"),
+    ("Posting() lock chain head", "ledger/posting.py", "__init__"),
+    ("find_patient", "ledger/services/infusions.py", "find_patient"),
+    ("vial_by_label (lock vial)", "ledger/posting.py", "vial_by_label"),
+    ("check_drawable", "ledger/services/rules.py", "check_drawable"),
+    ("Posting.move (hash)", "ledger/posting.py", "move"),
+    ("Posting.finish (flush)", "ledger/posting.py", "finish"),
+    ("session flush (ORM unit of work)", "orm/session.py", "flush"),
+)
+
+
+@contextmanager
+def hashing(cheap: bool) -> Iterator[None]:
+    """Hash new passwords cheaply or at production cost; verifying reads the cost from the hash."""
+    saved = passwords._hasher
+    if cheap:
+        passwords.use_cheap_hashing_for_tests_and_demo()
+    try:
+        yield
+    finally:
+        passwords._hasher = saved
+
+
+@dataclass
+class Clinic:
+    db: Database
+    chain: Chain
+    vials: list[tuple[str, int, int]]  # label, id, registration id
+    used: int = 0
+    commits: list[int] = field(default_factory=lambda: [0])
+    statements: list[int] = field(default_factory=lambda: [0])
+
+    def next_vial(self) -> tuple[str, int, int]:
+        vial = self.vials[self.used // PER_VIAL]
+        self.used += 1
+        return vial
+
+
+def clinic(url: str, vials: int, *, cheap: bool) -> Clinic:
+    db = open_database(url)
+    schema.upgrade(db)
+    today = date.today()
+    with hashing(cheap):
+        chain = set_up_chain(db, Layout(1, 1, last_day=today), Profile(patients_per_site=5), 1)
+    clock.set_clock(None)
+    receiving.receive(
+        db,
+        chain.actors[history.manager(1)],
+        supplier=history.SUPPLIERS[0],
+        invoice_number="BENCH-1",
+        ndc=history.KETAMINE_NDC,
+        lot="BENCH",
+        expires=today + timedelta(days=540),
+        vials=vials,
+    )
+    v = table_of(Vial)
+    with db.engine.connect() as conn:
+        rows = conn.execute(sa.select(v.c.label, v.c.id, v.c.registration_id).order_by(v.c.id))
+        found = Clinic(db, chain, [tuple(r) for r in rows])  # type: ignore[misc]
+
+    def count(conn: Any) -> None:
+        # Only write transactions cost a durable commit; a login's read commits nothing.
+        if not conn.get_execution_options().get("vialbook_readonly", False):
+            found.commits[0] += 1
+
+    def statement(*_args: Any) -> None:
+        found.statements[0] += 1
+
+    event.listen(db.engine, "commit", count)
+    event.listen(db.engine, "before_cursor_execute", statement)
+    return found
+
+
+def vialbook_block(c: Clinic, n: int) -> float:
+    nurse, witness = history.nurses(1)
+    creds = Credentials(witness, history.password(witness))
+
+    def run() -> None:
+        for _ in range(n):
+            infusions.record_infusion(
+                c.db,
+                c.chain.actors[nurse],
+                patient="S01-00001",
+                vial=c.next_vial()[0],
+                drawn_ug=50_000,
+                given_ug=45_000,
+                wasted_ug=5_000,
+                witness=creds,
+                weight_g=80_000,
+                protocol="depression",
+            )
+
+    return timed(run)
+
+
+def raw_block(c: Clinic, recorder: RawRecorder, n: int) -> float:
+    def run() -> None:
+        for _ in range(n):
+            _, vial_id, reg = c.next_vial()
+            recorder.record((vial_id, reg), 50_000, 45_000, 5_000)
+
+    return timed(run)
+
+
+@dataclass
+class RecordingResult:
+    backend: str
+    product_per_s: float
+    baseline_per_s: float
+    cheap_per_s: float
+    cheap_baseline_per_s: float
+    witness_share: float
+    argon2_share: float
+    commits_per_infusion: float
+    statements_per_infusion: float
+    top: list[tuple[str, float, float]]
+    cheap_witness_share: float
+    stages: list[tuple[str, float]]
+
+    @property
+    def ratio(self) -> float:
+        return self.product_per_s / self.baseline_per_s
+
+    @property
+    def cheap_ratio(self) -> float:
+        return self.cheap_per_s / self.cheap_baseline_per_s
+
+
+def measure(
+    backend: str, urls: dict[str, str], raw_connect: Any, rounds: int, per_round: int
+) -> RecordingResult:
+    """urls: 'product', 'cheap', 'raw' databases (empty); raw_connect(url) -> a DB-API conn."""
+    need = (rounds * per_round * 2 + 4 * per_round) // PER_VIAL + 4
+    product = clinic(urls["product"], need, cheap=False)
+    cheap = clinic(urls["cheap"], need, cheap=True)
+    raw = clinic(urls["raw"], need * 2, cheap=True)
+    c = raw.chain
+    ids = {
+        "patient": c.patient_ids["S01-00001"],
+        "nurse": c.user_ids[history.nurses(1)[0]],
+        "witness": c.user_ids[history.nurses(1)[1]],
+    }
+    conn = raw_connect(urls["raw"])
+    recorder = RawRecorder(conn, sqlite=backend == "sqlite", ids=ids)
+    # Warm caches, the connection pools and SQLAlchemy's compiled statements first.
+    vialbook_block(product, 2)
+    vialbook_block(cheap, 2)
+    raw_block(raw, recorder, 2)
+    main = interleaved(
+        lambda: vialbook_block(product, per_round),
+        lambda: raw_block(raw, recorder, per_round),
+        rounds,
+    )
+    without_witness_cost = interleaved(
+        lambda: vialbook_block(cheap, per_round),
+        lambda: raw_block(raw, recorder, per_round),
+        rounds,
+    )
+    before, sent = product.commits[0], product.statements[0]
+    prof = profiled(lambda: vialbook_block(product, per_round))
+    commits = (product.commits[0] - before) / per_round
+    statements = (product.statements[0] - sent) / per_round
+    cheap_prof = profiled(lambda: vialbook_block(cheap, per_round))
+    conn.close()
+    for x in (product, cheap, raw):
+        x.db.dispose()
+    return RecordingResult(
+        backend=backend,
+        product_per_s=per_round / main.product_median,
+        baseline_per_s=per_round / main.baseline_median,
+        cheap_per_s=per_round / without_witness_cost.product_median,
+        cheap_baseline_per_s=per_round / without_witness_cost.baseline_median,
+        witness_share=prof.share("ledger/auth.py", "authenticate_witness"),
+        argon2_share=prof.share("ledger/passwords.py", "verify_password"),
+        commits_per_infusion=commits,
+        statements_per_infusion=statements,
+        top=cheap_prof.top(12),
+        cheap_witness_share=cheap_prof.share("ledger/auth.py", "authenticate_witness"),
+        stages=[(label, cheap_prof.share(f, fn)) for label, f, fn in STAGES],
+    )
