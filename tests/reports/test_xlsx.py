@@ -132,3 +132,41 @@ def test_totals_and_about_sheet_tie_to_the_ledger(clinic: Clinic, tmp_path) -> N
 )
 def test_formula_escaping_rule(text: str, stored: str) -> None:
     assert xlsx.safe_text(text) == stored
+
+
+def test_text_that_looks_like_an_excel_error_stays_text(sqlite_clinic, tmp_path) -> None:
+    from datetime import date as day
+
+    import openpyxl
+
+    from ledger import clock
+    from ledger.services.infusions import record_infusion
+    from ledger.services.patients import NewPatient, add_patient
+    from reports import administration_log, xlsx
+    from reports.scope import Request
+
+    row = add_patient(
+        sqlite_clinic.db,
+        sqlite_clinic.actor("nina"),
+        NewPatient("#N/A", "1 Error St", day(1980, 1, 1)),
+    )
+    record_infusion(
+        sqlite_clinic.db,
+        sqlite_clinic.actor("nina"),
+        patient=row.mrn,
+        vial="K-000001",
+        drawn_ug=10_000,
+        given_ug=10_000,
+        wasted_ug=0,
+    )
+    today = clock.now().date()
+    out = tmp_path / "errors.xlsx"
+    xlsx.render(
+        administration_log.build(
+            sqlite_clinic.db, sqlite_clinic.actor("audrey"), Request(today, today)
+        ),
+        out,
+    )
+    ws = openpyxl.load_workbook(out)["Administrations"]
+    names = [c for c in ws.iter_rows(min_row=2, max_col=2, values_only=False) if c[1].value]
+    assert names[0][1].value == "#N/A" and names[0][1].data_type == "s"
