@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
+from functools import lru_cache
 from pathlib import Path
 
 from reportlab.lib.colors import Color
@@ -55,8 +56,13 @@ def cell_text(value: Value, kind: Kind, places: int) -> str:
     return str(value)
 
 
+@lru_cache(maxsize=20_000)
 def fit(text: str, font: str, size: float, width: float) -> list[str]:
-    """Wrap on spaces, and cut any word still too wide (a long heading, a hash) by letters."""
+    """Wrap on spaces, and cut any word still too wide (a long heading, a hash) by letters.
+
+    Cached: a log repeats the same product, strength and staff names on every row, and
+    measuring text was a quarter of the export. Callers must not change the list.
+    """
     lines: list[str] = []
     for line in simpleSplit(text, font, size, width) or [""]:
         while stringWidth(line, font, size) > width and len(line) > 1:
