@@ -5,7 +5,9 @@ from __future__ import annotations
 import typer
 
 from tui.cli import (
+    correction_commands,
     demo_commands,
+    disposal_commands,
     export_commands,
     ledger_commands,
     maintenance_commands,
@@ -33,13 +35,13 @@ app.add_typer(setup_commands.settings_app, name="settings")
 app.command("receive")(ledger_commands.receive)
 app.command("infusion")(ledger_commands.infusion)
 app.command("waste")(ledger_commands.waste)
-app.command("destroy")(ledger_commands.destroy)
-app.command("return")(ledger_commands.return_)
-app.command("loss")(ledger_commands.loss)
-app.command("breakage")(ledger_commands.breakage)
-app.command("transfer")(ledger_commands.transfer)
-app.command("adjust")(ledger_commands.adjust)
-app.command("reverse")(ledger_commands.reverse)
+app.command("destroy")(disposal_commands.destroy)
+app.command("return")(disposal_commands.return_)
+app.command("loss")(disposal_commands.loss)
+app.command("breakage")(disposal_commands.breakage)
+app.command("transfer")(correction_commands.transfer)
+app.command("adjust")(correction_commands.adjust)
+app.command("reverse")(correction_commands.reverse)
 app.command("quarantine")(ledger_commands.quarantine)
 
 app.command("stock")(query_commands.stock)
