@@ -39,6 +39,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "adjust": frozenset({R, M}),
     "reverse": frozenset({R, M}),
     "quarantine": frozenset({R, M}),
+    # A backup is every patient's name and address: not for billing or auditors.
+    "backup": frozenset({A, R, M}),
     "ledger.read": EVERYONE,
     "ledger.check": EVERYONE,
     "export": frozenset({A, R, N, M, U}),

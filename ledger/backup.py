@@ -29,6 +29,7 @@ from ledger.errors import (
     BackupNotSupported,
     RestoreWouldOverwriteNewer,
 )
+from ledger.services.audited import audited
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
@@ -63,10 +64,11 @@ def _verified(db: Database, what: str) -> LedgerCopy:
     return LedgerCopy(path=db.url, movements=report.movements, head=report.head)
 
 
+@audited("backup")
 def backup(db: Database, actor: Actor, path: Path) -> LedgerCopy:
     """Write a consistent copy of the ledger to `path` (a new file) and verify it."""
     with db.read() as session:
-        authorize(session, actor, "ledger.read")
+        authorize(session, actor, "backup")
     path = Path(path).expanduser().resolve()
     if not db.is_sqlite and shutil.which("pg_dump") is None:
         raise BackupNotSupported(

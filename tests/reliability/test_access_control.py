@@ -6,6 +6,7 @@ from __future__ import annotations
 import logging
 import os
 import stat
+import tempfile
 from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
@@ -16,6 +17,7 @@ import pytest
 from ledger import clock
 from ledger.access import PERMISSIONS, Actor
 from ledger.auth import Credentials, login
+from ledger.backup import backup
 from ledger.check import run_check
 from ledger.database import open_database
 from ledger.errors import (
@@ -29,6 +31,7 @@ from ledger.models import Role
 from ledger.queries.history import movement_log
 from ledger.queries.stock import stock_on_hand
 from ledger.services import catalogue, corrections, disposal, receiving, transfers, users
+from ledger.services.clinic_settings import update_settings
 from ledger.services.infusions import record_infusion
 from ledger.services.patients import NewPatient, add_patient, import_patients
 from ledger.services.quarantine import quarantine
@@ -175,12 +178,15 @@ ACTIONS: dict[str, tuple[str, str, Action]] = {
     "movement_log": ("ledger.read", "", lambda c, a: movement_log(c.db, a)),
     "list_users": ("ledger.read", "", lambda c, a: users.list_users(c.db, a)),
     "check": ("ledger.check", "", lambda c, a: run_check(c.db, a)),
+    "update_settings": ("settings.edit", "settings.edit",
+                        lambda c, a: update_settings(c.db, a, bud_days=21)),
+    "backup": ("backup", "backup",
+               lambda c, a: backup(c.db, a, Path(tempfile.mkdtemp()) / "copy.db")),
 }  # fmt: skip
 
 
 def test_the_table_covers_every_permission() -> None:
     assert {permission for permission, _, _ in ACTIONS.values()} == set(PERMISSIONS) - {
-        "settings.edit",  # no service edits settings yet
         "export",  # reports/, tested with the exports in tests/reports
     }
 
