@@ -6,6 +6,7 @@ all of them run, and every problem names the movement it is about.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import sqlalchemy as sa
@@ -41,6 +42,10 @@ class Problem:
 
     def as_json(self) -> dict[str, object]:
         return {"movement_id": self.movement_id, "rule": self.rule, "message": self.message}
+
+
+#: Where each check reports a problem.
+Add = Callable[[Problem], None]
 
 
 @dataclass
@@ -143,7 +148,7 @@ def _chain_and_balances(conn: sa.Connection, report: CheckReport, witness_policy
     _head(conn, report, add)
 
 
-def _cache(conn: sa.Connection, balances: dict[int, int], add) -> None:  # type: ignore[no-untyped-def]
+def _cache(conn: sa.Connection, balances: dict[int, int], add: Add) -> None:
     b = _t(VialBalance)
     cached = dict(conn.execute(sa.select(b.c.vial_id, b.c.balance_ug)).all())
     last = dict(conn.execute(sa.select(b.c.vial_id, b.c.last_movement_id)).all())
@@ -159,7 +164,7 @@ def _cache(conn: sa.Connection, balances: dict[int, int], add) -> None:  # type:
             )
 
 
-def _head(conn: sa.Connection, report: CheckReport, add) -> None:  # type: ignore[no-untyped-def]
+def _head(conn: sa.Connection, report: CheckReport, add: Add) -> None:
     h = _t(ChainHead)
     row = conn.execute(sa.select(h.c.seq, h.c.hash).where(h.c.id == 1)).first()
     if row is None or row.hash != report.head or row.seq != report.movements:
@@ -173,7 +178,7 @@ def _head(conn: sa.Connection, report: CheckReport, add) -> None:  # type: ignor
         )
 
 
-def _infusions(conn: sa.Connection, add) -> None:  # type: ignore[no-untyped-def]
+def _infusions(conn: sa.Connection, add: Add) -> None:
     """drawn = given + wasted, and the movements carry exactly those amounts."""
     i, m = _t(Infusion), _t(Movement)
     given = sa.func.coalesce(
@@ -220,7 +225,7 @@ def _infusions(conn: sa.Connection, add) -> None:  # type: ignore[no-untyped-def
             )
 
 
-def _reversals(conn: sa.Connection, add) -> None:  # type: ignore[no-untyped-def]
+def _reversals(conn: sa.Connection, add: Add) -> None:
     m = _t(Movement)
     o = m.alias("original")
     stmt = (

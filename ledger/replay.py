@@ -9,7 +9,7 @@ turns each stored time into the encoding's UTC text directly. Any difference fro
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
@@ -52,7 +52,7 @@ def rows(conn: sa.Connection) -> Iterator[tuple[Any, ...]]:
         cursor.close()
 
 
-def hasher(dialect: str):  # type: ignore[no-untyped-def]
+def hasher(dialect: str) -> Callable[[str, tuple[Any, ...]], str]:
     """A function (prev_hash, row) -> hash for rows as `rows` yields them."""
     to_text = _sqlite_time if dialect == "sqlite" else _server_time
     sha256 = hashlib.sha256

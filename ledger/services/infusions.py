@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
 from ledger.access import Actor, authorize
 from ledger.auth import Credentials, authenticate_witness
@@ -68,7 +68,7 @@ def _amounts(drawn: int, given: int, wasted: int) -> None:
         )
 
 
-def find_patient(session, ref: str | int) -> Patient:  # type: ignore[no-untyped-def]
+def find_patient(session: Session, ref: str | int) -> Patient:
     """By MRN, or by numeric id when no MRN matches."""
     text = str(ref).strip()
     patient = session.exec(select(Patient).where(Patient.mrn == text)).first()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from sqlmodel import Session
 
+from ledger.database import Database
 from ledger.errors import DatabaseNotInitialised
 from ledger.models import ClinicSettings
 
@@ -15,7 +16,7 @@ def clinic_settings(session: Session) -> ClinicSettings:
     return row
 
 
-def clinic_timezone(db) -> str:  # type: ignore[no-untyped-def]
+def clinic_timezone(db: Database) -> str:
     """The clinic's IANA zone, for showing UTC ledger times on the clinic's clock."""
     with db.read() as session:
         return clinic_settings(session).timezone
