@@ -83,13 +83,14 @@ def open_db(db: str | None):  # type: ignore[no-untyped-def]
     return database
 
 
-def password_for(username: str, env: str, prompt: str) -> str:
+def password_for(username: str, env: str, prompt: str, *, new: bool = False) -> str:
+    """From the environment, else a hidden prompt (typed twice when it sets a new password)."""
     value = os.environ.get(env)
     if value is not None:
         return value
     if not sys.stdin.isatty():
         raise CommandFailed("PasswordRequired", f"set {env} or run on a terminal to be asked")
-    return str(typer.prompt(f"{prompt} ({username})", hide_input=True))
+    return str(typer.prompt(f"{prompt} ({username})", hide_input=True, confirmation_prompt=new))
 
 
 def acting_user(database, user: str | None):  # type: ignore[no-untyped-def]

@@ -59,7 +59,7 @@ def init(
             f"clinic {existing!r} already set up; schema upgraded to {revision}",
         )
         return
-    password = password_for(admin, "VIALBOOK_PASSWORD", "New admin password")
+    password = password_for(admin, "VIALBOOK_PASSWORD", "New admin password", new=True)
     admin_id = init_clinic(
         database,
         clinic_name=clinic,
@@ -90,7 +90,7 @@ def user_add(
 
     database = open_db(db)
     actor = acting_user(database, user)
-    password = password_for(username, "VIALBOOK_NEW_PASSWORD", "New user's password")
+    password = password_for(username, "VIALBOOK_NEW_PASSWORD", "New user's password", new=True)
     uid = add_user(
         database, actor, username=username, full_name=name, roles=role, password=password
     )
