@@ -100,15 +100,33 @@ async def test_a_refused_infusion_shows_the_rule_and_changes_nothing(
     assert dump(sqlite_clinic.db) == before
 
 
-async def test_the_log_pages_from_the_start_of_the_ledger(sqlite_clinic: Clinic) -> None:
+async def test_the_log_opens_on_the_newest_entries_and_pages_back(
+    sqlite_clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from tui.app import log_screen
+
+    monkeypatch.setattr(log_screen, "PAGE", 3)
     app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("audrey"))
+
+    def ids() -> list[str]:
+        table = app.screen.query_one("#log", DataTable)
+        return [table.get_row_at(i)[0] for i in range(table.row_count)]
+
     async with app.run_test(size=(110, 40)) as pilot:
         await _settle(app, pilot)
         await pilot.press("l")
         await _settle(app, pilot)
-        table = app.screen.query_one("#log", DataTable)
-        assert table.row_count == 8
-        assert table.get_row_at(0)[2:4] == ["receive", "K-000001"]
+        assert ids() == ["8", "7", "6"]
+        assert app.screen.query_one("#log", DataTable).get_row_at(0)[2:4] == ["receive", "M-000003"]
+        await pilot.press("n")
+        await _settle(app, pilot)
+        assert ids() == ["5", "4", "3"]
+        await pilot.press("n", "n")
+        await _settle(app, pilot)
+        assert ids() == ["2", "1"]
+        await pilot.press("p")
+        await _settle(app, pilot)
+        assert ids() == ["5", "4", "3"]
 
 
 @pytest.mark.parametrize("size", [(100, 30)])

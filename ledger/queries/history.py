@@ -70,9 +70,15 @@ def movement_log(
     date_from: date | None = None,
     date_to: date | None = None,
     after_id: int = 0,
+    before_id: int | None = None,
+    newest_first: bool = False,
     limit: int | None = None,
 ) -> Iterator[LogLine]:
-    """Stream history in sequence order. Keyset paging: pass the last id as `after_id`."""
+    """Stream history in sequence order, or newest first.
+
+    Keyset paging: pass the last id seen as `after_id` (oldest first) or `before_id`
+    (newest first), so a page costs the same on the first day and after five years.
+    """
     m = Movement.__table__  # type: ignore[attr-defined]
     v = Vial.__table__  # type: ignore[attr-defined]
     p = Product.__table__  # type: ignore[attr-defined]
@@ -114,8 +120,10 @@ def movement_log(
             .outerjoin(pt, pt.c.id == m.c.patient_id)
         )
         .where(m.c.id > after_id)
-        .order_by(m.c.id)
+        .order_by(m.c.id.desc() if newest_first else m.c.id)
     )
+    if before_id is not None:
+        stmt = stmt.where(m.c.id < before_id)
     with db.read() as session:
         authorize(session, actor, "ledger.read")
         settings = clinic_settings(session)

@@ -21,19 +21,22 @@ PAGE = 200
 
 class LogScreen(Screen[None]):
     BINDINGS = [
-        Binding("n", "next_page", "Next page", id="next_page"),
+        Binding("n", "older", "Older", id="older"),
+        Binding("p", "newer", "Newer", id="newer"),
         Binding("escape", "app.pop_screen", "Back", id="back"),
     ]
 
     def __init__(self, actor: Actor) -> None:
         super().__init__()
         self.actor = actor
-        self.after_id = 0
+        #: Keyset bounds of the page on screen (newest first, so today's work comes first).
+        self.pages: list[int | None] = []
+        self.oldest_shown: int | None = None
         self.zone: ZoneInfo | None = None
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Movement log (n: next page, esc: back)", id="log-title")
+        yield Static("Movement log, newest first (n: older, p: newer, esc: back)", id="log-title")
         yield DataTable(id="log", cursor_type="row", zebra_stripes=True)
         yield Static("", id="log-status", classes="error")
         yield Footer()
@@ -43,33 +46,42 @@ class LogScreen(Screen[None]):
         table.add_columns(
             "#", "When", "Kind", "Vial", "mg", "Left mg", "By", "Witness", "Patient", "Late"
         )
-        self.action_next_page()
+        self._load(None)
 
-    def action_next_page(self) -> None:
-        self._load(self.after_id)
+    def action_older(self) -> None:
+        if self.oldest_shown is not None and self.oldest_shown > 1:
+            self._load(self.oldest_shown)
+
+    def action_newer(self) -> None:
+        if len(self.pages) > 1:
+            self.pages.pop()
+            self._load(self.pages.pop())
 
     @work(thread=True, exclusive=True)
-    def _load(self, after_id: int) -> None:
+    def _load(self, before_id: int | None) -> None:
         try:
             if self.zone is None:
                 self.zone = ZoneInfo(clinic_timezone(self.app.db))  # type: ignore[attr-defined]
             rows = list(
                 movement_log(
-                    self.app.db,
+                    self.app.db,  # type: ignore[attr-defined]
                     self.actor,
-                    after_id=after_id,  # type: ignore[attr-defined]
+                    before_id=before_id,
+                    newest_first=True,
                     limit=PAGE,
                 )
             )
         except Refusal as exc:
             self.app.call_from_thread(self.query_one("#log-status", Static).update, str(exc))
             return
-        self.app.call_from_thread(self._show, rows)
+        self.app.call_from_thread(self._show, rows, before_id)
 
-    def _show(self, rows: list[LogLine]) -> None:
+    def _show(self, rows: list[LogLine], before_id: int | None) -> None:
         if not rows:
-            self.query_one("#log-status", Static).update("End of the ledger.")
+            self.query_one("#log-status", Static).update("Nothing older: start of the ledger.")
             return
+        self.pages.append(before_id)
+        self.query_one("#log-status", Static).update("")
         table = self.query_one("#log", DataTable)
         table.clear()
         for r in rows:
@@ -87,4 +99,4 @@ class LogScreen(Screen[None]):
                 "late" if r.late else "",
                 key=str(r.id),
             )
-        self.after_id = rows[-1].id
+        self.oldest_shown = rows[-1].id
