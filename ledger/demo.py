@@ -141,7 +141,8 @@ def build_demo(
     schema.upgrade(db)
     rng = random.Random(seed)
     tz = ZoneInfo(TIMEZONE)
-    last_day = until or clock.now().astimezone(tz).date()
+    # The history ends yesterday: nothing in the demo may be dated after the moment it is built.
+    last_day = until or clock.now().astimezone(tz).date() - timedelta(days=1)
     first_day = last_day - timedelta(days=days)
     c = _Clinic(db, rng, tz)
     summary = DemoSummary(

@@ -57,3 +57,16 @@ def test_a_demo_starting_on_a_weekend_still_has_its_expired_lot(tmp_path: Path) 
     with db.engine.connect() as conn:
         lots = conn.execute(sa.text("select count(*) from vial where label like 'KH-%'")).scalar()
     assert lots == 2
+
+
+def test_nothing_in_the_demo_is_dated_after_it_was_built(tmp_path: Path) -> None:
+    from ledger import clock
+
+    db = open_database(str(tmp_path / "today.db"))
+    build_demo(db, seed=2, days=5)
+    built = clock.now()
+    with db.engine.connect() as conn:
+        latest = conn.execute(sa.text("select max(event_at), max(entered_at) from movement")).one()
+    from datetime import datetime
+
+    assert all(datetime.fromisoformat(t).replace(tzinfo=built.tzinfo) <= built for t in latest)
