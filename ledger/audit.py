@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from sqlmodel import Session
+
 from ledger import clock
 from ledger.database import Database
 from ledger.models import AuditEvent
@@ -24,15 +26,28 @@ def record(
     A refusal rolls the action's transaction back; its audit event must survive
     that, so it is written afterwards in a separate transaction.
     """
-    text = detail if isinstance(detail, str) else json.dumps(detail, sort_keys=True, default=str)
     with db.write() as session:
-        session.add(
-            AuditEvent(
-                at=clock.now(),
-                username=username,
-                action=action,
-                outcome=outcome,
-                rule=rule,
-                detail=text[:2000],
-            )
+        add(session, action=action, outcome=outcome, username=username, rule=rule, detail=detail)
+
+
+def add(
+    session: Session,
+    *,
+    action: str,
+    outcome: str,
+    username: str | None,
+    rule: str | None = None,
+    detail: dict[str, Any] | str = "",
+) -> None:
+    """Add one audit event to the caller's transaction (it commits or rolls back with it)."""
+    text = detail if isinstance(detail, str) else json.dumps(detail, sort_keys=True, default=str)
+    session.add(
+        AuditEvent(
+            at=clock.now(),
+            username=username[:64] if username else username,
+            action=action,
+            outcome=outcome,
+            rule=rule,
+            detail=text[:2000],
         )
+    )

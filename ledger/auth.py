@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from ledger import anchors, clock
+from ledger import anchors, audit, clock
 from ledger.access import WITNESS_ROLES, Actor
 from ledger.database import Database
 from ledger.errors import (
@@ -19,7 +19,7 @@ from ledger.errors import (
     WitnessNotQualified,
     WrongPassword,
 )
-from ledger.models import AuditEvent, User
+from ledger.models import User
 from ledger.passwords import verify_password
 
 LOCK_AFTER_FAILURES = 5
@@ -35,11 +35,7 @@ class Credentials:
 
 
 def _audit(session: Session, username: str, action: str, outcome: str, rule: str | None) -> None:
-    session.add(
-        AuditEvent(
-            at=clock.now(), username=username[:64], action=action, outcome=outcome, rule=rule
-        )
-    )
+    audit.add(session, action=action, outcome=outcome, username=username, rule=rule)
 
 
 def _audit_alone(db: Database, username: str, action: str, outcome: str, rule: str) -> None:
@@ -123,17 +119,14 @@ def _note_anchor(db: Database, username: str) -> None:
     try:
         anchors.note_login(db)
     except OSError as exc:
-        with db.write() as session:
-            session.add(
-                AuditEvent(
-                    at=clock.now(),
-                    username=username[:64],
-                    action="anchor",
-                    outcome="failed",
-                    rule="AnchorFileUnwritable",
-                    detail=f"anchor file not written: {exc.strerror}",
-                )
-            )
+        audit.record(
+            db,
+            action="anchor",
+            outcome="failed",
+            username=username,
+            rule="AnchorFileUnwritable",
+            detail=f"anchor file not written: {exc.strerror}",
+        )
 
 
 def authenticate_witness(db: Database, actor: Actor, creds: Credentials | None) -> Actor:

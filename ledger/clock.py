@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from zoneinfo import ZoneInfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
 
@@ -30,3 +30,16 @@ def as_utc(value: datetime) -> datetime:
 def clinic_today(timezone: str) -> date:
     """Today's date on the clinic's wall calendar (expiry is a calendar matter)."""
     return now().astimezone(ZoneInfo(timezone)).date()
+
+
+def valid_timezone(value: str) -> str:
+    """An IANA zone name the clinic can be set to, or a refusal naming the rule."""
+    from ledger.errors import InvalidText
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise InvalidText(
+            f"timezone {value!r} is not a known IANA zone like America/Denver"
+        ) from None
+    return value

@@ -11,7 +11,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
 from ledger.database import Database
-from ledger.schema_version import require_current  # noqa: F401 - one import for callers
 
 
 def _migrations_dir() -> Path:

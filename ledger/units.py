@@ -62,13 +62,6 @@ def parse_amount_ug(text: str, strength_ug_per_ml: int | None = None, what: str 
     return ug
 
 
-def parse_positive_amount_ug(text: str, strength_ug_per_ml: int | None, what: str) -> int:
-    ug = parse_amount_ug(text, strength_ug_per_ml, what)
-    if ug <= 0:
-        raise InvalidAmount(f"{what} must be more than zero")
-    return ug
-
-
 def parse_strength(text: str) -> int:
     """`50mg/mL` -> 50000 µg per mL."""
     m = _match(_STRENGTH, text, "strength", "50mg/mL")
@@ -113,6 +106,16 @@ def parse_mg_per_kg(text: str) -> int | None:
     return _whole(Decimal(m["num"]) * 1000, "dose", text, "µg/kg")
 
 
+def mg_decimal(ug: int) -> Decimal:
+    """Exact mg with three places: one µg is 0.001 mg, so nothing is ever rounded."""
+    return (Decimal(ug) / 1000).quantize(Decimal("0.001"))
+
+
+def syringe_ml(ug: int, strength_ug_per_ml: int) -> Decimal:
+    """mL to the 0.01 mL a 1 mL or 3 mL syringe is read to (mg stays the exact figure)."""
+    return ml_decimal(ug, strength_ug_per_ml).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+
+
 def mg_text(ug: int) -> str:
     """Exact mg as a decimal string: 12345 µg -> '12.345'."""
     return _plain(Decimal(ug) / 1000)
@@ -131,8 +134,7 @@ def ml_text(ug: int, strength_ug_per_ml: int) -> str:
 
 def syringe_ml_text(ug: int, strength_ug_per_ml: int) -> str:
     """mL with the two decimals a 1 mL/3 mL syringe is read to, for screens."""
-    d = ml_decimal(ug, strength_ug_per_ml).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
-    return f"{d:.2f}"
+    return f"{syringe_ml(ug, strength_ug_per_ml):.2f}"
 
 
 def volume_text(ul: int) -> str:

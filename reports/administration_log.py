@@ -12,10 +12,10 @@ from ledger.access import Actor
 from ledger.database import Database
 from ledger.models import Movement, MovementKind, Patient, Product, User, Vial
 from ledger.models.base import table_of
+from ledger.queries.vials import balance_after, vial_id_for
 from ledger.units import strength_text
 from reports.model import Column, Fact, Kind, Part, Report, Row, Total
 from reports.scope import Request, Scope, mg, movement_range, open_scope, stream, syringe_ml
-from reports.scope import vial_id_for as _vial_id
 
 COLUMNS = (
     Column("Date and time", Kind.DATETIME, width=15),
@@ -40,17 +40,12 @@ def _statement(scope: Scope, vial_id: int | None) -> sa.Select:  # type: ignore[
     m = table_of(Movement)
     w = m.alias("residue")
     r = m.alias("reversal")
-    earlier = m.alias("earlier")
     v, p, pt = table_of(Vial), table_of(Product), table_of(Patient)
     by = table_of(User).alias("given_by")
     wit = table_of(User).alias("witness")
     # The vial's balance once the whole infusion (dose and residue) is out of it.
     after = sa.func.coalesce(w.c.id, m.c.id)
-    left = (
-        sa.select(sa.func.sum(earlier.c.amount_ug))
-        .where(earlier.c.vial_id == m.c.vial_id, earlier.c.id <= after)
-        .scalar_subquery()
-    )
+    left = balance_after(m, after)
     stmt = (
         sa.select(
             m.c.id,
@@ -183,7 +178,7 @@ def _totals(session, scope: Scope, vial_id: int | None) -> tuple[Total, ...]:  #
 def build(db: Database, actor: Actor, request: Request) -> Report:
     with db.read() as session:
         scope = open_scope(session, actor, request)
-        vial_id = _vial_id(session, request.vial) if request.vial else None
+        vial_id = vial_id_for(session, request.vial) if request.vial else None
         m = table_of(Movement)
         narrow: sa.ColumnElement[bool] = m.c.kind.in_([MovementKind.ADMINISTER, MovementKind.WASTE])
         if vial_id is not None:

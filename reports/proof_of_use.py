@@ -12,6 +12,7 @@ from ledger.access import Actor
 from ledger.database import Database
 from ledger.models import Movement, Patient, Product, User, Vial
 from ledger.models.base import table_of
+from ledger.queries.vials import vial_id_for
 from reports.model import Column, Fact, Kind, Part, Report, Row, Total
 from reports.scope import (
     Request,
@@ -20,7 +21,6 @@ from reports.scope import (
     open_scope,
     stream,
     syringe_ml,
-    vial_id_for,
 )
 
 COLUMNS = (

@@ -11,25 +11,24 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from ledger import clock
+from ledger import clock, units
 from ledger.access import Actor, authorize
 from ledger.chain import GENESIS_HASH
 from ledger.database import Database
 from ledger.errors import InvalidDate, UnknownRecord
-from ledger.models import ChainHead, Movement, Vial
+from ledger.models import ChainHead, Movement
 from ledger.models.base import table_of
 from ledger.services.rules import end_of_day, registration_for
 from ledger.services.settings import clinic_settings
+from ledger.units import mg_decimal
 from reports.model import Fact, Integrity, Period, Row
 
-MG = Decimal("0.001")
-SYRINGE_ML = Decimal("0.01")
 #: Rows fetched per round trip: big enough to be quick, small enough to keep memory flat.
 BATCH = 1000
 
@@ -172,26 +171,14 @@ def movement_range(
     return row[0], row[1]
 
 
-def vial_id_for(session: Session, label: str) -> int:
-    v = table_of(Vial)
-    found = session.execute(sa.select(v.c.id).where(v.c.label == label.strip().upper())).scalar()
-    if found is None:
-        raise UnknownRecord(f"no vial labelled {label!r}", subject=label)
-    return int(found)
-
-
 def mg(ug: int | None) -> Decimal | None:
-    """µg as exact mg with three places (one µg is 0.001 mg, so nothing is rounded)."""
-    return None if ug is None else (Decimal(int(ug)) / 1000).quantize(MG)
+    """A report cell's mg (None stays an empty cell)."""
+    return None if ug is None else mg_decimal(int(ug))
 
 
 def syringe_ml(ug: int | None, strength_ug_per_ml: int) -> Decimal | None:
-    """mL to the 0.01 mL a syringe is read to; mg stays the exact figure."""
-    if ug is None:
-        return None
-    return (Decimal(int(ug)) / Decimal(strength_ug_per_ml)).quantize(
-        SYRINGE_ML, rounding=ROUND_HALF_EVEN
-    )
+    """A report cell's mL, to the syringe's 0.01 mL (None stays an empty cell)."""
+    return None if ug is None else units.syringe_ml(int(ug), strength_ug_per_ml)
 
 
 def stream(

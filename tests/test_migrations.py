@@ -12,6 +12,7 @@ from alembic.runtime.migration import MigrationContext
 from ledger import schema
 from ledger.database import Database, open_database
 from ledger.models import metadata
+from ledger.schema_version import require_current
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -75,7 +76,7 @@ def test_a_database_without_schema_is_refused_with_a_hint(tmp_path) -> None:  # 
 
     database = open_database(str(tmp_path / "blank.db"))
     with pytest.raises(DatabaseNotInitialised, match="vialbook init"):
-        schema.require_current(database)
+        require_current(database)
 
 
 def test_a_database_behind_the_code_is_refused_until_upgraded(tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -84,9 +85,9 @@ def test_a_database_behind_the_code_is_refused_until_upgraded(tmp_path) -> None:
     database = open_database(str(tmp_path / "old.db"))
     schema.upgrade(database, "0001")
     with pytest.raises(DatabaseOutOfDate, match="db upgrade"):
-        schema.require_current(database)
+        require_current(database)
     schema.upgrade(database)
-    schema.require_current(database)
+    require_current(database)
 
 
 def test_the_sqlite_file_is_private_and_uses_wal_and_full_sync(tmp_path) -> None:  # type: ignore[no-untyped-def]

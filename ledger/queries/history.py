@@ -12,6 +12,7 @@ from ledger.access import Actor, authorize
 from ledger.database import Database
 from ledger.errors import UnknownRecord
 from ledger.models import Movement, Patient, Product, User, Vial
+from ledger.queries.vials import balance_after, vial_id_for
 from ledger.services.rules import end_of_day
 from ledger.services.settings import clinic_settings
 from ledger.units import mg_text, ml_text
@@ -85,13 +86,7 @@ def movement_log(
     pt = Patient.__table__  # type: ignore[attr-defined]
     actor_t = User.__table__.alias("actor")  # type: ignore[attr-defined]
     witness_t = User.__table__.alias("witness")  # type: ignore[attr-defined]
-    m2 = m.alias("earlier")
-    # The vial's balance after this movement, from the (vial_id, id) index.
-    running = (
-        sa.select(sa.func.sum(m2.c.amount_ug))
-        .where(m2.c.vial_id == m.c.vial_id, m2.c.id <= m.c.id)
-        .scalar_subquery()
-    )
+    running = balance_after(m, m.c.id)
     stmt = (
         sa.select(
             m.c.id,
@@ -128,12 +123,7 @@ def movement_log(
         authorize(session, actor, "ledger.read")
         settings = clinic_settings(session)
         if vial:
-            vial_id = session.execute(
-                sa.select(v.c.id).where(v.c.label == vial.strip().upper())
-            ).scalar()
-            if vial_id is None:
-                raise UnknownRecord(f"no vial labelled {vial!r}", subject=vial)
-            stmt = stmt.where(m.c.vial_id == vial_id)
+            stmt = stmt.where(m.c.vial_id == vial_id_for(session, vial))
         if patient:
             pid = session.execute(sa.select(pt.c.id).where(pt.c.mrn == patient.strip())).scalar()
             if pid is None:

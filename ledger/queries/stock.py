@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 import sqlalchemy as sa
-from sqlmodel import Session
 
 from ledger import clock
 from ledger.access import Actor, authorize
@@ -84,7 +83,7 @@ class StockOnHand:
         }
 
 
-def _vials_on_hand(session: Session, registration: str | None) -> sa.Select:  # type: ignore[type-arg]
+def _vials_on_hand(registration: str | None) -> sa.Select:  # type: ignore[type-arg]
     v, b, p, r = (table_of(t) for t in (Vial, VialBalance, Product, Registration))
     stmt = (
         sa.select(
@@ -120,7 +119,7 @@ def stock_on_hand(db: Database, actor: Actor, registration: str | None = None) -
         today = local_date(settings, now)
         vials: list[VialStock] = []
         products: dict[str, dict[str, int | str]] = {}
-        for row in session.execute(_vials_on_hand(session, registration)):
+        for row in session.execute(_vials_on_hand(registration)):
             vials.append(
                 VialStock(
                     label=row.label,

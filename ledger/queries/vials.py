@@ -1,12 +1,14 @@
-"""Looking up one vial's product strength, so typed mL can be turned into µg."""
+"""Looking up vials: by label, their product strength, and a vial's balance after a movement."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
+from sqlmodel import Session
 
 from ledger.database import Database
 from ledger.errors import UnknownRecord
-from ledger.models import Product, Vial
+from ledger.models import Movement, Product, Vial
+from ledger.models.base import table_of
 
 
 def vial_strength(db: Database, label: str) -> int:
@@ -21,3 +23,26 @@ def vial_strength(db: Database, label: str) -> int:
     if strength is None:
         raise UnknownRecord(f"no vial labelled {label!r}", subject=label)
     return int(strength)
+
+
+def vial_id_for(session: Session, label: str) -> int:
+    """The id of the vial with this clinic label, or a refusal naming it."""
+    v = table_of(Vial)
+    found = session.execute(sa.select(v.c.id).where(v.c.label == label.strip().upper())).scalar()
+    if found is None:
+        raise UnknownRecord(f"no vial labelled {label!r}", subject=label)
+    return int(found)
+
+
+def balance_after(
+    movement: sa.Table | sa.Alias, upto: sa.ColumnElement[int]
+) -> sa.ScalarSelect[int]:
+    """The vial's balance once every movement up to `upto` is counted, for each row of a
+    query over `movement`. One index range on (vial_id, id) per row: the cost follows the
+    vial's own history, never the ledger's."""
+    earlier = table_of(Movement).alias("earlier")
+    return (
+        sa.select(sa.func.sum(earlier.c.amount_ug))
+        .where(earlier.c.vial_id == movement.c.vial_id, earlier.c.id <= upto)
+        .scalar_subquery()
+    )

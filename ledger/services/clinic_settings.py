@@ -8,11 +8,11 @@ from typing import Any
 
 from ledger import audit
 from ledger.access import Actor, authorize
+from ledger.clock import valid_timezone
 from ledger.database import Database
 from ledger.errors import InvalidText
 from ledger.services.audited import audited
 from ledger.services.settings import clinic_settings
-from ledger.services.users import _timezone
 from ledger.text import clean_text
 
 WITNESS_POLICIES = ("required", "recommended")
@@ -51,7 +51,7 @@ def _validated(changes: dict[str, Any]) -> dict[str, Any]:
         if key in ("name", "address"):
             out[key] = clean_text(value, key, 200 if key == "name" else 500, required=key == "name")
         elif key == "timezone":
-            out[key] = _timezone(str(value))
+            out[key] = valid_timezone(str(value))
         elif key == "npi":
             if not npi_is_valid(str(value)):
                 raise InvalidText(f"NPI {value!r} is not 10 digits with a valid check digit")

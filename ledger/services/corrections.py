@@ -19,7 +19,7 @@ from ledger.errors import (
 from ledger.models import Movement, MovementKind
 from ledger.posting import Posting
 from ledger.services.audited import audited
-from ledger.services.disposal import Posted, _result
+from ledger.services.disposal import Posted
 from ledger.services.rules import event_time, witness_for
 from ledger.services.settings import clinic_settings
 from ledger.text import clean_text
@@ -65,7 +65,7 @@ def adjust(
         )
         posting.settle_state(v)
         posting.finish()
-        return _result(posting, [v])
+        return Posted.of(posting, [v])
 
 
 def _already_reversed(posting: Posting, movement_id: int) -> bool:
@@ -135,4 +135,4 @@ def reverse(
             )
         posting.settle_state(v)
         posting.finish()
-        return _result(posting, [v])
+        return Posted.of(posting, [v])

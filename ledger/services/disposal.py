@@ -29,6 +29,13 @@ class Posted:
     movement_ids: list[int]
     balances_ug: dict[str, int]
 
+    @classmethod
+    def of(cls, posting: Posting, vials: list[Vial]) -> Posted:
+        return cls(
+            movement_ids=[m.id for m in posting.movements],
+            balances_ug={v.label: posting.balance(v) for v in vials},
+        )
+
 
 def _amount(value: int | None, balance: int, vial: Vial) -> int:
     """None means the whole remaining balance."""
@@ -41,13 +48,6 @@ def _amount(value: int | None, balance: int, vial: Vial) -> int:
 
 def _witness(db: Database, actor: Actor, creds: Credentials | None) -> Actor | None:
     return authenticate_witness(db, actor, creds) if creds is not None else None
-
-
-def _result(posting: Posting, vials: list[Vial]) -> Posted:
-    return Posted(
-        movement_ids=[m.id for m in posting.movements],
-        balances_ug={v.label: posting.balance(v) for v in vials},
-    )
 
 
 def _single_vial_action(
@@ -99,7 +99,7 @@ def _single_vial_action(
         )
         posting.settle_state(v)
         posting.finish()
-        return _result(posting, [v])
+        return Posted.of(posting, [v])
 
 
 @audited("waste")
@@ -269,7 +269,7 @@ def destroy(
             session.add(v)
             touched.append(v)
         posting.finish()
-        return _result(posting, touched)
+        return Posted.of(posting, touched)
 
 
 @audited("return")
@@ -324,4 +324,4 @@ def return_to_reverse_distributor(
             session.add(v)
             touched.append(v)
         posting.finish()
-        return _result(posting, touched)
+        return Posted.of(posting, touched)

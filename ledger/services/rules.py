@@ -115,14 +115,6 @@ def check_drawable(
     check_registration(reg, product, local_date(settings, at))
 
 
-def check_registration_of(
-    session: Session, settings: ClinicSettings, vial: Vial, product: Product, at: datetime
-) -> None:
-    reg = session.get(Registration, vial.registration_id)
-    assert reg is not None
-    check_registration(reg, product, local_date(settings, at))
-
-
 def witness_for(
     session: Session,
     settings: ClinicSettings,

@@ -11,7 +11,7 @@ from ledger.errors import InvalidAmount, TransferNotAllowed, VialNotUsable
 from ledger.models import MovementKind, Registration, VialState
 from ledger.posting import Posting
 from ledger.services.audited import audited
-from ledger.services.disposal import GONE, Posted, _result
+from ledger.services.disposal import GONE, Posted
 from ledger.services.rules import (
     check_registration,
     event_time,
@@ -93,4 +93,4 @@ def transfer(
             session.add(v)
             touched.append(v)
         posting.finish()
-        return _result(posting, touched)
+        return Posted.of(posting, touched)

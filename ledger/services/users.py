@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlmodel import select
 
 from ledger import clock
 from ledger.access import Actor, authorize
+from ledger.clock import valid_timezone
 from ledger.database import Database
 from ledger.errors import DuplicateRecord, InvalidText, PermissionDenied, UnknownUser
 from ledger.models import ClinicSettings, Role, User
@@ -43,16 +43,6 @@ def _roles(values: Iterable[str | Role]) -> str:
     return ",".join(sorted(r.value for r in roles))
 
 
-def _timezone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise InvalidText(
-            f"timezone {value!r} is not a known IANA zone like America/Denver"
-        ) from None
-    return value
-
-
 def init_clinic(
     db: Database,
     *,
@@ -66,7 +56,7 @@ def init_clinic(
     name = clean_text(clinic_name, "clinic name", 200)
     username = _username(admin_username)
     full_name = clean_text(admin_full_name, "full name", 200)
-    tz = _timezone(timezone)
+    tz = valid_timezone(timezone)
     password_hash = hash_password(admin_password)
     with db.write() as session:
         if session.get(ClinicSettings, 1) is not None:
