@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Any
 
@@ -93,12 +92,13 @@ def update_settings(db: Database, actor: Actor, **changes: Any) -> dict[str, Any
             setattr(row, key, value)
         session.add(row)
         after = row.model_dump()
-    # Settings are not history rows, so the before/after pair lives in the audit trail.
-    audit.record(
-        db,
-        action="settings.edit",
-        outcome="ok",
-        username=actor.username,
-        detail=json.dumps({"before": before, "after": values}, default=str),
-    )
+        # Settings are not history rows: the before/after pair goes to the audit trail, in
+        # the same transaction as the change.
+        audit.add(
+            session,
+            action="settings.edit",
+            outcome="ok",
+            username=actor.username,
+            detail={"before": before, "after": values},
+        )
     return after

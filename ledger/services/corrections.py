@@ -20,7 +20,7 @@ from ledger.models import Movement, MovementKind
 from ledger.posting import Posting
 from ledger.services.audited import audited
 from ledger.services.disposal import Posted
-from ledger.services.rules import event_time, witness_for
+from ledger.services.rules import event_time, with_late_note, witness_for
 from ledger.services.settings import clinic_settings
 from ledger.text import clean_text
 
@@ -61,7 +61,7 @@ def adjust(
             event_at=when,
             witness_id=w.id,
             late=late,
-            reason=why if not late_why else f"{why} (late entry: {late_why})",
+            reason=with_late_note(why, late_why),
         )
         posting.settle_state(v)
         posting.finish()

@@ -14,7 +14,7 @@ from ledger.identifiers import validate_dea_number
 from ledger.models import MovementKind, Vial, VialState
 from ledger.posting import Posting
 from ledger.services.audited import audited
-from ledger.services.rules import event_time, local_date, product_of, witness_for
+from ledger.services.rules import event_time, local_date, product_of, with_late_note, witness_for
 from ledger.services.settings import clinic_settings
 from ledger.text import clean_text
 from ledger.units import mg_text, strength_text, volume_text
@@ -93,7 +93,7 @@ def _single_vial_action(
             event_at=when,
             witness_id=witness_user.id if witness_user else None,
             late=late,
-            reason=why if not late_why else f"{why} (late entry: {late_why})",
+            reason=with_late_note(why, late_why),
             method=how,
             detail=json.dumps(detail, sort_keys=True) if detail else None,
         )
@@ -261,7 +261,7 @@ def destroy(
                 witness_id=w1.id,
                 witness2_id=w2.id,
                 late=late,
-                reason=why if not late_why else f"{why} (late entry: {late_why})",
+                reason=with_late_note(why, late_why),
                 method=how,
                 detail=json.dumps(form41, sort_keys=True),
             )
@@ -317,7 +317,7 @@ def return_to_reverse_distributor(
                 actor_id=user.id,
                 event_at=when,
                 late=late,
-                reason=why if not late_why else f"{why} (late entry: {late_why})",
+                reason=with_late_note(why, late_why),
                 detail=json.dumps(record, sort_keys=True),
             )
             v.state = VialState.RETURNED

@@ -35,6 +35,10 @@ from ledger.services.rules import (
 from ledger.services.settings import clinic_settings
 from ledger.text import clean_text
 
+#: An infusion may be charted at the draw and run on: a 4-hour pain protocol, with room to
+#: spare. A start or end further ahead than this is a typing error.
+LONGEST_INFUSION = timedelta(hours=8)
+
 #: A single draw above this is a unit mistake (10 × the largest vial we stock).
 MAX_DRAW_UG = 10_000_000
 
@@ -119,7 +123,7 @@ def record_infusion(
         posting = Posting(session)
         when, late, why = event_time(settings, posting.entered_at, drawn_at, reason)
         for t in (started_at, ended_at):
-            if t is not None and t > posting.entered_at + FUTURE_SKEW + timedelta(hours=8):
+            if t is not None and t > posting.entered_at + FUTURE_SKEW + LONGEST_INFUSION:
                 raise EventInFuture("the infusion's start or end is too far in the future")
         person = find_patient(session, patient)
         if not person.address.strip():

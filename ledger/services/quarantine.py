@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-
 from ledger import audit, clock
 from ledger.access import Actor, authorize
 from ledger.database import Database
@@ -32,22 +30,21 @@ def _set_state(db: Database, actor: Actor, vial: str, reason: str, *, to_quarant
             v.state = VialState.OPEN if v.opened_at is not None else VialState.SEALED
         session.add(v)
         after = v.state
-    # A state change moves no drug, so it is not a movement; the audit trail keeps it.
-    audit.record(
-        db,
-        action="quarantine" if to_quarantine else "release",
-        outcome="ok",
-        username=actor.username,
-        detail=json.dumps(
-            {
-                "vial": vial.strip().upper(),
+        # A state change moves no drug, so it is not a movement: the audit trail keeps it,
+        # in the same transaction, so the change and its record stand or fall together.
+        audit.add(
+            session,
+            action="quarantine" if to_quarantine else "release",
+            outcome="ok",
+            username=actor.username,
+            detail={
+                "vial": v.label,
                 "from": before,
                 "to": after,
                 "reason": why,
                 "at": clock.now().isoformat(),
-            }
-        ),
-    )
+            },
+        )
     return str(after)
 
 

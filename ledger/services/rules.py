@@ -48,6 +48,11 @@ def event_time(
     return event_at, late, reason
 
 
+def with_late_note(reason: str, late_reason: str | None) -> str:
+    """The movement's reason, carrying why it was entered late when it was."""
+    return f"{reason} (late entry: {late_reason})" if late_reason else reason
+
+
 def local_date(settings: ClinicSettings, instant: datetime) -> date:
     return instant.astimezone(ZoneInfo(settings.timezone)).date()
 

@@ -18,6 +18,7 @@ from ledger.services.rules import (
     local_date,
     product_of,
     registration_for,
+    with_late_note,
 )
 from ledger.services.settings import clinic_settings
 from ledger.text import clean_text
@@ -65,7 +66,7 @@ def transfer(
                 {"from": source.dea_number, "to": dest.dea_number, "reference": ref},
                 sort_keys=True,
             )
-            text = why if not late_why else f"{why} (late entry: {late_why})"
+            text = with_late_note(why, late_why)
             out = posting.move(
                 kind=MovementKind.TRANSFER_OUT,
                 vial=v,
