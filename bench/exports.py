@@ -161,7 +161,13 @@ def _one(
     def product() -> float:
         return timed(
             lambda: export_report(
-                db, actor, report="administration-log", request=small_req, fmt=fmt, out=out
+                db,
+                actor,
+                report="administration-log",
+                request=small_req,
+                fmt=fmt,
+                out=out,
+                force=True,
             )
         )
 

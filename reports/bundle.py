@@ -18,7 +18,8 @@ from ledger.access import Actor
 from ledger.database import Database
 from ledger.services.audited import audited
 from reports.catalogue import REPORTS
-from reports.export import FORMATS, Progress, render, sha256_file
+from reports.destination import check_destination, place
+from reports.export import FORMATS, Progress, draw, sha256_file
 from reports.scope import Request, pinned_head
 
 MANIFEST = "MANIFEST.json"
@@ -61,21 +62,23 @@ def export_bundle(
     *,
     request: Request,
     out: Path,
+    force: bool = False,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
-    """Write the bundle to `out` and return its manifest."""
+    """Write the bundle to `out` (a .zip; an existing file needs `force`) and return its
+    manifest."""
+    out = check_destination(out, "zip", db=db, force=force)
     with db.read() as session:
         head_seq, _ = pinned_head(session, request.head_seq)
     pinned = replace(request, head_seq=head_seq, vial=None)
     reports = [kind.build(db, actor, pinned) for kind in REPORTS if kind.dea]
     files: list[dict[str, object]] = []
-    out.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".bundle-") as work:
         for report in reports:
             for fmt in FORMATS:
                 name = f"{report.name}.{fmt}"
                 path = Path(work) / name
-                render(report, fmt, path, progress)
+                draw(report, fmt, path, progress)
                 files.append(
                     {
                         "name": name,
@@ -93,7 +96,7 @@ def export_bundle(
             for entry in files:
                 z.write(Path(work) / str(entry["name"]), arcname=str(entry["name"]))
         os.chmod(partial, 0o600)
-        os.replace(partial, out)
+        place(partial, out, db=db, force=force)
     audit.record(
         db,
         action="export.bundle",

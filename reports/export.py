@@ -15,6 +15,7 @@ from ledger.database import Database
 from ledger.errors import InvalidText
 from ledger.services.audited import audited
 from reports.catalogue import find
+from reports.destination import check_destination, place
 from reports.model import Integrity, Report
 from reports.scope import Request
 
@@ -54,25 +55,37 @@ def sha256_file(path: Path) -> str:
     return digest.hexdigest()
 
 
-def render(report: Report, fmt: str, path: Path, progress: Progress | None = None) -> None:
-    """Render to a temporary file beside `path`, then move it into place, so that a
-    half-written export (a crash, a full disk) never sits under the final name."""
+def draw(report: Report, fmt: str, path: Path, progress: Progress | None = None) -> None:
+    """Render `report` into `path`, a new file nobody else is looking at yet."""
     if fmt not in FORMATS:
         raise InvalidText(f"format {fmt!r} is not one of: {', '.join(FORMATS)}", subject=fmt)
     if fmt == "pdf":
-        from reports.pdf import render as draw
+        from reports.pdf import render as renderer
     else:
-        from reports.xlsx import render as draw
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+        from reports.xlsx import render as renderer
+    renderer(report, path, progress)
+
+
+def write_export(
+    report: Report,
+    fmt: str,
+    target: Path,
+    *,
+    db: Database,
+    force: bool = False,
+    progress: Progress | None = None,
+) -> None:
+    """Render to a temporary file beside `target`, then put it in place, so that a
+    half-written export (a crash, a full disk) never sits under the final name and a
+    file that must not be replaced never is (see reports/destination.py)."""
+    fd, tmp = tempfile.mkstemp(prefix=f".{target.name[:60]}.", dir=target.parent)
     os.close(fd)
     try:
-        draw(report, Path(tmp), progress)
+        draw(report, fmt, Path(tmp), progress)
         os.chmod(tmp, 0o600)  # it holds patient names and addresses
-        os.replace(tmp, path)
-    except BaseException:
+        place(Path(tmp), target, db=db, force=force)
+    finally:
         Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 @audited("export")
@@ -84,13 +97,17 @@ def export_report(
     request: Request,
     fmt: str,
     out: Path,
+    force: bool = False,
     progress: Progress | None = None,
 ) -> Exported:
+    """Build `report` and write it to `out`; an existing file needs `force`, and a ledger
+    database or backup is never replaced."""
     kind = find(report)
     if fmt not in FORMATS:
         raise InvalidText(f"format {fmt!r} is not one of: {', '.join(FORMATS)}", subject=fmt)
+    out = check_destination(out, fmt, db=db, force=force)
     built = kind.build(db, actor, request)
-    render(built, fmt, out, progress)
+    write_export(built, fmt, out, db=db, force=force, progress=progress)
     result = Exported(
         path=out,
         report=kind.name,

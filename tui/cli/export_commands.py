@@ -33,7 +33,15 @@ ToOption = Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD.")]
 FormatOption = Annotated[
     str | None, typer.Option("--format", help="pdf or xlsx (default: from --out's suffix).")
 ]
-OutOption = Annotated[Path, typer.Option("--out", help="File to write.")]
+OutOption = Annotated[
+    Path, typer.Option("--out", help="File to write (a new file; its folder must exist).")
+]
+ForceOption = Annotated[
+    bool,
+    typer.Option(
+        "--force", help="Replace an existing export (never a ledger database or a backup)."
+    ),
+]
 RegistrationOption = Annotated[
     str | None, typer.Option("--registration", help="DEA number (needed when there are several).")
 ]
@@ -99,6 +107,7 @@ def _report_command(name: str, description: str) -> Callable[..., None]:
         registration: RegistrationOption = None,
         vial: VialOption = None,
         taken: TakenOption = "close",
+        force: ForceOption = False,
         db: DbOption = None,
         user: UserOption = None,
         as_json: JsonOption = False,
@@ -111,7 +120,14 @@ def _report_command(name: str, description: str) -> Callable[..., None]:
         actor = acting_user(database, user)
         with progress_line(as_json) as tick:
             result = export_report(
-                database, actor, report=name, request=request, fmt=chosen, out=out, progress=tick
+                database,
+                actor,
+                report=name,
+                request=request,
+                fmt=chosen,
+                out=out,
+                force=force,
+                progress=tick,
             )
         emit(
             as_json,
@@ -150,6 +166,7 @@ def bundle(
     date_to: ToOption,
     out: OutOption,
     registration: RegistrationOption = None,
+    force: ForceOption = False,
     db: DbOption = None,
     user: UserOption = None,
     as_json: JsonOption = False,
@@ -161,7 +178,9 @@ def bundle(
     database = open_db(db)
     actor = acting_user(database, user)
     with progress_line(as_json) as tick:
-        manifest = export_bundle(database, actor, request=request, out=out, progress=tick)
+        manifest = export_bundle(
+            database, actor, request=request, out=out, force=force, progress=tick
+        )
     ledger = manifest["ledger"]
     emit(
         as_json,
