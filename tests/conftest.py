@@ -79,7 +79,14 @@ class PgDatabases:
             conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
     def drop_all(self) -> None:
-        for name in self.created:
+        # A restore keeps the ledger it replaced under a name that starts with ours.
+        with self.admin.connect() as conn:
+            names = conn.execute(
+                sa.text("SELECT datname FROM pg_database WHERE datname LIKE :p"),
+                {"p": f"{self.prefix}%"},
+            ).scalars()
+            leftovers = set(names)
+        for name in sorted(set(self.created) | leftovers):
             self.drop(name)
         self.admin.dispose()
 

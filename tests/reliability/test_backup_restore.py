@@ -128,6 +128,7 @@ def test_a_restore_never_overwrites_newer_entries_without_force(
     result = vialbook(db.url, "restore", str(path), "--db", db.url, user=None)
     assert_refused(result, "RestoreWouldOverwriteNewer")
     assert dump(db) == tuesday
+    db.dispose()  # a restore switches only when nobody else has the ledger open
 
     forced = vialbook(db.url, "restore", str(path), "--db", db.url, "--force", user=None)
     assert forced.exit_code == 0, forced.output

@@ -46,13 +46,23 @@ def restore(
     ] = False,
     as_json: JsonOption = False,
 ) -> None:
-    """Restore a backup onto --db, refusing one that does not verify or would lose entries."""
-    from ledger.backup import restore as restore_backup
+    """Restore a backup onto --db: verified first, refused if it would lose entries."""
     from ledger.database import resolve_url
+    from ledger.restore import restore as restore_backup
 
     copy = restore_backup(path, resolve_url(db), force=force)
+    kept = (
+        f"\n  the replaced ledger is kept as database {copy.kept_as}; drop it once satisfied"
+        if copy.kept_as
+        else ""
+    )
     emit(
         as_json,
-        {"restored": str(path), "movements": copy.movements, "head": copy.head},
-        f"restored {path}: {copy.movements} movements, head {copy.head}; check passes",
+        {
+            "restored": str(path),
+            "movements": copy.movements,
+            "head": copy.head,
+            "kept_as": copy.kept_as,
+        },
+        f"restored {path}: {copy.movements} movements, head {copy.head}; check passes{kept}",
     )
