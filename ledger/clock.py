@@ -14,10 +14,19 @@ def now() -> datetime:
     return _now()
 
 
+_pinned = False
+
+
 def set_clock(fn: Callable[[], datetime] | None) -> None:
     """Pin the clock (tests, the deterministic demo). `None` restores the wall clock."""
-    global _now
+    global _now, _pinned
     _now = fn if fn is not None else (lambda: datetime.now(UTC))
+    _pinned = fn is not None
+
+
+def is_pinned() -> bool:
+    """True while tests or the demo hold the clock at a chosen time."""
+    return _pinned
 
 
 def as_utc(value: datetime) -> datetime:

@@ -16,7 +16,8 @@ from sqlmodel import Session, select
 
 from ledger import clock
 from ledger.chain import movement_hash
-from ledger.errors import BalanceAboveReceived, InsufficientBalance, UnknownRecord
+from ledger.errors import BalanceAboveReceived, InsufficientBalance, UnknownRecord, VialIsFinal
+from ledger.kinds import FINAL_STATES
 from ledger.models import ChainHead, Movement, Vial, VialBalance, VialState
 from ledger.models.base import table_of
 from ledger.units import mg_text
@@ -30,9 +31,9 @@ class PostedMovement(NamedTuple):
 
 
 class Posting:
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, entered_at: datetime | None = None) -> None:
         self.session = session
-        self.entered_at = clock.now()
+        self.entered_at = entered_at or clock.now()
         stmt = select(ChainHead).where(ChainHead.id == 1).with_for_update()
         head = session.exec(stmt).one()
         self._head = head
@@ -82,9 +83,16 @@ class Posting:
         **fields: Any,
     ) -> PostedMovement:
         """Append one movement after checking the vial's balance stays in [0, received]."""
-        assert vial.id is not None
+        if vial.id is None:
+            raise UnknownRecord("a movement needs a stored vial")
         before = self.balance(vial)
         after = before + amount_ug
+        if amount_ug > 0 and vial.state in FINAL_STATES:
+            raise VialIsFinal(
+                f"vial {vial.label} was {vial.state}; stock cannot come back to it. Correct "
+                f"the {vial.state} record itself, with the witnesses it needed",
+                subject=vial.label,
+            )
         if after < 0:
             raise InsufficientBalance(
                 f"vial {vial.label} holds {mg_text(before)} mg; {mg_text(-amount_ug)} mg "
@@ -133,15 +141,14 @@ class Posting:
         return posted
 
     def settle_state(self, vial: Vial) -> None:
-        """Empty at zero; a reversal that restores content re-opens the vial."""
+        """Empty at zero; a reversal that restores content to an emptied vial re-opens it.
+
+        A destroyed or returned vial stays so: `move` refuses to add stock to it.
+        """
         balance = self.balance(vial)
         if balance == 0 and vial.state in (VialState.SEALED, VialState.OPEN):
             vial.state = VialState.EMPTY
-        elif balance > 0 and vial.state in (
-            VialState.EMPTY,
-            VialState.DESTROYED,
-            VialState.RETURNED,
-        ):
+        elif balance > 0 and vial.state == VialState.EMPTY:
             vial.state = VialState.OPEN if vial.opened_at is not None else VialState.SEALED
         self.session.add(vial)
 

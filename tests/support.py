@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 import sqlalchemy as sa
 
+from ledger import clock
 from ledger.access import Actor
 from ledger.auth import Credentials, login
 from ledger.database import Database
@@ -50,8 +51,21 @@ class Clinic:
         return Credentials(username, pw(username))
 
 
-def build_clinic(db: Database) -> None:
-    """Everything through the public services, as a clinic would set itself up."""
+#: When the test clinic set itself up and took its first deliveries: a Monday morning in
+#: Denver, early enough that tests may pin the clock to any later day of their story.
+CLINIC_OPENED = datetime(2026, 1, 5, 16, 0, tzinfo=UTC)
+
+
+def build_clinic(db: Database, at: datetime = CLINIC_OPENED) -> None:
+    """Everything through the public services, as a clinic would set itself up, at `at`."""
+    clock.set_clock(lambda: at)
+    try:
+        _build_clinic(db)
+    finally:
+        clock.set_clock(None)
+
+
+def _build_clinic(db: Database) -> None:
     users.init_clinic(
         db,
         clinic_name="Test Clinic",

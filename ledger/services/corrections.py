@@ -6,7 +6,7 @@ from datetime import datetime
 
 from sqlmodel import select
 
-from ledger.access import Actor, authorize
+from ledger.access import Actor
 from ledger.auth import Credentials, authenticate_witness
 from ledger.database import Database
 from ledger.errors import (
@@ -16,16 +16,24 @@ from ledger.errors import (
     UnknownRecord,
     WitnessRequired,
 )
+from ledger.kinds import rule_of
 from ledger.models import Movement, MovementKind
 from ledger.posting import Posting
 from ledger.services.audited import audited
 from ledger.services.disposal import Posted
-from ledger.services.rules import event_time, with_late_note, witness_for
-from ledger.services.settings import clinic_settings
+from ledger.services.rules import check_after_receipt, event_time, with_late_note, witness_for
 from ledger.text import clean_text
+from ledger.unit_of_work import act
 
-#: Transfers are answered by a transfer back, so both registrations keep a true record.
-NOT_REVERSIBLE = (MovementKind.REVERSAL, MovementKind.TRANSFER_OUT, MovementKind.TRANSFER_IN)
+#: What to do instead, for the kinds the movement-kind table says cannot be reversed.
+NOT_REVERSIBLE_HINT: dict[str, str] = {
+    # Transfers are answered by a transfer back, so both registrations keep a true record.
+    MovementKind.TRANSFER_OUT: "record a transfer back",
+    MovementKind.TRANSFER_IN: "record a transfer back",
+    MovementKind.DESTROY: "the vial is gone; correct the destruction record with its witnesses",
+    MovementKind.RETURN: "the vial is gone; correct the return record with the distributor",
+    MovementKind.REVERSAL: "record the entry again",
+}
 
 
 @audited("adjust")
@@ -45,13 +53,14 @@ def adjust(
     if not isinstance(amount_ug, int) or isinstance(amount_ug, bool) or amount_ug == 0:
         raise InvalidAmount("an adjustment must be a non-zero whole number of µg")
     witness_actor = authenticate_witness(db, actor, witness) if witness is not None else None
-    with db.write() as session:
-        user = authorize(session, actor, "adjust")
-        settings = clinic_settings(session)
-        posting = Posting(session)
-        when, late, late_why = event_time(settings, posting.entered_at, event_at, late_reason)
+    with act(db, actor, "adjust") as tx:
+        session, user, settings, posting = tx.session, tx.user, tx.settings, tx.posting
+        when, late, late_why = event_time(settings, tx.entered_at, event_at, late_reason)
         v = posting.vial_by_label(vial)
-        w = witness_for(session, settings, actor, witness_actor, "a count adjustment", always=True)
+        check_after_receipt(session, v, when)
+        w = witness_for(
+            session, settings, actor, witness_actor, MovementKind.ADJUSTMENT, "a count adjustment"
+        )
         assert user.id is not None and w is not None
         posting.move(
             kind=MovementKind.ADJUSTMENT,
@@ -64,7 +73,6 @@ def adjust(
             reason=with_late_note(why, late_why),
         )
         posting.settle_state(v)
-        posting.finish()
         return Posted.of(posting, [v])
 
 
@@ -90,24 +98,20 @@ def reverse(
     if witness is None:
         raise WitnessRequired("a reversal needs a witness: a second nurse or the registrant")
     witness_actor = authenticate_witness(db, actor, witness)
-    with db.write() as session:
-        user = authorize(session, actor, "reverse")
-        settings = clinic_settings(session)
-        posting = Posting(session)
-        when, _, _ = event_time(settings, posting.entered_at, None, None)
+    with act(db, actor, "reverse") as tx:
+        session, user, settings, posting = tx.session, tx.user, tx.settings, tx.posting
+        when = tx.entered_at
         original = session.get(Movement, movement_id)
         if original is None:
             raise UnknownRecord(f"no movement {movement_id}", subject=str(movement_id))
-        if original.kind in NOT_REVERSIBLE:
-            hint = (
-                "record a transfer back"
-                if original.kind != MovementKind.REVERSAL
-                else ("record the entry again")
-            )
+        if not rule_of(original.kind).reversible:
+            hint = NOT_REVERSIBLE_HINT.get(original.kind, "record the entry again")
             raise ReversalNotAllowed(f"movement {movement_id} is a {original.kind}; {hint}")
         if _already_reversed(posting, movement_id):
             raise AlreadyReversed(f"movement {movement_id} was already reversed")
-        w = witness_for(session, settings, actor, witness_actor, "a reversal", always=True)
+        w = witness_for(
+            session, settings, actor, witness_actor, MovementKind.REVERSAL, "a reversal"
+        )
         assert user.id is not None and w is not None
         targets = [original]
         if original.infusion_id is not None:
@@ -120,13 +124,15 @@ def reverse(
             targets = [m for m in session.exec(stmt).all() if not _already_reversed(posting, m.id)]
         v = posting.vial_by_id(original.vial_id)
         for target in targets:
+            # The stock comes back to (or leaves) the registration that holds the vial now,
+            # so after a transfer each site's books still match its own shelf.
             posting.move(
                 kind=MovementKind.REVERSAL,
                 vial=v,
                 amount_ug=-target.amount_ug,
                 actor_id=user.id,
                 event_at=when,
-                registration_id=target.registration_id,
+                registration_id=v.registration_id,
                 witness_id=w.id,
                 patient_id=target.patient_id,
                 infusion_id=target.infusion_id,
@@ -134,5 +140,4 @@ def reverse(
                 reason=why,
             )
         posting.settle_state(v)
-        posting.finish()
         return Posted.of(posting, [v])

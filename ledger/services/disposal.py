@@ -6,20 +6,29 @@ import json
 from dataclasses import dataclass
 from datetime import datetime
 
-from ledger.access import Actor, authorize
+from ledger.access import Actor
 from ledger.auth import Credentials, authenticate_witness
 from ledger.database import Database
 from ledger.errors import InvalidAmount, SelfWitness, VialNotUsable, WitnessRequired
 from ledger.identifiers import validate_dea_number
+from ledger.kinds import FINAL_STATES, rule_of
 from ledger.models import MovementKind, Vial, VialState
 from ledger.posting import Posting
 from ledger.services.audited import audited
-from ledger.services.rules import event_time, local_date, product_of, with_late_note, witness_for
-from ledger.services.settings import clinic_settings
+from ledger.services.rules import (
+    check_after_receipt,
+    event_time,
+    local_date,
+    product_of,
+    with_late_note,
+    witness_for,
+)
 from ledger.text import clean_text
+from ledger.unit_of_work import act
 from ledger.units import mg_text, strength_text, volume_text
 
-GONE = (VialState.DESTROYED, VialState.RETURNED)
+#: A vial that left the clinic for good: nothing more is recorded against it.
+GONE = tuple(FINAL_STATES)
 
 
 @dataclass(frozen=True)
@@ -61,7 +70,6 @@ def _single_vial_action(
     reason: str,
     method: str | None,
     witness: Credentials | None,
-    witness_needed: bool,
     event_at: datetime | None,
     late_reason: str | None,
     what: str,
@@ -70,20 +78,15 @@ def _single_vial_action(
     why = clean_text(reason, "reason", 500)
     how = clean_text(method, "method", 200, required=False) or None
     witness_actor = _witness(db, actor, witness)
-    with db.write() as session:
-        user = authorize(session, actor, action)
-        settings = clinic_settings(session)
-        posting = Posting(session)
-        when, late, late_why = event_time(settings, posting.entered_at, event_at, late_reason)
+    with act(db, actor, action) as tx:
+        session, user, settings, posting = tx.session, tx.user, tx.settings, tx.posting
+        when, late, late_why = event_time(settings, tx.entered_at, event_at, late_reason)
         v = posting.vial_by_label(vial)
+        check_after_receipt(session, v, when)
         if v.state in GONE:
             raise VialNotUsable(f"vial {v.label} is {v.state}", subject=v.label)
         amount = _amount(amount_ug, posting.balance(v), v)
-        witness_user = (
-            witness_for(session, settings, actor, witness_actor, what)
-            if witness_needed or witness_actor
-            else None
-        )
+        witness_user = witness_for(session, settings, actor, witness_actor, kind, what)
         assert user.id is not None
         posting.move(
             kind=kind,
@@ -98,7 +101,6 @@ def _single_vial_action(
             detail=json.dumps(detail, sort_keys=True) if detail else None,
         )
         posting.settle_state(v)
-        posting.finish()
         return Posted.of(posting, [v])
 
 
@@ -127,7 +129,6 @@ def waste(
         reason=reason,
         method=method,
         witness=witness,
-        witness_needed=True,
         event_at=event_at,
         late_reason=late_reason,
         what="waste",
@@ -158,7 +159,6 @@ def record_breakage(
         reason=reason,
         method=method,
         witness=witness,
-        witness_needed=True,
         event_at=event_at,
         late_reason=late_reason,
         what="breakage",
@@ -187,7 +187,6 @@ def record_loss(
         reason=reason,
         method=None,
         witness=None,
-        witness_needed=False,
         event_at=discovered_at,
         late_reason=late_reason,
         what="loss",
@@ -220,17 +219,16 @@ def destroy(
         raise SelfWitness("the two destruction witnesses must be two different people")
     first = authenticate_witness(db, actor, witness)
     second = authenticate_witness(db, actor, second_witness)
-    with db.write() as session:
-        user = authorize(session, actor, "destroy")
-        settings = clinic_settings(session)
-        posting = Posting(session)
-        when, late, late_why = event_time(settings, posting.entered_at, event_at, late_reason)
-        w1 = witness_for(session, settings, actor, first, "destruction", always=True)
-        w2 = witness_for(session, settings, actor, second, "destruction", always=True)
+    with act(db, actor, "destroy") as tx:
+        session, user, settings, posting = tx.session, tx.user, tx.settings, tx.posting
+        when, late, late_why = event_time(settings, tx.entered_at, event_at, late_reason)
+        w1 = witness_for(session, settings, actor, first, MovementKind.DESTROY, "destruction")
+        w2 = witness_for(session, settings, actor, second, MovementKind.DESTROY, "destruction")
         assert user.id is not None and w1 is not None and w2 is not None
         touched = []
         for label in dict.fromkeys(vials):
             v = posting.vial_by_label(label)
+            check_after_receipt(session, v, when)
             if v.state in GONE:
                 raise VialNotUsable(f"vial {v.label} is already {v.state}", subject=v.label)
             balance = posting.balance(v)
@@ -265,10 +263,9 @@ def destroy(
                 method=how,
                 detail=json.dumps(form41, sort_keys=True),
             )
-            v.state = VialState.DESTROYED
+            v.state = rule_of(MovementKind.DESTROY).leaves or v.state
             session.add(v)
             touched.append(v)
-        posting.finish()
         return Posted.of(posting, touched)
 
 
@@ -296,15 +293,14 @@ def return_to_reverse_distributor(
     why = clean_text(reason, "reason", 500)
     if not vials:
         raise InvalidAmount("name at least one vial to return")
-    with db.write() as session:
-        user = authorize(session, actor, "return")
-        settings = clinic_settings(session)
-        posting = Posting(session)
-        when, late, late_why = event_time(settings, posting.entered_at, event_at, late_reason)
+    with act(db, actor, "return") as tx:
+        session, user, settings, posting = tx.session, tx.user, tx.settings, tx.posting
+        when, late, late_why = event_time(settings, tx.entered_at, event_at, late_reason)
         assert user.id is not None
         touched = []
         for label in dict.fromkeys(vials):
             v = posting.vial_by_label(label)
+            check_after_receipt(session, v, when)
             if v.state in GONE:
                 raise VialNotUsable(f"vial {v.label} is already {v.state}", subject=v.label)
             balance = posting.balance(v)
@@ -320,8 +316,7 @@ def return_to_reverse_distributor(
                 reason=with_late_note(why, late_why),
                 detail=json.dumps(record, sort_keys=True),
             )
-            v.state = VialState.RETURNED
+            v.state = rule_of(MovementKind.RETURN).leaves or v.state
             session.add(v)
             touched.append(v)
-        posting.finish()
         return Posted.of(posting, touched)

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 
 from sqlmodel import Session, select
 
-from ledger.access import Actor, authorize
+from ledger.access import Actor
 from ledger.auth import Credentials, authenticate_witness
 from ledger.database import Database
 from ledger.errors import (
@@ -21,19 +21,19 @@ from ledger.errors import (
     UnknownRecord,
 )
 from ledger.models import Infusion, MovementKind, Patient, VialState
-from ledger.posting import Posting
 from ledger.services.audited import audited
 from ledger.services.protocols import dose_per_kg, ordered_ug
 from ledger.services.rules import (
     FUTURE_SKEW,
+    check_after_receipt,
     check_drawable,
     end_of_day,
     event_time,
     product_of,
     witness_for,
 )
-from ledger.services.settings import clinic_settings
 from ledger.text import clean_text
+from ledger.unit_of_work import act
 
 #: An infusion may be charted at the draw and run on: a 4-hour pain protocol, with room to
 #: spare. A start or end further ahead than this is a typing error.
@@ -117,11 +117,9 @@ def record_infusion(
     if started_at and ended_at and ended_at < started_at:
         raise InvalidDate("the infusion cannot end before it starts")
     witness_actor = authenticate_witness(db, actor, witness) if witness is not None else None
-    with db.write() as session:
-        user = authorize(session, actor, "infusion.record")
-        settings = clinic_settings(session)
-        posting = Posting(session)
-        when, late, why = event_time(settings, posting.entered_at, drawn_at, reason)
+    with act(db, actor, "infusion.record") as tx:
+        session, user, settings, posting = tx.session, tx.user, tx.settings, tx.posting
+        when, late, why = event_time(settings, tx.entered_at, drawn_at, reason)
         for t in (started_at, ended_at):
             if t is not None and t > posting.entered_at + FUTURE_SKEW + LONGEST_INFUSION:
                 raise EventInFuture("the infusion's start or end is too far in the future")
@@ -133,6 +131,7 @@ def record_infusion(
                 subject=person.mrn,
             )
         v = posting.vial_by_label(vial)
+        check_after_receipt(session, v, when)
         product = product_of(session, v)
         if not product.multi_dose and v.first_patient_id not in (None, person.id):
             raise SingleDoseVialAlreadyUsed(
@@ -148,7 +147,9 @@ def record_infusion(
                 subject=v.label,
             )
         witness_user = (
-            witness_for(session, settings, actor, witness_actor, "wasting residue")
+            witness_for(
+                session, settings, actor, witness_actor, MovementKind.WASTE, "wasting residue"
+            )
             if wasted_ug or witness_actor
             else None
         )
@@ -209,7 +210,6 @@ def record_infusion(
         if not product.multi_dose:
             v.first_patient_id = person.id
         posting.settle_state(v)
-        posting.finish()
         return InfusionRecorded(
             infusion_id=infusion.id,
             movement_ids=[m.id for m in posting.movements],

@@ -2,23 +2,21 @@
 
 from __future__ import annotations
 
-from ledger import audit, clock
-from ledger.access import Actor, authorize
+from ledger.access import Actor
 from ledger.database import Database
 from ledger.errors import VialNotUsable
 from ledger.models import VialState
-from ledger.posting import Posting
 from ledger.services.audited import audited
 from ledger.text import clean_text
+from ledger.unit_of_work import act
 
 
 def _set_state(db: Database, actor: Actor, vial: str, reason: str, *, to_quarantine: bool) -> str:
     why = clean_text(reason, "reason", 500)
-    with db.write() as session:
-        authorize(session, actor, "quarantine")
+    with act(db, actor, "quarantine") as tx:
+        session = tx.session
         # The head lock keeps a quarantine from racing a draw from the same vial.
-        posting = Posting(session)
-        v = posting.vial_by_label(vial)
+        v = tx.posting.vial_by_label(vial)
         if to_quarantine and v.state not in (VialState.SEALED, VialState.OPEN):
             raise VialNotUsable(f"vial {v.label} is {v.state}; only a vial in use can be set aside")
         if not to_quarantine and v.state != VialState.QUARANTINED:
@@ -32,17 +30,14 @@ def _set_state(db: Database, actor: Actor, vial: str, reason: str, *, to_quarant
         after = v.state
         # A state change moves no drug, so it is not a movement: the audit trail keeps it,
         # in the same transaction, so the change and its record stand or fall together.
-        audit.add(
-            session,
+        tx.audit(
             action="quarantine" if to_quarantine else "release",
-            outcome="ok",
-            username=actor.username,
             detail={
                 "vial": v.label,
                 "from": before,
                 "to": after,
                 "reason": why,
-                "at": clock.now().isoformat(),
+                "at": tx.entered_at.isoformat(),
             },
         )
     return str(after)

@@ -11,6 +11,7 @@ from ledger.access import Actor
 from ledger.auth import confirm_witness
 from ledger.errors import (
     EventInFuture,
+    InvalidDate,
     LateEntryNeedsReason,
     RegistrationExpired,
     ScheduleNotCovered,
@@ -20,11 +21,37 @@ from ledger.errors import (
     VialPastBeyondUseDate,
     WitnessRequired,
 )
-from ledger.models import ClinicSettings, Product, Registration, User, Vial, VialState
+from ledger.kinds import rule_of
+from ledger.models import ClinicSettings, Product, Receipt, Registration, User, Vial, VialState
 from ledger.text import clean_text
 
 #: Clocks on two workstations disagree a little; more than this is a typo.
 FUTURE_SKEW = timedelta(minutes=5)
+
+
+#: No controlled-substance record of this clinic predates this; earlier is a typing error.
+EARLIEST_EVENT = datetime(2000, 1, 1, tzinfo=UTC)
+
+
+def on_clinic_clock(settings: ClinicSettings, value: datetime) -> datetime:
+    """A time as typed: with an offset it is exact; without one it is read on the clinic's
+    clock, and refused when that wall time does not exist (the spring change) or happens
+    twice (the autumn change), because a DEA record must name one instant."""
+    if value.tzinfo is not None:
+        return value.astimezone(UTC)
+    tz = ZoneInfo(settings.timezone)
+    first, second = value.replace(tzinfo=tz, fold=0), value.replace(tzinfo=tz, fold=1)
+    if first.astimezone(UTC).astimezone(tz).replace(tzinfo=None) != value:
+        raise InvalidDate(
+            f"{value:%Y-%m-%d %H:%M} does not exist on the clinic's clock ({settings.timezone} "
+            "moved its clocks forward); give the time with its offset"
+        )
+    if first.utcoffset() != second.utcoffset():
+        raise InvalidDate(
+            f"{value:%Y-%m-%d %H:%M} happened twice on the clinic's clock ({settings.timezone} "
+            "moved its clocks back); give the time with its offset, e.g. -06:00 or -07:00"
+        )
+    return first.astimezone(UTC)
 
 
 def event_time(
@@ -34,11 +61,12 @@ def event_time(
     reason = clean_text(reason, "reason", 500, required=False) or None
     if event_at is None:
         return entered_at, False, reason
-    if event_at.tzinfo is None:
-        event_at = event_at.replace(tzinfo=ZoneInfo(settings.timezone))
-    event_at = event_at.astimezone(UTC)
+    event_at = on_clinic_clock(settings, event_at)
+    if event_at < EARLIEST_EVENT:
+        raise InvalidDate(f"the event time {event_at:%Y-%m-%d} is before this ledger could exist")
     if event_at > entered_at + FUTURE_SKEW:
-        raise EventInFuture(f"the event time {event_at:%Y-%m-%d %H:%M} UTC is in the future")
+        when = event_at.astimezone(ZoneInfo(settings.timezone))
+        raise EventInFuture(f"the event time {when:%Y-%m-%d %H:%M} is in the future")
     late = entered_at - event_at > timedelta(minutes=settings.late_entry_minutes)
     if late and not reason:
         raise LateEntryNeedsReason(
@@ -46,6 +74,17 @@ def event_time(
             "give the reason it is late"
         )
     return event_at, late, reason
+
+
+def check_after_receipt(session: Session, vial: Vial, at: datetime) -> None:
+    """Nothing happens to a vial before it arrived at the clinic."""
+    receipt = session.get(Receipt, vial.receipt_id)
+    if receipt is not None and at < receipt.received_at:
+        raise InvalidDate(
+            f"vial {vial.label} was received on {receipt.received_at:%Y-%m-%d %H:%M} UTC; "
+            "nothing can be recorded for it before that",
+            subject=vial.label,
+        )
 
 
 def with_late_note(reason: str, late_reason: str | None) -> str:
@@ -125,13 +164,13 @@ def witness_for(
     settings: ClinicSettings,
     actor: Actor,
     witness: Actor | None,
+    kind: str,
     what: str,
-    *,
-    always: bool = False,
 ) -> User | None:
-    """The witness's user row, or None where policy lets the action stand alone."""
+    """The witness's user row, or None where the movement-kind table and the witness policy
+    in force let this kind of movement stand alone."""
     if witness is None:
-        if always or settings.witness_policy == "required":
+        if rule_of(kind).witnesses_needed(settings.witness_policy):
             raise WitnessRequired(f"{what} needs a witness: a second nurse or the registrant")
         return None
     return confirm_witness(session, actor, witness)

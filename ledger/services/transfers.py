@@ -5,14 +5,14 @@ from __future__ import annotations
 import json
 from datetime import datetime
 
-from ledger.access import Actor, authorize
+from ledger.access import Actor
 from ledger.database import Database
 from ledger.errors import InvalidAmount, TransferNotAllowed, VialNotUsable
 from ledger.models import MovementKind, Registration, VialState
-from ledger.posting import Posting
 from ledger.services.audited import audited
 from ledger.services.disposal import GONE, Posted
 from ledger.services.rules import (
+    check_after_receipt,
     check_registration,
     event_time,
     local_date,
@@ -20,8 +20,8 @@ from ledger.services.rules import (
     registration_for,
     with_late_note,
 )
-from ledger.services.settings import clinic_settings
 from ledger.text import clean_text
+from ledger.unit_of_work import act
 
 
 @audited("transfer")
@@ -41,16 +41,15 @@ def transfer(
     ref = clean_text(reference, "reference", 64, required=False) or None
     if not vials:
         raise InvalidAmount("name at least one vial to transfer")
-    with db.write() as session:
-        user = authorize(session, actor, "transfer")
-        settings = clinic_settings(session)
-        posting = Posting(session)
-        when, late, late_why = event_time(settings, posting.entered_at, event_at, late_reason)
+    with act(db, actor, "transfer") as tx:
+        session, user, settings, posting = tx.session, tx.user, tx.settings, tx.posting
+        when, late, late_why = event_time(settings, tx.entered_at, event_at, late_reason)
         dest = registration_for(session, to_registration)
         assert user.id is not None and dest.id is not None
         touched = []
         for label in dict.fromkeys(vials):
             v = posting.vial_by_label(label)
+            check_after_receipt(session, v, when)
             if v.state in GONE or v.state == VialState.EMPTY:
                 raise VialNotUsable(f"vial {v.label} is {v.state}", subject=v.label)
             if v.registration_id == dest.id:
@@ -93,5 +92,4 @@ def transfer(
             v.registration_id = dest.id
             session.add(v)
             touched.append(v)
-        posting.finish()
         return Posted.of(posting, touched)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import sqlite3
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -129,7 +130,7 @@ def test_another_clinics_ledger_never_replaces_this_one(
     # Another clinic, built the same way on another day: its chain is not ours.
     other = _another_ledger(clinic.db, request, tmp_path)
     schema.upgrade(other)
-    build_clinic(other)
+    build_clinic(other, at=datetime(2026, 2, 9, 16, 0, tzinfo=UTC))
     theirs = tmp_path / "other-clinic.backup"
     assert vialbook(other.url, "backup", str(theirs), user="maria").exit_code == 0
     other.dispose()

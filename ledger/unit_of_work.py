@@ -1,0 +1,118 @@
+"""One unit of work per business action: the transaction, the user, the settings, the clock.
+
+    with act(db, actor, "adjust") as tx:
+        step_one(tx, ...)
+        step_two(tx, ...)   # a refusal here leaves nothing of step_one either
+
+`act` opens one write transaction, authorizes the acting user for the action, reads the
+clinic's settings and fixes the entry time once, so every step of the action sees the same
+"now". The chain posting (the chain-head lock, then the vials it touches) is opened by the
+first step that moves stock. Steps are small functions that take the unit of work; they never
+commit. The transaction commits when the `with` block ends without a refusal, after the
+posting has written its movements; any exception rolls everything back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from ledger import audit, clock
+from ledger.access import PERMISSIONS, Actor, authorize
+from ledger.database import Database
+from ledger.errors import PermissionDenied
+from ledger.models import ClinicSettings, User
+from ledger.posting import Posting
+from ledger.services.settings import clinic_settings
+
+
+@dataclass
+class UnitOfWork:
+    """Everything one business action needs, inside its one transaction."""
+
+    session: Session
+    actor: Actor
+    user: User
+    action: str
+    settings: ClinicSettings
+    #: When the action is entered: one instant for every step of it.
+    entered_at: datetime
+    _posting: Posting | None = field(default=None, repr=False)
+
+    @property
+    def user_id(self) -> int:
+        assert self.user.id is not None  # authorize() returned a stored row
+        return self.user.id
+
+    @property
+    def posting(self) -> Posting:
+        """The chain posting, opened (and the chain head locked) on first use."""
+        if self._posting is None:
+            self._posting = Posting(self.session, entered_at=self.entered_at)
+        return self._posting
+
+    def require(self, action: str) -> None:
+        """A step that belongs to another action checks that action's roles too."""
+        if action != self.action and not (self.user.role_set() & PERMISSIONS[action]):
+            raise PermissionDenied(
+                f"{self.user.username} ({self.user.roles}) may not {action}",
+                subject=self.user.username,
+            )
+
+    def audit(self, *, action: str | None = None, detail: dict[str, Any] | str = "") -> None:
+        """Record the action in the audit trail, in this same transaction."""
+        audit.add(
+            self.session,
+            action=action or self.action,
+            outcome="ok",
+            username=self.actor.username,
+            detail=detail,
+        )
+
+
+def entry_time(session: Session) -> datetime:
+    """The moment an entry is made. On PostgreSQL it is the database server's clock, so a
+    workstation whose clock is wrong cannot decide what counts as a late entry; a pinned
+    clock (tests, the demo) is used as it is."""
+    if not clock.is_pinned() and session.get_bind().dialect.name == "postgresql":
+        return clock.as_utc(session.execute(sa.text("SELECT statement_timestamp()")).scalar_one())
+    return clock.now()
+
+
+@contextmanager
+def act(db: Database, actor: Actor, action: str) -> Iterator[UnitOfWork]:
+    """One write transaction for `actor` doing `action`; commits only if no step refused."""
+    with db.write() as session:
+        user = authorize(session, actor, action)
+        tx = UnitOfWork(
+            session=session,
+            actor=actor,
+            user=user,
+            action=action,
+            settings=clinic_settings(session),
+            entered_at=entry_time(session),
+        )
+        yield tx
+        if tx._posting is not None:
+            tx._posting.finish()
+
+
+@contextmanager
+def look(db: Database, actor: Actor, action: str = "ledger.read") -> Iterator[UnitOfWork]:
+    """A read transaction with the same checks: authorized user, settings, one instant."""
+    with db.read() as session:
+        user = authorize(session, actor, action)
+        yield UnitOfWork(
+            session=session,
+            actor=actor,
+            user=user,
+            action=action,
+            settings=clinic_settings(session),
+            entered_at=clock.now(),
+        )
