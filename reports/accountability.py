@@ -33,7 +33,7 @@ def _mg(heading: str) -> Column:
 
 
 COLUMNS = (
-    Column("Product", width=16),
+    Column("Product", width=16, wrap=True),
     Column("NDC", width=12),
     _mg("Opening mg"),
     _mg("Received mg"),

@@ -22,7 +22,7 @@ from reports.model import Column, Fact, Kind, Part, Report, Row, Total
 from reports.scope import Request, Scope, mg, open_scope, stream, syringe_ml
 
 SEALED = (
-    Column("Product", width=22),
+    Column("Product", width=22, wrap=True),
     Column("NDC", width=13),
     Column("Strength", width=10),
     Column("Container mL", width=8),
@@ -30,19 +30,19 @@ SEALED = (
     Column("Lot expires", Kind.DATE, width=10),
     Column("Sealed containers", Kind.INTEGER, width=9),
     Column("Total mg", Kind.DECIMAL, places=3, width=11),
-    Column("Status", width=16),
+    Column("Status", width=16, wrap=True),
     Column("Counted containers", width=10),
 )
 OPENED = (
     Column("Vial", width=10),
-    Column("Product", width=22),
+    Column("Product", width=22, wrap=True),
     Column("NDC", width=13),
     Column("Lot", width=10),
     Column("Lot expires", Kind.DATE, width=10),
     Column("Opened", Kind.DATETIME, width=15),
     Column("Book mg", Kind.DECIMAL, places=3, width=10),
     Column("Book mL", Kind.DECIMAL, places=2, width=8),
-    Column("Status", width=16),
+    Column("Status", width=16, wrap=True),
     Column("Counted mL", width=10),
 )
 

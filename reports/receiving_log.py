@@ -18,11 +18,11 @@ from reports.scope import Request, Scope, mg, movement_range, open_scope, stream
 
 COLUMNS = (
     Column("Date received", Kind.DATETIME, width=15),
-    Column("Supplier", width=16),
-    Column("Supplier address", width=22),
+    Column("Supplier", width=16, wrap=True),
+    Column("Supplier address", width=22, wrap=True),
     Column("Supplier DEA", width=10),
     Column("Invoice", width=10),
-    Column("Product", width=20),
+    Column("Product", width=20, wrap=True),
     Column("NDC", width=13),
     Column("Strength", width=9),
     Column("Container mL", Kind.DECIMAL, places=1, width=8),
@@ -31,8 +31,8 @@ COLUMNS = (
     Column("Lot", width=9),
     Column("Lot expires", Kind.DATE, width=10),
     Column("Vial labels", width=18),
-    Column("Received by", width=14),
-    Column("Note", width=14),
+    Column("Received by", width=14, wrap=True),
+    Column("Note", width=14, wrap=True),
 )
 
 

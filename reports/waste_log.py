@@ -30,16 +30,16 @@ COLUMNS = (
     Column("Date and time", Kind.DATETIME, width=15),
     Column("Kind", width=8),
     Column("Vial", width=10),
-    Column("Product", width=20),
+    Column("Product", width=20, wrap=True),
     Column("Lot", width=8),
     Column("Amount mg", Kind.DECIMAL, places=3, width=9),
     Column("Amount mL", Kind.DECIMAL, places=2, width=8),
-    Column("Reason", width=22),
-    Column("Method", width=18),
-    Column("By", width=15),
-    Column("Witness", width=15),
-    Column("Patient (residue of)", width=15),
-    Column("Note", width=14),
+    Column("Reason", width=22, wrap=True),
+    Column("Method", width=18, wrap=True),
+    Column("By", width=15, wrap=True),
+    Column("Witness", width=15, wrap=True),
+    Column("Patient (residue of)", width=15, wrap=True),
+    Column("Note", width=14, wrap=True),
 )
 
 

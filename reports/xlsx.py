@@ -159,7 +159,12 @@ def _about(wb: Workbook, report: Report, taken: set[str]) -> None:
 
 def _totals_rows(ws: WriteOnlyWorksheet, totals: tuple[Total, ...]) -> None:
     ws.append([])
+    group: str | None = None
     for t in totals:
+        if t.group != group:
+            group = t.group
+            if group:
+                ws.append([_bold(ws, group)])
         label = t.label + (f" ({t.unit})" if t.unit else "")
         ws.append([_bold(ws, label), _cell(ws, t.value, t.kind, t.places)])
 
