@@ -20,6 +20,7 @@ from ledger.models.base import table_of
 from ledger.units import strength_text, volume_text
 from reports.model import Column, Fact, Kind, Part, Report, Row, Total
 from reports.scope import Request, Scope, mg, open_scope, stream, syringe_ml
+from reports.totals import product_group
 
 SEALED = (
     Column("Product", width=22, wrap=True),
@@ -170,14 +171,16 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
         h = _held(scope, at)
         per_product = session.execute(
             sa.select(
+                p.c.schedule,
                 p.c.name,
+                p.c.ndc,
                 sa.func.sum(sa.case((_is_sealed(h, at), 1), else_=0)).label("sealed"),
                 sa.func.count().label("containers"),
                 sa.func.sum(h.c.ug).label("ug"),
             )
             .select_from(h.join(p, p.c.id == h.c.product_id))
-            .group_by(p.c.name)
-            .order_by(p.c.name)
+            .group_by(p.c.schedule, p.c.name, p.c.ndc)
+            .order_by(p.c.schedule, p.c.name, p.c.ndc)
         ).all()
         m = table_of(Movement)
         last = session.execute(
@@ -190,12 +193,13 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
     when = f"{request.taken} of business on {request.date_to.isoformat()}"
     totals = tuple(
         Total(
-            f"{row.name}: {int(row.sealed)} sealed, {int(row.containers) - int(row.sealed)} opened",
+            f"On hand: {int(row.sealed)} sealed, {int(row.containers) - int(row.sealed)} opened",
             mg(int(row.ug)),
             unit="mg",
+            group=product_group(row.schedule, row.name, row.ndc),
         )
         for row in per_product
-    ) or (Total("Stock on hand", mg(0), unit="mg"),)
+    ) or (Total("Containers on hand", 0, Kind.INTEGER),)
     sealed_stmt, sealed_convert = _sealed_rows(scope, h, at)
     opened_stmt, opened_convert = _opened_rows(scope, h, at)
     return Report(
@@ -207,6 +211,7 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
         parts=(
             Part(
                 title="Sealed containers (counted exactly)",
+                sheet="Sealed containers",
                 columns=SEALED,
                 rows=stream(db, sealed_stmt, sealed_convert),
                 totals=totals,

@@ -168,8 +168,11 @@ class _Pages:
             ", ".join(
                 v for v in (facts.get("Clinic"), facts.get("Clinic address")) if v and v != "-"
             ),
+            # A clinic-wide report (the audit trail) belongs to no one registration.
             f"DEA registration {r.registration}; registrant {facts.get('Registrant', '')}; "
-            f"{facts.get('Registered address', '')}; schedules {facts.get('Schedules', '')}",
+            f"{facts.get('Registered address', '')}; schedules {facts.get('Schedules', '')}"
+            if r.registration
+            else "All registrations of the clinic",
             f"{r.subtitle()}; times in {r.timezone}",
         ]
         y = top - 24

@@ -22,8 +22,8 @@ from reports.scope import Scope, mg, schedule_text
 
 #: Said under every table whose totals could include a reversed entry.
 REVERSALS_NOTE = (
-    "Reversed entries stay in the list, marked 'reversed by #N', and are left out of the "
-    "totals; each product's reversed entries are shown on their own line."
+    "Reversed entries stay in the list, marked as reversed, and are left out of the totals; "
+    "each product's reversed entries are shown on their own line."
 )
 
 
@@ -76,7 +76,7 @@ class ProductFigures:
             Total(entries, self.entries - self.reversed_entries, Kind.INTEGER, group=self.group),
             Total(amount, mg(self.amount_ug - self.reversed_ug), unit="mg", group=self.group),
             Total(
-                f"Reversed, left out ({self.reversed_entries} "
+                f"{amount}: reversed, left out ({self.reversed_entries} "
                 f"{'entry' if self.reversed_entries == 1 else 'entries'})",
                 mg(self.reversed_ug),
                 unit="mg",
@@ -121,6 +121,16 @@ def product_figures(
         ProductFigures(int(s), name, ndc, int(n), int(ug), int(rn), int(rug))
         for s, name, ndc, n, ug, rn, rug in session.execute(stmt)
     ]
+
+
+def by_product(*kinds: tuple[list[ProductFigures], str, str]) -> tuple[Total, ...]:
+    """Several kinds' figures (figures, entries label, amount label), product by product in
+    schedule order, each kind's lines in the order given."""
+    groups: dict[tuple[int, str, str], list[Total]] = {}
+    for figures, entries, amount in kinds:
+        for f in figures:
+            groups.setdefault((f.schedule, f.product, f.ndc), []).extend(f.totals(entries, amount))
+    return tuple(t for key in sorted(groups) for t in groups[key])
 
 
 def none_total(what: str) -> tuple[Total, ...]:
