@@ -46,8 +46,8 @@ COLUMNS = (
     Column("Recorded by", width=14, wrap=True),
     Column("Registrant", width=14, wrap=True),
     # Filled in once discrepancies and Form 106 filings are recorded in the ledger.
-    Column("Discrepancy", width=10),
-    Column("Form 106 status", width=12),
+    Column("Discrepancy", width=10, wrap=True),
+    Column("Form 106 status", width=12, wrap=True),
     Column("Note", width=14, wrap=True),
 )
 

@@ -19,10 +19,12 @@ from functools import lru_cache
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 
-from reports.model import Column, Value
+from reports.model import Column, Kind, Value
 
 #: Type sizes a table may be set in, largest first.
 SIZES = (7.5, 6.8, 6.2, 5.6, 5.0, 4.5)
+
+SAMPLES = {Kind.DATETIME: "2026-12-31 23:59", Kind.DATE: "2026-12-31"}
 
 Face = Callable[[str, str], str]
 CellText = Callable[[Value, Column], str]
@@ -54,7 +56,11 @@ def natural_widths(
         max((unit_width(word, face(bold, word)) for word in col.heading.split()), default=0.0)
         for col in columns
     ]
-    longest = [0.0] * len(columns)
+    # A date column is as wide as a date even when the table is empty, so that an empty
+    # table's headings do not fold into a column one word wide.
+    longest = [
+        unit_width(SAMPLES[col.kind], font) if col.kind in SAMPLES else 0.0 for col in columns
+    ]
     fixed = [i for i, col in enumerate(columns) if not col.wrap]
     for row in rows:
         for i in fixed:

@@ -44,6 +44,8 @@ FREE_TEXT = {
     "Distributor address",
     "Reference",
     "Registrant",
+    "Discrepancy",
+    "Form 106 status",
     "User",
     "Detail",
 }
