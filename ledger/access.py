@@ -44,6 +44,9 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "ledger.read": EVERYONE,
     "ledger.check": EVERYONE,
     "export": frozenset({A, R, N, M, U}),
+    # Who logged in, failed, was locked, refused, exported: for those who answer for the
+    # clinic's records and for auditors, not for every member of staff.
+    "audit.read": frozenset({A, R, U}),
 }
 
 #: Roles whose holder may witness waste, breakage, destruction and adjustments.

@@ -21,6 +21,7 @@ from ledger.models import Movement, MovementKind, Product, Vial
 from ledger.models.base import table_of
 from reports.model import Column, Kind, Part, Report, Row, Total
 from reports.scope import Request, Scope, mg, movement_range, open_scope
+from reports.totals import product_figures
 
 K = MovementKind
 #: Column order, and the sign each kind's (negative) amounts take when shown.
@@ -33,7 +34,7 @@ def _mg(heading: str) -> Column:
 
 
 COLUMNS = (
-    Column("Product", width=16),
+    Column("Product", width=16, wrap=True),
     Column("NDC", width=12),
     _mg("Opening mg"),
     _mg("Received mg"),
@@ -133,6 +134,7 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
         scope = open_scope(session, actor, request)
         audits = figures(session, scope)
         first, last = movement_range(session, scope)
+        reversals = product_figures(session, scope, (K.REVERSAL,), sign=1)
     differing = sum(1 for a in audits if a.closing_ug != a.expected_ug)
     rows = [a.row() for a in audits]
     return Report(
@@ -149,12 +151,23 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
                 totals=(
                     Total("Products audited", len(audits), Kind.INTEGER),
                     Total("Products where book and expected differ", differing, Kind.INTEGER),
+                    *(
+                        Total(
+                            "Reversals, netted out of the columns above",
+                            f.entries,
+                            Kind.INTEGER,
+                            group=f.group,
+                        )
+                        for f in reversals
+                    ),
                 ),
                 note="Expected = opening + received + transferred in - administered - wasted "
                 "- broken - destroyed - returned - lost - transferred out + adjustments. "
                 "Opening is the book balance at the end of the day before the period; book on "
-                "hand is the balance at the end of its last day. Reversals count against the "
-                "kind of entry they reverse. Write the physical count in the last column.",
+                "hand is the balance at the end of its last day. Reversed entries are left out: "
+                "a reversal counts against the kind of entry it reverses, and each product's "
+                "reversals are shown on their own line. Write the physical count in the last "
+                "column.",
             ),
         ),
         integrity=scope.integrity(first, last),

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import sqlalchemy as sa
+from sqlmodel import Session
 
 from ledger.access import Actor
 from ledger.database import Database
@@ -14,32 +15,43 @@ from ledger.models import Movement, MovementKind, Patient, Product, User, Vial
 from ledger.models.base import table_of
 from ledger.queries.vials import balance_after, vial_id_for
 from ledger.units import strength_text
-from reports.model import Column, Fact, Kind, Part, Report, Row, Total
-from reports.scope import Request, Scope, mg, movement_range, open_scope, stream, syringe_ml
+from reports.model import Column, Kind, Part, Report, Row, Total
+from reports.scope import (
+    Request,
+    Scope,
+    mg,
+    movement_range,
+    open_scope,
+    schedule_text,
+    stream,
+    syringe_ml,
+)
+from reports.totals import REVERSALS_NOTE, in_schedule, none_total, product_figures, reversal_of
 
 COLUMNS = (
     Column("Date and time", Kind.DATETIME, width=15),
-    Column("Patient", width=18),
-    Column("Patient address", width=28),
+    Column("Patient", width=18, wrap=True),
+    Column("Patient address", width=28, wrap=True),
     Column("MRN", width=10),
-    Column("Product", width=22),
+    Column("Product", width=22, wrap=True),
+    Column("Schedule", width=6),
     Column("Strength", width=10),
     Column("Vial", width=11),
     Column("Lot", width=9),
     Column("Given mg", Kind.DECIMAL, places=3, width=9),
     Column("Given mL", Kind.DECIMAL, places=2, width=8),
-    Column("Administered by", width=16),
+    Column("Administered by", width=16, wrap=True),
     Column("Wasted mg", Kind.DECIMAL, places=3, width=9),
-    Column("Waste witness", width=16),
+    Column("Waste witness", width=16, wrap=True),
     Column("Vial left mg", Kind.DECIMAL, places=3, width=10),
-    Column("Note", width=18),
+    Column("Note", width=18, wrap=True),
 )
 
 
 def _statement(scope: Scope, vial_id: int | None) -> sa.Select:  # type: ignore[type-arg]
     m = table_of(Movement)
     w = m.alias("residue")
-    r = m.alias("reversal")
+    r, reversed_on = reversal_of(m, scope)
     v, p, pt = table_of(Vial), table_of(Product), table_of(Patient)
     by = table_of(User).alias("given_by")
     wit = table_of(User).alias("witness")
@@ -56,6 +68,7 @@ def _statement(scope: Scope, vial_id: int | None) -> sa.Select:  # type: ignore[
             pt.c.address,
             pt.c.mrn,
             p.c.name.label("product"),
+            p.c.schedule,
             p.c.strength_ug_per_ml,
             v.c.label,
             v.c.lot,
@@ -80,16 +93,9 @@ def _statement(scope: Scope, vial_id: int | None) -> sa.Select:  # type: ignore[
                 ),
             )
             .outerjoin(wit, wit.c.id == w.c.witness_id)
-            .outerjoin(
-                r,
-                sa.and_(
-                    r.c.original_id == m.c.id,
-                    r.c.kind == MovementKind.REVERSAL,
-                    r.c.id <= scope.head_seq,
-                ),
-            )
+            .outerjoin(r, reversed_on)
         )
-        .where(m.c.kind == MovementKind.ADMINISTER, scope.in_period(m))
+        .where(m.c.kind == MovementKind.ADMINISTER, scope.in_period(m), in_schedule(m, scope))
         .order_by(m.c.event_at, m.c.id)
     )
     if vial_id is not None:
@@ -110,6 +116,7 @@ def _row(scope: Scope) -> Callable[[sa.Row], Row]:  # type: ignore[type-arg]
             row.address,
             row.mrn,
             row.product,
+            schedule_text(row.schedule),
             strength_text(row.strength_ug_per_ml),
             row.label,
             row.lot,
@@ -125,54 +132,30 @@ def _row(scope: Scope) -> Callable[[sa.Row], Row]:  # type: ignore[type-arg]
     return convert
 
 
-def _totals(session, scope: Scope, vial_id: int | None) -> tuple[Total, ...]:  # type: ignore[no-untyped-def]
+def _totals(session: Session, scope: Scope, vial_id: int | None) -> tuple[Total, ...]:
+    """Per product: doses and mg given, and the residue wasted at the chair, net of reversals."""
     m = table_of(Movement)
-    w = m.alias("residue")
-    r = m.alias("reversal")
-    given = sa.func.coalesce(sa.func.sum(-m.c.amount_ug), 0)
-    reversed_ = sa.func.coalesce(
-        sa.func.sum(sa.case((r.c.id.is_not(None), -m.c.amount_ug), else_=0)), 0
-    )
-    stmt = (
-        sa.select(sa.func.count(m.c.id), given, reversed_)
-        .select_from(
-            m.outerjoin(
-                r,
-                sa.and_(
-                    r.c.original_id == m.c.id,
-                    r.c.kind == MovementKind.REVERSAL,
-                    r.c.id <= scope.head_seq,
-                ),
-            )
-        )
-        .where(m.c.kind == MovementKind.ADMINISTER, scope.in_period(m))
-    )
-    waste = (
-        sa.select(sa.func.coalesce(sa.func.sum(-w.c.amount_ug), 0))
-        .select_from(
-            m.join(
-                w,
-                sa.and_(
-                    w.c.infusion_id == m.c.infusion_id,
-                    w.c.kind == MovementKind.WASTE,
-                    w.c.id <= scope.head_seq,
-                ),
-            )
-        )
-        .where(m.c.kind == MovementKind.ADMINISTER, scope.in_period(m))
+    mine = m.c.vial_id == vial_id if vial_id is not None else None
+    given = product_figures(session, scope, (MovementKind.ADMINISTER,), where=mine)
+    # The residue of an infusion is the waste movement that shares its infusion.
+    dose = m.alias("dose")
+    of_a_dose: sa.ColumnElement[bool] = sa.exists().where(
+        dose.c.infusion_id == m.c.infusion_id,
+        dose.c.kind == MovementKind.ADMINISTER,
+        scope.in_period(dose),  # type: ignore[arg-type]
     )
     if vial_id is not None:
-        stmt = stmt.where(m.c.vial_id == vial_id)
-        waste = waste.where(m.c.vial_id == vial_id)
-    count, total, reversed_total = session.execute(stmt).one()
-    wasted = session.execute(waste).scalar()
-    return (
-        Total("Administrations", int(count), Kind.INTEGER),
-        Total("Given", mg(int(total)), unit="mg"),
-        Total("Of which reversed", mg(int(reversed_total)), unit="mg"),
-        Total("Given, net of reversals", mg(int(total) - int(reversed_total)), unit="mg"),
-        Total("Residue wasted at the chair", mg(int(wasted or 0)), unit="mg"),
-    )
+        of_a_dose = sa.and_(of_a_dose, m.c.vial_id == vial_id)
+    residue = {
+        f.group: f for f in product_figures(session, scope, (MovementKind.WASTE,), where=of_a_dose)
+    }
+    totals: list[Total] = []
+    for f in given:
+        totals += f.totals("Administrations", "Given")
+        wasted = residue.get(f.group)
+        net = wasted.amount_ug - wasted.reversed_ug if wasted else 0
+        totals.append(Total("Residue wasted at the chair", mg(net), unit="mg", group=f.group))
+    return tuple(totals) or none_total("Administrations")
 
 
 def build(db: Database, actor: Actor, request: Request) -> Report:
@@ -180,18 +163,19 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
         scope = open_scope(session, actor, request)
         vial_id = vial_id_for(session, request.vial) if request.vial else None
         m = table_of(Movement)
-        narrow: sa.ColumnElement[bool] = m.c.kind.in_([MovementKind.ADMINISTER, MovementKind.WASTE])
+        narrow: sa.ColumnElement[bool] = sa.and_(
+            m.c.kind.in_([MovementKind.ADMINISTER, MovementKind.WASTE]), in_schedule(m, scope)
+        )
         if vial_id is not None:
             narrow = sa.and_(narrow, m.c.vial_id == vial_id)
         first, last = movement_range(session, scope, narrow)
         totals = _totals(session, scope, vial_id)
-    filters = (("Vial", request.vial.upper()),) if request.vial else ()
     return Report(
         name="administration-log",
         title="Controlled substance administration log",
         header=scope.header(),
         period=scope.period,
-        filters=tuple(Fact(k, v) for k, v in filters),
+        filters=scope.filters(),
         parts=(
             Part(
                 title="Administrations",
@@ -199,10 +183,12 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
                 rows=stream(db, _statement(scope, vial_id), _row(scope)),
                 totals=totals,
                 note="Amounts are exact in mg; mL is read to the 0.01 mL of a syringe. "
-                "'Vial left' is the vial's balance after the dose and its residue.",
+                "'Vial left' is the vial's balance after the dose and its residue. "
+                + REVERSALS_NOTE,
             ),
         ),
         integrity=scope.integrity(first, last),
+        signatures=("Reviewed by", "Registrant"),
         timezone=scope.timezone,
         registration=scope.dea_number,
     )

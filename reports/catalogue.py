@@ -28,11 +28,17 @@ class ReportKind:
     module: str
     #: DEA-style records: these go into the auditor bundle.
     dea: bool = True
+    #: The options the report reads besides --to (and the output): "from", "registration",
+    #: "vial", "schedule", "taken". The command line offers exactly these.
+    options: frozenset[str] = frozenset({"from", "registration", "schedule"})
 
     @property
     def build(self) -> Builder:
         return importlib.import_module(f"reports.{self.module}").build  # type: ignore[no-any-return]
 
+
+LOG = frozenset({"from", "registration", "schedule"})
+LOG_OF_VIALS = LOG | {"vial"}
 
 REPORTS: tuple[ReportKind, ...] = (
     ReportKind(
@@ -42,18 +48,27 @@ REPORTS: tuple[ReportKind, ...] = (
     ),
     ReportKind(
         "administration-log",
-        "every dose in time order: patient and address, vial, mg and mL, waste and witness",
+        "every dose in time order: patient and address, schedule, vial, mg and mL, waste and "
+        "witness (--schedule 3 for Schedule III alone)",
         "administration_log",
+        options=LOG_OF_VIALS,
     ),
     ReportKind(
         "proof-of-use",
         "each vial's whole life, received to empty, with its running balance (--vial for one)",
         "proof_of_use",
+        options=frozenset({"from", "registration", "vial"}),
     ),
     ReportKind(
         "waste-log",
         "waste and breakage: amount, reason, method, by and witness",
         "waste_log",
+        options=LOG_OF_VIALS,
+    ),
+    ReportKind(
+        "loss-log",
+        "thefts and losses: discovered, quantity, reason, recorded by, registrant, Form 106",
+        "loss_log",
     ),
     ReportKind(
         "destruction-log",
@@ -64,11 +79,22 @@ REPORTS: tuple[ReportKind, ...] = (
         "accountability-audit",
         "per product: opening + receipts - administered - wasted - destroyed - lost = expected",
         "accountability",
+        options=frozenset({"from", "registration"}),
     ),
     ReportKind(
         "inventory",
         "signed inventory of stock on hand on the --to date (--taken opening|close)",
         "inventory",
+        options=frozenset({"registration", "taken"}),
+    ),
+    ReportKind(
+        "audit-trail",
+        "who did or tried what, when: logins, locks, refusals, exports and their sha256, "
+        "settings changes, backups",
+        "audit_trail",
+        # Not a DEA record, and only some roles may read it: never in the bundle.
+        dea=False,
+        options=frozenset({"from"}),
     ),
 )
 

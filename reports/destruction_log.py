@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from decimal import Decimal
 
 import sqlalchemy as sa
 
@@ -15,54 +14,67 @@ from ledger.database import Database
 from ledger.models import Movement, MovementKind, Product, User, Vial
 from ledger.models.base import table_of
 from ledger.units import strength_text
-from reports.model import Column, Kind, Part, Report, Row, Total
+from reports.model import Column, Kind, Part, Report, Row
 from reports.scope import Request, Scope, mg, movement_range, open_scope, stream
+from reports.totals import (
+    REVERSALS_NOTE,
+    ProductFigures,
+    by_product,
+    in_schedule,
+    none_total,
+    product_figures,
+    reversal_of,
+)
+
+K = MovementKind
 
 DESTRUCTION = (
     Column("Date and time", Kind.DATETIME, width=15),
     Column("Vial", width=10),
     Column("NDC", width=13),
-    Column("Drug name", width=18),
+    Column("Drug name", width=18, wrap=True),
     Column("Strength", width=9),
-    Column("Form", width=12),
+    Column("Form", width=12, wrap=True),
     Column("Container mL", width=7),
     Column("Containers", Kind.INTEGER, width=7),
     Column("Sealed", width=6),
     Column("Lot", width=8),
     Column("Quantity mg", Kind.DECIMAL, places=3, width=10),
-    Column("Method", width=18),
-    Column("Reason", width=16),
-    Column("Witness 1", width=14),
-    Column("Witness 2", width=14),
-    Column("Recorded by", width=14),
+    Column("Method", width=18, wrap=True),
+    Column("Reason", width=16, wrap=True),
+    Column("Witness 1", width=14, wrap=True),
+    Column("Witness 2", width=14, wrap=True),
+    Column("Recorded by", width=14, wrap=True),
+    Column("Note", width=10, wrap=True),
 )
 RETURNS = (
     Column("Date and time", Kind.DATETIME, width=15),
     Column("Vial", width=10),
-    Column("Product", width=20),
+    Column("Product", width=20, wrap=True),
     Column("NDC", width=13),
     Column("Lot", width=8),
     Column("Quantity mg", Kind.DECIMAL, places=3, width=10),
-    Column("Reverse distributor", width=18),
-    Column("Distributor address", width=24),
+    Column("Reverse distributor", width=18, wrap=True),
+    Column("Distributor address", width=24, wrap=True),
     Column("Distributor DEA", width=10),
     Column("Invoice", width=10),
-    Column("Reason", width=18),
-    Column("Recorded by", width=14),
+    Column("Reason", width=18, wrap=True),
+    Column("Recorded by", width=14, wrap=True),
+    Column("Note", width=10, wrap=True),
 )
 TRANSFERS = (
     Column("Date and time", Kind.DATETIME, width=15),
     Column("Direction", width=8),
     Column("Vial", width=10),
-    Column("Product", width=20),
+    Column("Product", width=20, wrap=True),
     Column("NDC", width=13),
     Column("Lot", width=8),
     Column("Quantity mg", Kind.DECIMAL, places=3, width=10),
     Column("From", width=10),
     Column("To", width=10),
-    Column("Reference", width=12),
-    Column("Reason", width=18),
-    Column("Recorded by", width=14),
+    Column("Reference", width=12, wrap=True),
+    Column("Reason", width=18, wrap=True),
+    Column("Recorded by", width=14, wrap=True),
 )
 
 
@@ -71,6 +83,7 @@ def _statement(scope: Scope, kinds: tuple[str, ...]) -> sa.Select:  # type: igno
     by = table_of(User).alias("done_by")
     w1 = table_of(User).alias("witness1")
     w2 = table_of(User).alias("witness2")
+    r, reversed_on = reversal_of(m, scope)
     return (
         sa.select(
             m.c.id,
@@ -88,6 +101,7 @@ def _statement(scope: Scope, kinds: tuple[str, ...]) -> sa.Select:  # type: igno
             by.c.full_name.label("by"),
             w1.c.full_name.label("witness1"),
             w2.c.full_name.label("witness2"),
+            r.c.id.label("reversed_by"),
         )
         .select_from(
             m.join(v, v.c.id == m.c.vial_id)
@@ -95,8 +109,9 @@ def _statement(scope: Scope, kinds: tuple[str, ...]) -> sa.Select:  # type: igno
             .join(by, by.c.id == m.c.actor_id)
             .outerjoin(w1, w1.c.id == m.c.witness_id)
             .outerjoin(w2, w2.c.id == m.c.witness2_id)
+            .outerjoin(r, reversed_on)
         )
-        .where(m.c.kind.in_(kinds), scope.in_period(m))
+        .where(m.c.kind.in_(kinds), scope.in_period(m), in_schedule(m, scope))
         .order_by(m.c.event_at, m.c.id)
     )
 
@@ -107,6 +122,10 @@ def _detail(row: sa.Row) -> dict[str, object]:  # type: ignore[type-arg]
     except ValueError:
         return {}
     return found if isinstance(found, dict) else {}
+
+
+def _reversed(row: sa.Row) -> str:  # type: ignore[type-arg]
+    return f"reversed by #{row.reversed_by}" if row.reversed_by is not None else ""
 
 
 def _destruction(scope: Scope) -> Callable[[sa.Row], Row]:  # type: ignore[type-arg]
@@ -129,6 +148,7 @@ def _destruction(scope: Scope) -> Callable[[sa.Row], Row]:  # type: ignore[type-
             row.witness1 or "NONE",
             row.witness2 or "NONE",
             row.by,
+            _reversed(row),
         )
 
     return convert
@@ -150,6 +170,7 @@ def _return(scope: Scope) -> Callable[[sa.Row], Row]:  # type: ignore[type-arg]
             str(rd.get("invoice_number", "")),
             row.reason,
             row.by,
+            _reversed(row),
         )
 
     return convert
@@ -178,61 +199,55 @@ def _transfer(scope: Scope) -> Callable[[sa.Row], Row]:  # type: ignore[type-arg
 
 def build(db: Database, actor: Actor, request: Request) -> Report:
     m = table_of(Movement)
-    kinds = (
-        MovementKind.DESTROY,
-        MovementKind.RETURN,
-        MovementKind.TRANSFER_OUT,
-        MovementKind.TRANSFER_IN,
-    )
+    kinds = (K.DESTROY, K.RETURN, K.TRANSFER_OUT, K.TRANSFER_IN)
     with db.read() as session:
         scope = open_scope(session, actor, request)
-        first, last = movement_range(session, scope, m.c.kind.in_(kinds))
-        sums = {
-            kind: (int(n), int(ug))
-            for kind, n, ug in session.execute(
-                sa.select(m.c.kind, sa.func.count(m.c.id), sa.func.sum(sa.func.abs(m.c.amount_ug)))
-                .where(scope.in_period(m), m.c.kind.in_(kinds))
-                .group_by(m.c.kind)
-            ).all()
-        }
-
-    def totals(kind: str, what: str) -> tuple[Total, ...]:
-        n, ug = sums.get(kind, (0, 0))
-        return (
-            Total(f"Containers {what}", n, Kind.INTEGER),
-            Total(f"Quantity {what}", mg(ug) or Decimal(0), unit="mg"),
+        first, last = movement_range(
+            session, scope, sa.and_(m.c.kind.in_(kinds), in_schedule(m, scope))
         )
 
+        def figures(kind: str, sign: int = -1) -> list[ProductFigures]:
+            return product_figures(session, scope, (kind,), sign=sign)
+
+        destroyed = by_product((figures(K.DESTROY), "Containers destroyed", "Destroyed"))
+        returned = by_product((figures(K.RETURN), "Containers returned", "Returned"))
+        transferred = by_product(
+            (figures(K.TRANSFER_OUT), "Containers transferred out", "Transferred out"),
+            (figures(K.TRANSFER_IN, 1), "Containers transferred in", "Transferred in"),
+        )
     return Report(
         name="destruction-log",
         title="Destruction, returns and transfers",
         header=scope.header(),
         period=scope.period,
-        filters=(),
+        filters=scope.filters(),
         parts=(
             Part(
                 title="Destruction on site (DEA Form 41)",
+                sheet="Destruction (Form 41)",
                 columns=DESTRUCTION,
-                rows=stream(db, _statement(scope, (MovementKind.DESTROY,)), _destruction(scope)),
-                totals=totals(MovementKind.DESTROY, "destroyed"),
-                note="Each destruction made the drug non-retrievable before two witnesses.",
+                rows=stream(db, _statement(scope, (K.DESTROY,)), _destruction(scope)),
+                totals=destroyed or none_total("Containers destroyed"),
+                note="Each destruction made the drug non-retrievable before two witnesses. "
+                + REVERSALS_NOTE,
             ),
             Part(
                 title="Returns to reverse distributors",
+                sheet="Returns",
                 columns=RETURNS,
-                rows=stream(db, _statement(scope, (MovementKind.RETURN,)), _return(scope)),
-                totals=totals(MovementKind.RETURN, "returned"),
+                rows=stream(db, _statement(scope, (K.RETURN,)), _return(scope)),
+                totals=returned or none_total("Containers returned"),
+                note=REVERSALS_NOTE,
             ),
             Part(
                 title="Transfers between registrations",
+                sheet="Transfers",
                 columns=TRANSFERS,
                 rows=stream(
-                    db,
-                    _statement(scope, (MovementKind.TRANSFER_OUT, MovementKind.TRANSFER_IN)),
-                    _transfer(scope),
+                    db, _statement(scope, (K.TRANSFER_OUT, K.TRANSFER_IN)), _transfer(scope)
                 ),
-                totals=totals(MovementKind.TRANSFER_OUT, "transferred out")
-                + totals(MovementKind.TRANSFER_IN, "transferred in"),
+                totals=transferred or none_total("Containers transferred"),
+                note="A transfer cannot be reversed; a transfer back is recorded instead.",
             ),
         ),
         integrity=scope.integrity(first, last),

@@ -20,9 +20,10 @@ from ledger.models.base import table_of
 from ledger.units import strength_text, volume_text
 from reports.model import Column, Fact, Kind, Part, Report, Row, Total
 from reports.scope import Request, Scope, mg, open_scope, stream, syringe_ml
+from reports.totals import product_group
 
 SEALED = (
-    Column("Product", width=22),
+    Column("Product", width=22, wrap=True),
     Column("NDC", width=13),
     Column("Strength", width=10),
     Column("Container mL", width=8),
@@ -30,19 +31,19 @@ SEALED = (
     Column("Lot expires", Kind.DATE, width=10),
     Column("Sealed containers", Kind.INTEGER, width=9),
     Column("Total mg", Kind.DECIMAL, places=3, width=11),
-    Column("Status", width=16),
+    Column("Status", width=16, wrap=True),
     Column("Counted containers", width=10),
 )
 OPENED = (
     Column("Vial", width=10),
-    Column("Product", width=22),
+    Column("Product", width=22, wrap=True),
     Column("NDC", width=13),
     Column("Lot", width=10),
     Column("Lot expires", Kind.DATE, width=10),
     Column("Opened", Kind.DATETIME, width=15),
     Column("Book mg", Kind.DECIMAL, places=3, width=10),
     Column("Book mL", Kind.DECIMAL, places=2, width=8),
-    Column("Status", width=16),
+    Column("Status", width=16, wrap=True),
     Column("Counted mL", width=10),
 )
 
@@ -170,14 +171,16 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
         h = _held(scope, at)
         per_product = session.execute(
             sa.select(
+                p.c.schedule,
                 p.c.name,
+                p.c.ndc,
                 sa.func.sum(sa.case((_is_sealed(h, at), 1), else_=0)).label("sealed"),
                 sa.func.count().label("containers"),
                 sa.func.sum(h.c.ug).label("ug"),
             )
             .select_from(h.join(p, p.c.id == h.c.product_id))
-            .group_by(p.c.name)
-            .order_by(p.c.name)
+            .group_by(p.c.schedule, p.c.name, p.c.ndc)
+            .order_by(p.c.schedule, p.c.name, p.c.ndc)
         ).all()
         m = table_of(Movement)
         last = session.execute(
@@ -190,12 +193,13 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
     when = f"{request.taken} of business on {request.date_to.isoformat()}"
     totals = tuple(
         Total(
-            f"{row.name}: {int(row.sealed)} sealed, {int(row.containers) - int(row.sealed)} opened",
+            f"On hand: {int(row.sealed)} sealed, {int(row.containers) - int(row.sealed)} opened",
             mg(int(row.ug)),
             unit="mg",
+            group=product_group(row.schedule, row.name, row.ndc),
         )
         for row in per_product
-    ) or (Total("Stock on hand", mg(0), unit="mg"),)
+    ) or (Total("Containers on hand", 0, Kind.INTEGER),)
     sealed_stmt, sealed_convert = _sealed_rows(scope, h, at)
     opened_stmt, opened_convert = _opened_rows(scope, h, at)
     return Report(
@@ -207,6 +211,7 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
         parts=(
             Part(
                 title="Sealed containers (counted exactly)",
+                sheet="Sealed containers",
                 columns=SEALED,
                 rows=stream(db, sealed_stmt, sealed_convert),
                 totals=totals,

@@ -39,8 +39,14 @@ class Column:
     kind: Kind = Kind.TEXT
     #: Digits after the point for DECIMAL columns.
     places: int = 0
-    #: Rough width in characters; the PDF shares the page by it, the XLSX sets it.
+    #: Rough width in characters; the PDF shares what is left of the page among the free
+    #: text columns by it, the XLSX sets it.
     width: int = 12
+    #: Free text (a name, an address, a reason) may wrap onto more lines. Everything else
+    #: (a DEA number, an NDC, a lot, a vial label, a date, an amount) never wraps: a
+    #: value cut in two reads as two values, so the PDF sizes such a column to its
+    #: longest value instead.
+    wrap: bool = False
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,9 @@ class Total:
     kind: Kind = Kind.DECIMAL
     places: int = 3
     unit: str = ""
+    #: What the figure is for: one product ("Schedule III: Ketamine ... (NDC ...)"). A total
+    #: never adds different drugs together, so a log's totals come in one group per product.
+    group: str = ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +74,12 @@ class Part:
     totals: tuple[Total, ...] = ()
     #: A sentence printed under the table (what the figures mean).
     note: str = ""
+    #: The XLSX sheet name: Excel allows 31 characters, so a long title gets a short name.
+    sheet: str = ""
+
+    @property
+    def sheet_name(self) -> str:
+        return self.sheet or self.title
 
     def iter_rows(self) -> Iterator[Row]:
         return iter(self.rows())

@@ -22,6 +22,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from reports.fonts import font_names
 from reports.model import Column, Kind, Part, Report, Total, Value
+from reports.pdf_layout import heading_lines, lay_out, natural_widths
 
 MARGIN = 36
 #: Text WinAnsi can show is set in Helvetica (built in, and several times faster to draw);
@@ -100,7 +101,7 @@ def cell_text(value: Value, kind: Kind, places: int) -> str:
 
 @lru_cache(maxsize=20_000)
 def fit(text: str, font: str, size: float, width: float) -> list[str]:
-    """Wrap on spaces, and cut any word still too wide (a long heading, a hash) by letters.
+    """Wrap free text on spaces, and cut any word still too wide by letters.
 
     Cached: a log repeats the same product, strength and staff names on every row, and
     measuring text was a quarter of the export. Callers must not change the list.
@@ -167,8 +168,11 @@ class _Pages:
             ", ".join(
                 v for v in (facts.get("Clinic"), facts.get("Clinic address")) if v and v != "-"
             ),
+            # A clinic-wide report (the audit trail) belongs to no one registration.
             f"DEA registration {r.registration}; registrant {facts.get('Registrant', '')}; "
-            f"{facts.get('Registered address', '')}; schedules {facts.get('Schedules', '')}",
+            f"{facts.get('Registered address', '')}; schedules {facts.get('Schedules', '')}"
+            if r.registration
+            else "All registrations of the clinic",
             f"{r.subtitle()}; times in {r.timezone}",
         ]
         y = top - 24
@@ -214,8 +218,18 @@ class _Pages:
         self.part = part
         usable = self.width - 2 * MARGIN
         total = sum(c.width for c in part.columns)
-        self.widths = [usable * c.width / total for c in part.columns]
-        self.size_pt = CELL_SIZE if usable / total >= DENSE_PT_PER_CHAR else DENSE_SIZE
+        start = CELL_SIZE if usable / total >= DENSE_PT_PER_CHAR else DENSE_SIZE
+        heads, longest = natural_widths(
+            part.columns,
+            part.iter_rows(),
+            lambda v, col: cell_text(v, col.kind, col.places),
+            face,
+            FONT,
+            BOLD,
+        )
+        layout = lay_out(part.columns, heads, longest, usable, PAD, start)
+        self.widths = list(layout.widths)
+        self.size_pt = layout.size
         self.leading = self.size_pt + 1.5
         self.room(60)
         self.part_heading()
@@ -231,7 +245,7 @@ class _Pages:
     def _column_headings(self, columns: tuple[Column, ...]) -> None:
         c = self.canvas
         wrapped = [
-            fit(col.heading, BOLD, self.size_pt, w - 2 * PAD)
+            heading_lines(col.heading, face(BOLD, col.heading), self.size_pt, w - 2 * PAD)
             for col, w in zip(columns, self.widths, strict=True)
         ]
         h = max(len(w) for w in wrapped) * self.leading + 2 * PAD
@@ -251,19 +265,32 @@ class _Pages:
             numeric = col.kind in (Kind.INTEGER, Kind.DECIMAL, Kind.MONEY) and not bold
             y = self.y - PAD - self.size_pt
             for line in lines:
+                shrunk = not bold and not col.wrap and self._squeeze(line, w - 2 * PAD)
                 if numeric:
                     c.drawRightString(x + w - PAD, y, line)
                 else:
                     c.drawString(x + PAD, y, line)
+                if shrunk:
+                    c.setFont(FONT, self.size_pt)
                 y -= self.leading
             x += w
+
+    def _squeeze(self, text: str, room: float) -> bool:
+        """A value that must not wrap but is wider than its column (only when a table is too
+        wide for the page even in the smallest type) is set smaller instead."""
+        width = stringWidth(text, face(FONT, text), self.size_pt)
+        if width <= room:
+            return False
+        self.canvas.setFont(FONT, self.size_pt * room / width)
+        return True
 
     def row(self, values: tuple[Value, ...], stripe: bool) -> None:
         assert self.part is not None
         columns = self.part.columns
         wrapped = [
-            fit(cell_text(v, col.kind, col.places), FONT, self.size_pt, w - 2 * PAD)
+            fit(text, FONT, self.size_pt, w - 2 * PAD) if col.wrap else [text]
             for v, col, w in zip(values, columns, self.widths, strict=True)
+            for text in (cell_text(v, col.kind, col.places),)
         ]
         h = max(len(w) for w in wrapped) * self.leading + 2 * PAD - 2
         self.room(h)
@@ -276,15 +303,26 @@ class _Pages:
         self._draw_cells(wrapped, columns, h)
         self.y -= h
 
-    def text_block(self, lines: list[tuple[str, str]], size: float = 8.5) -> None:
-        """Label/value lines (totals) below a table."""
+    def totals(self, totals: tuple[Total, ...], size: float = 8.5) -> None:
+        """The totals below a table, under a heading per product (`Total.group`)."""
         c = self.canvas
-        for label, value in lines:
+        group: str | None = None
+        for t in totals:
+            if t.group != group:
+                group = t.group
+                if group:
+                    # A product's figures stay together on one page.
+                    lines = sum(1 for other in totals if other.group == group)
+                    self.room((lines + 1) * (size + 4))
+                    c.setFont(BOLD, size)
+                    c.drawString(MARGIN, self.y - size, group)
+                    self.y -= size + 4
+            indent = 12 if t.group else 0
             self.room(size + 4)
-            c.setFont(BOLD, size)
-            c.drawString(MARGIN, self.y - size, label)
+            c.setFont(BOLD if not t.group else FONT, size)
+            c.drawString(MARGIN + indent, self.y - size, t.label)
             c.setFont(FONT, size)
-            c.drawString(MARGIN + 230, self.y - size, value)
+            c.drawString(MARGIN + 230, self.y - size, total_text(t))
             self.y -= size + 4
 
     def note(self, text: str) -> None:
@@ -350,7 +388,7 @@ def render(report: Report, path: Path, progress: Progress | None = None) -> None
         pages.part = None
         pages.y -= 6
         if part.totals:
-            pages.text_block([(t.label, total_text(t)) for t in part.totals])
+            pages.totals(part.totals)
         if part.note:
             pages.note(part.note)
         pages.y -= 10

@@ -25,18 +25,18 @@ from reports.scope import (
 
 COLUMNS = (
     Column("Vial", width=10),
-    Column("Product", width=20),
+    Column("Product", width=20, wrap=True),
     Column("Lot", width=8),
     Column("Entry #", Kind.INTEGER, width=7),
     Column("Date and time", Kind.DATETIME, width=15),
     Column("Entry", width=11),
-    Column("Patient", width=16),
+    Column("Patient", width=16, wrap=True),
     Column("Amount mg", Kind.DECIMAL, places=3, width=10),
     Column("Amount mL", Kind.DECIMAL, places=2, width=8),
     Column("Balance mg", Kind.DECIMAL, places=3, width=10),
-    Column("By", width=15),
-    Column("Witness", width=15),
-    Column("Note", width=18),
+    Column("By", width=15, wrap=True),
+    Column("Witness", width=15, wrap=True),
+    Column("Note", width=18, wrap=True),
 )
 
 

@@ -22,6 +22,7 @@ from ledger.access import Actor, authorize
 from ledger.chain import GENESIS_HASH
 from ledger.database import Database
 from ledger.errors import InvalidDate, UnknownRecord
+from ledger.identifiers import validate_schedule
 from ledger.models import ChainHead, Movement
 from ledger.models.base import table_of
 from ledger.services.rules import end_of_day, registration_for
@@ -45,6 +46,9 @@ class Request:
     taken: str = "close"
     #: Pin the report to this chain entry (a bundle pins all its reports to one head).
     head_seq: int | None = None
+    #: Only products of this DEA schedule (3 for Schedule III), so that Schedule III-V
+    #: records can be handed over apart from the others.
+    schedule: int | None = None
 
 
 @dataclass(frozen=True)
@@ -101,6 +105,16 @@ class Scope:
             Fact("Times shown in", self.timezone),
         )
 
+    def filters(self) -> tuple[Fact, ...]:
+        """The narrowing every movement log shares: one vial, one schedule."""
+        r = self.request
+        found = []
+        if r.vial:
+            found.append(Fact("Vial", r.vial.upper()))
+        if r.schedule is not None:
+            found.append(Fact("Schedule", schedule_text(r.schedule)))
+        return tuple(found)
+
     def integrity(self, first_seq: int | None, last_seq: int | None) -> Integrity:
         return Integrity(
             generated_at=self.local(self.generated_at) or self.generated_at,
@@ -121,6 +135,8 @@ def open_scope(session: Session, actor: Actor, request: Request) -> Scope:
         )
     if request.taken not in ("opening", "close"):
         raise InvalidDate("an inventory is taken at the 'opening' or the 'close' of business")
+    if request.schedule is not None:
+        validate_schedule(request.schedule)
     settings = clinic_settings(session)
     reg = registration_for(session, request.registration)
     assert reg.id is not None
@@ -169,6 +185,11 @@ def movement_range(
         stmt = stmt.where(where)
     row = session.execute(stmt).one()
     return row[0], row[1]
+
+
+def schedule_text(schedule: int) -> str:
+    """A DEA schedule as it is written: III, IV."""
+    return {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V"}.get(int(schedule), str(schedule))
 
 
 def mg(ug: int | None) -> Decimal | None:

@@ -13,7 +13,7 @@ from ledger.database import Database
 from ledger.models import Movement, MovementKind, Patient, Product, User, Vial
 from ledger.models.base import table_of
 from ledger.queries.vials import vial_id_for
-from reports.model import Column, Fact, Kind, Part, Report, Row, Total
+from reports.model import Column, Kind, Part, Report, Row
 from reports.scope import (
     Request,
     Scope,
@@ -23,29 +23,38 @@ from reports.scope import (
     stream,
     syringe_ml,
 )
+from reports.totals import (
+    REVERSALS_NOTE,
+    by_product,
+    in_schedule,
+    none_total,
+    product_figures,
+    reversal_of,
+)
 
-KINDS = (MovementKind.WASTE, MovementKind.BREAKAGE)
+K = MovementKind
+KINDS = (K.WASTE, K.BREAKAGE)
 
 COLUMNS = (
     Column("Date and time", Kind.DATETIME, width=15),
     Column("Kind", width=8),
     Column("Vial", width=10),
-    Column("Product", width=20),
+    Column("Product", width=20, wrap=True),
     Column("Lot", width=8),
     Column("Amount mg", Kind.DECIMAL, places=3, width=9),
     Column("Amount mL", Kind.DECIMAL, places=2, width=8),
-    Column("Reason", width=22),
-    Column("Method", width=18),
-    Column("By", width=15),
-    Column("Witness", width=15),
-    Column("Patient (residue of)", width=15),
-    Column("Note", width=14),
+    Column("Reason", width=22, wrap=True),
+    Column("Method", width=18, wrap=True),
+    Column("By", width=15, wrap=True),
+    Column("Witness", width=15, wrap=True),
+    Column("Patient (residue of)", width=15, wrap=True),
+    Column("Note", width=14, wrap=True),
 )
 
 
 def _statement(scope: Scope, vial_id: int | None) -> sa.Select:  # type: ignore[type-arg]
     m, v, p, pt = table_of(Movement), table_of(Vial), table_of(Product), table_of(Patient)
-    r = m.alias("reversal")
+    r, reversed_on = reversal_of(m, scope)
     by = table_of(User).alias("done_by")
     wit = table_of(User).alias("witness")
     stmt = (
@@ -72,16 +81,9 @@ def _statement(scope: Scope, vial_id: int | None) -> sa.Select:  # type: ignore[
             .join(by, by.c.id == m.c.actor_id)
             .outerjoin(wit, wit.c.id == m.c.witness_id)
             .outerjoin(pt, pt.c.id == m.c.patient_id)
-            .outerjoin(
-                r,
-                sa.and_(
-                    r.c.original_id == m.c.id,
-                    r.c.kind == MovementKind.REVERSAL,
-                    r.c.id <= scope.head_seq,
-                ),
-            )
+            .outerjoin(r, reversed_on)
         )
-        .where(m.c.kind.in_(KINDS), scope.in_period(m))
+        .where(m.c.kind.in_(KINDS), scope.in_period(m), in_schedule(m, scope))
         .order_by(m.c.event_at, m.c.id)
     )
     if vial_id is not None:
@@ -118,40 +120,38 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
     with db.read() as session:
         scope = open_scope(session, actor, request)
         vial_id = vial_id_for(session, request.vial) if request.vial else None
-        narrow: sa.ColumnElement[bool] = m.c.kind.in_(KINDS)
-        if vial_id is not None:
-            narrow = sa.and_(narrow, m.c.vial_id == vial_id)
+        mine = m.c.vial_id == vial_id if vial_id is not None else None
+        narrow: sa.ColumnElement[bool] = sa.and_(m.c.kind.in_(KINDS), in_schedule(m, scope))
+        if mine is not None:
+            narrow = sa.and_(narrow, mine)
         first, last = movement_range(session, scope, narrow)
-        sums = dict(
-            session.execute(
-                sa.select(m.c.kind, sa.func.sum(-m.c.amount_ug))
-                .where(scope.in_period(m), narrow)
-                .group_by(m.c.kind)
-            ).all()
+        totals = by_product(
+            (product_figures(session, scope, (K.WASTE,), where=mine), "Wastes", "Wasted"),
+            (
+                product_figures(session, scope, (K.BREAKAGE,), where=mine),
+                "Breakages",
+                "Broken or spilled",
+            ),
         )
     return Report(
         name="waste-log",
         title="Waste and breakage log",
         header=scope.header(),
         period=scope.period,
-        filters=(Fact("Vial", request.vial.upper()),) if request.vial else (),
+        filters=scope.filters(),
         parts=(
             Part(
                 title="Waste and breakage",
                 columns=COLUMNS,
                 rows=stream(db, _statement(scope, vial_id), _row(scope)),
-                totals=(
-                    Total("Wasted", mg(int(sums.get(MovementKind.WASTE, 0))), unit="mg"),
-                    Total(
-                        "Broken or spilled", mg(int(sums.get(MovementKind.BREAKAGE, 0))), unit="mg"
-                    ),
-                ),
+                totals=totals or none_total("Wastes and breakages"),
                 note="Waste is the residue of a dose or of a vial past its dates; it needs "
                 "no Form 41. Breakage is witnessed and is not a loss. A missing witness shows "
-                "as NONE.",
+                "as NONE. " + REVERSALS_NOTE,
             ),
         ),
         integrity=scope.integrity(first, last),
+        signatures=("Reviewed by", "Registrant"),
         timezone=scope.timezone,
         registration=scope.dea_number,
     )

@@ -35,6 +35,8 @@ from ledger.services.clinic_settings import update_settings
 from ledger.services.infusions import record_infusion
 from ledger.services.patients import NewPatient, add_patient, import_patients
 from ledger.services.quarantine import quarantine
+from reports.export import export_report
+from reports.scope import Request
 from tests.reliability.cli import vialbook
 from tests.support import DEA, KETAMINE, SECOND_DEA, STAFF, Clinic, audit_rows, dump, pw
 
@@ -182,6 +184,12 @@ ACTIONS: dict[str, tuple[str, str, Action]] = {
                         lambda c, a: update_settings(c.db, a, bud_days=21)),
     "backup": ("backup", "backup",
                lambda c, a: backup(c.db, a, Path(tempfile.mkdtemp()) / "copy.db")),
+    # The audit trail is exported like a report, so a refusal is audited as an export.
+    "export_audit_trail": ("audit.read", "export",
+                           lambda c, a: export_report(
+                               c.db, a, report="audit-trail",
+                               request=Request(date(2000, 1, 1), date(2100, 1, 1)), fmt="xlsx",
+                               out=Path(tempfile.mkdtemp()) / "trail.xlsx")),
 }  # fmt: skip
 
 

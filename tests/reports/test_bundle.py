@@ -14,6 +14,7 @@ from ledger.check import run_check
 from ledger.models import AuditEvent
 from ledger.models.base import table_of
 from reports.bundle import MANIFEST, export_bundle
+from reports.catalogue import REPORTS
 from reports.export import export_report
 from reports.scope import Request
 from reports.verify import verify_export
@@ -39,7 +40,11 @@ def test_a_bundle_holds_every_report_twice_and_a_manifest_of_hashes(demo_db, tmp
         for entry in stored["files"]:
             assert hashlib.sha256(z.read(entry["name"])).hexdigest() == entry["sha256"]
     assert stored == json.loads(json.dumps(manifest))
-    assert len(stored["files"]) == 14 and names == {f["name"] for f in stored["files"]} | {MANIFEST}
+    dea = [k.name for k in REPORTS if k.dea]
+    assert len(stored["files"]) == 2 * len(dea)
+    assert names == {f["name"] for f in stored["files"]} | {MANIFEST}
+    assert {"loss-log.pdf", "loss-log.xlsx"} <= names
+    assert not any(name.startswith("audit-trail") for name in names)
     assert stored["ledger"]["head_hash"] == head
     assert stored["period"] == {"from": "2026-03-01", "to": "2026-03-31"}
     assert stored["registration"]["dea_number"]

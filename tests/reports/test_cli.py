@@ -57,7 +57,7 @@ def test_refusals_print_one_error_line(sqlite_clinic: Clinic, tmp_path) -> None:
         (("waste-log", "--from", "2026-03-02", "--to", "2026-03-01"), "error: InvalidDate: "),
         (("waste-log", "--from", "03/01/2026", "--to", "2026-03-01"), "error: InvalidDate: "),
         (
-            ("inventory", "--from", "2026-03-01", "--to", "2026-03-01", "--taken", "noon"),
+            ("inventory", "--to", "2026-03-01", "--taken", "noon"),
             "error: InvalidDate: ",
         ),
         (
@@ -107,8 +107,6 @@ def test_verify_export_exits_1_on_a_changed_file(sqlite_clinic: Clinic, tmp_path
         "drkim",
         "export",
         "inventory",
-        "--from",
-        "2026-01-01",
         "--to",
         "2040-01-01",
         "--out",
@@ -128,3 +126,36 @@ def test_the_command_line_does_not_load_the_renderers() -> None:
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
+
+
+def test_a_report_offers_exactly_the_options_it_reads(sqlite_clinic: Clinic, tmp_path) -> None:
+    out = tmp_path / "inv.pdf"
+    made = _run(
+        sqlite_clinic, "drkim", "export", "inventory", "--to", "2040-01-01", "--out", str(out)
+    )
+    assert made.exit_code == 0, made.output
+    assert out.exists()
+    assert "--from" not in _run(sqlite_clinic, "drkim", "export", "inventory", "--help").output
+    refused = _run(
+        sqlite_clinic, "drkim", "export", "receiving-log", "--from", "2026-03-01",
+        "--to", "2026-03-31", "--vial", "K-000001", "--out", str(tmp_path / "r.pdf"),
+    )  # fmt: skip
+    assert refused.exit_code == 2 and "No such option: --vial" in refused.output
+    for name, option in (("administration-log", "--schedule"), ("waste-log", "--vial")):
+        assert option in _run(sqlite_clinic, "drkim", "export", name, "--help").output
+
+
+def test_the_administration_log_can_be_exported_for_one_schedule(
+    sqlite_clinic: Clinic, tmp_path
+) -> None:
+    out = tmp_path / "admin.xlsx"
+    made = _run(
+        sqlite_clinic, "drkim", "export", "administration-log", "--from", "2020-01-01",
+        "--to", "2040-01-01", "--schedule", "III", "--out", str(out), "--json",
+    )  # fmt: skip
+    assert made.exit_code == 0, made.output
+    bad = _run(
+        sqlite_clinic, "drkim", "export", "administration-log", "--from", "2020-01-01",
+        "--to", "2040-01-01", "--schedule", "7", "--out", str(out),
+    )  # fmt: skip
+    assert bad.exit_code == 1 and bad.output.startswith("error: InvalidSchedule: ")

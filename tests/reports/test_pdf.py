@@ -11,7 +11,7 @@ import pypdf
 import sqlalchemy as sa
 
 from ledger.check import run_check
-from ledger.models import Movement, MovementKind, Patient
+from ledger.models import Movement, MovementKind, Patient, Product, Vial
 from ledger.models.base import table_of
 from reports import administration_log, pdf
 from reports.scope import Request
@@ -42,11 +42,16 @@ def test_the_administration_log_pdf_has_header_footer_and_page_numbers_on_every_
         assert f"Page {n} of {len(pages)}" in text
         assert f"Ledger head hash {head}" in text
         assert "Generated" in text and "Audrey Park (audrey)" in text
-    assert re.search(r"Date and time Patient Patient address", pages[-1])
+    # A continued table repeats its column headings (the last page may hold only the
+    # totals and the signature lines).
+    assert re.search(r"Date and time Patient Patient address", pages[1])
 
 
-def test_the_pdf_shows_a_known_administration_and_the_exact_totals(demo_db, tmp_path) -> None:
-    m, pt = table_of(Movement), table_of(Patient)
+def test_the_pdf_shows_a_known_administration_and_the_exact_totals_per_product(
+    demo_db, tmp_path
+) -> None:
+    m, pt, v, p = table_of(Movement), table_of(Patient), table_of(Vial), table_of(Product)
+    r = m.alias("reversal")
     report = administration_log.build(demo_db, demo_actor(demo_db), PERIOD)
     with demo_db.read() as s:
         first = s.execute(
@@ -56,9 +61,14 @@ def test_the_pdf_shows_a_known_administration_and_the_exact_totals(demo_db, tmp_
             .order_by(m.c.event_at, m.c.id)
             .limit(1)
         ).one()
+        not_reversed = ~sa.exists().where(r.c.original_id == m.c.id)
         given = s.execute(
-            sa.select(sa.func.sum(-m.c.amount_ug)).where(m.c.kind == MovementKind.ADMINISTER)
-        ).scalar()
+            sa.select(p.c.name, sa.func.sum(-m.c.amount_ug))
+            .join(v, v.c.id == m.c.vial_id)
+            .join(p, p.c.id == v.c.product_id)
+            .where(m.c.kind == MovementKind.ADMINISTER, not_reversed)
+            .group_by(p.c.name)
+        ).all()
     out = tmp_path / "admin.pdf"
     pdf.render(report, out)
     text = " ".join(_pages(out))
@@ -66,7 +76,15 @@ def test_the_pdf_shows_a_known_administration_and_the_exact_totals(demo_db, tmp_
     assert first.address.split(",")[0] in text
     # All of the demo's administrations fall inside the period (it starts DEMO_DAYS back).
     assert DEMO_DAYS < 31
-    assert f"Given {given // 1000:,}.{given % 1000:03d} mg" in text
+    assert len(given) == 2, "the demo gives ketamine and midazolam"
+    for name, ug in given:
+        assert re.search(
+            rf"{re.escape(name)} \(NDC [0-9-]+\) Administrations [0-9,]+ "
+            rf"Given {ug // 1000:,}.{ug % 1000:03d} mg",
+            text,
+        ), name
+    both = sum(ug for _, ug in given)
+    assert f"{both // 1000:,}.{both % 1000:03d} mg" not in text, "ketamine and midazolam added"
 
 
 def test_the_pdf_carries_title_author_and_the_ledger_head_in_its_metadata(

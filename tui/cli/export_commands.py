@@ -4,6 +4,8 @@ is actually written."""
 
 from __future__ import annotations
 
+import functools
+import inspect
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -49,6 +51,17 @@ VialOption = Annotated[str | None, typer.Option("--vial", help="Only this vial, 
 TakenOption = Annotated[
     str, typer.Option("--taken", help="Inventory taken at the 'opening' or 'close' of business.")
 ]
+ScheduleOption = Annotated[
+    str | None, typer.Option("--schedule", help="Only this DEA schedule: 3 (or III), 4, 5.")
+]
+#: The options a report may go without (see ReportKind.options), by parameter name.
+OPTIONAL = {
+    "from": "date_from",
+    "registration": "registration",
+    "vial": "vial",
+    "schedule": "schedule",
+    "taken": "taken",
+}
 
 
 @contextmanager
@@ -77,7 +90,9 @@ def _request(
     registration: str | None,
     vial: str | None,
     taken: str = "close",
+    schedule: str | None = None,
 ) -> Any:
+    from ledger.identifiers import validate_schedule
     from ledger.units import parse_date
     from reports.scope import Request
 
@@ -87,6 +102,7 @@ def _request(
         registration=registration,
         vial=vial,
         taken=taken,
+        schedule=validate_schedule(schedule) if schedule else None,
     )
 
 
@@ -107,6 +123,7 @@ def _report_command(name: str, description: str) -> Callable[..., None]:
         registration: RegistrationOption = None,
         vial: VialOption = None,
         taken: TakenOption = "close",
+        schedule: ScheduleOption = None,
         force: ForceOption = False,
         db: DbOption = None,
         user: UserOption = None,
@@ -115,7 +132,7 @@ def _report_command(name: str, description: str) -> Callable[..., None]:
         from reports.export import export_report
 
         chosen = _format(fmt, out)
-        request = _request(date_from, date_to, registration, vial, taken)
+        request = _request(date_from, date_to, registration, vial, taken, schedule)
         database = open_db(db)
         actor = acting_user(database, user)
         with progress_line(as_json) as tick:
@@ -145,8 +162,27 @@ def _report_command(name: str, description: str) -> Callable[..., None]:
     return command
 
 
+def _with_its_options(command: Callable[..., None], options: frozenset[str]) -> Callable[..., None]:
+    """Offer only the options the report reads; the others keep their defaults, and a report
+    that takes no --from (an inventory) covers its --to day."""
+    dropped = {param for option, param in OPTIONAL.items() if option not in options}
+    signature = inspect.signature(command, eval_str=True)
+
+    @functools.wraps(command)
+    def run(**kwargs: Any) -> None:
+        kwargs.setdefault("date_from", kwargs["date_to"])
+        command(**kwargs)
+
+    run.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        parameters=[p for p in signature.parameters.values() if p.name not in dropped]
+    )
+    return run
+
+
 for _kind in REPORTS:
-    export_app.command(_kind.name)(_report_command(_kind.name, _kind.description))
+    export_app.command(_kind.name)(
+        _with_its_options(_report_command(_kind.name, _kind.description), _kind.options)
+    )
 
 
 @export_app.command("list")
