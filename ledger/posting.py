@@ -23,6 +23,31 @@ from ledger.models.base import table_of
 from ledger.units import mg_text
 
 
+class MovementDraft(NamedTuple):
+    """A movement as it will be hashed and stored: every field of the chain encoding, typed.
+
+    Immutable: once its hash is taken, nothing may change what was hashed.
+    """
+
+    id: int
+    event_at: datetime
+    entered_at: datetime
+    kind: str
+    registration_id: int
+    vial_id: int
+    amount_ug: int
+    actor_id: int
+    witness_id: int | None
+    witness2_id: int | None
+    patient_id: int | None
+    infusion_id: int | None
+    original_id: int | None
+    late: bool
+    reason: str | None
+    method: str | None
+    detail: str | None
+
+
 class PostedMovement(NamedTuple):
     """A movement appended in this transaction: its sequence number and hash."""
 
@@ -80,7 +105,15 @@ class Posting:
         actor_id: int,
         event_at: datetime,
         registration_id: int | None = None,
-        **fields: Any,
+        witness_id: int | None = None,
+        witness2_id: int | None = None,
+        patient_id: int | None = None,
+        infusion_id: int | None = None,
+        original_id: int | None = None,
+        late: bool = False,
+        reason: str | None = None,
+        method: str | None = None,
+        detail: str | None = None,
     ) -> PostedMovement:
         """Append one movement after checking the vial's balance stays in [0, received]."""
         if vial.id is None:
@@ -106,30 +139,26 @@ class Posting:
                 subject=vial.label,
             )
         self.seq += 1
-        record: dict[str, Any] = {
-            "id": self.seq,
-            "event_at": event_at,
-            "entered_at": self.entered_at,
-            "kind": str(kind),
-            "registration_id": registration_id
-            if registration_id is not None
-            else vial.registration_id,
-            "vial_id": vial.id,
-            "amount_ug": amount_ug,
-            "actor_id": actor_id,
-            "witness_id": None,
-            "witness2_id": None,
-            "patient_id": None,
-            "infusion_id": None,
-            "original_id": None,
-            "late": False,
-            "reason": None,
-            "method": None,
-            "detail": None,
-        }
-        unknown = set(fields) - set(record)
-        assert not unknown, f"unknown movement fields {unknown}"
-        record.update(fields)
+        draft = MovementDraft(
+            id=self.seq,
+            event_at=event_at,
+            entered_at=self.entered_at,
+            kind=str(kind),
+            registration_id=vial.registration_id if registration_id is None else registration_id,
+            vial_id=vial.id,
+            amount_ug=amount_ug,
+            actor_id=actor_id,
+            witness_id=witness_id,
+            witness2_id=witness2_id,
+            patient_id=patient_id,
+            infusion_id=infusion_id,
+            original_id=original_id,
+            late=late,
+            reason=reason,
+            method=method,
+            detail=detail,
+        )
+        record = draft._asdict()
         digest = movement_hash(self.hash, record)
         record["prev_hash"] = self.hash
         record["hash"] = digest

@@ -178,7 +178,6 @@ def record_infusion(
         session.add(infusion)
         session.flush()
         assert infusion.id is not None
-        link = {"patient_id": person.id, "infusion_id": infusion.id, "late": late}
         if given_ug:
             posting.move(
                 kind=MovementKind.ADMINISTER,
@@ -187,7 +186,9 @@ def record_infusion(
                 actor_id=user.id,
                 event_at=when,
                 reason=why,
-                **link,
+                patient_id=person.id,
+                infusion_id=infusion.id,
+                late=late,
             )
         if wasted_ug:
             posting.move(
@@ -199,7 +200,9 @@ def record_infusion(
                 witness_id=witness_user.id if witness_user else None,
                 reason=why_wasted,
                 method=how_wasted,
-                **link,
+                patient_id=person.id,
+                infusion_id=infusion.id,
+                late=late,
             )
         if v.state == VialState.SEALED:
             v.state = VialState.OPEN
