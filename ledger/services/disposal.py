@@ -302,6 +302,9 @@ def return_to_reverse_distributor(
         posting = Posting(session)
         when, late, late_why = event_time(settings, posting.entered_at, event_at, late_reason)
         assert user.id is not None
+        from ledger.services.catalogue import refuse_own_registration
+
+        refuse_own_registration(session, record["dea_number"], "a reverse distributor")
         touched = []
         for label in dict.fromkeys(vials):
             v = posting.vial_by_label(label)
