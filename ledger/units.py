@@ -192,7 +192,7 @@ def syringe_ml_text(ug: int, strength_ug_per_ml: int) -> str:
     An amount too small to read on the syringe says so (`<0.01`) instead of `0.00`,
     which would claim there is nothing there.
     """
-    ml = syringe_ml(ug, strength_ug_per_ml)
+    ml = ml_decimal(ug, strength_ug_per_ml).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
     if ml == 0 and ug != 0:
         return "<0.01" if ug > 0 else ">-0.01"
     return f"{ml:.2f}"

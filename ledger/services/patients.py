@@ -289,9 +289,19 @@ def _write_batch(
         for _, row in batch:
             if not row.mrn:
                 row.mrn = next(fresh)
-        session.add_all([row for _, row in batch])
-        session.flush()
-        ids = [row.id for _, row in batch if row.id is not None]
+        # One multi-row INSERT, then the new ids by MRN (unique, and every row has one now):
+        # the ORM would insert SQLite rows one statement at a time to learn their ids.
+        values = [
+            {c: getattr(row, c) for c in ("name", "address", "dob", "mrn", "weight_g")}
+            for _, row in batch
+        ]
+        session.execute(sa.insert(Patient), values)
+        mrns = [v["mrn"] for v in values]
+        by_mrn: dict[str, int] = {}
+        for i in range(0, len(mrns), 500):
+            stmt = select(Patient.mrn, Patient.id).where(col(Patient.mrn).in_(mrns[i : i + 500]))
+            by_mrn.update({m: pid for m, pid in session.exec(stmt) if pid is not None})
+        ids = [by_mrn[m] for m in mrns]
         audit.add(
             session,
             action="patient.import",
