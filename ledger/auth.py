@@ -20,7 +20,7 @@ from ledger.errors import (
     WrongPassword,
 )
 from ledger.models import User
-from ledger.passwords import verify_password
+from ledger.passwords import burn_verification_time, verify_password
 
 LOCK_AFTER_FAILURES = 5
 LOCK_MINUTES = 15
@@ -43,18 +43,55 @@ def _audit_alone(db: Database, username: str, action: str, outcome: str, rule: s
         _audit(session, username, action, outcome, rule)
 
 
+def _locked(user: User, now: datetime) -> bool:
+    return user.locked_until is not None and user.locked_until > now
+
+
 def _count_failure(db: Database, user_id: int, username: str, action: str, now: datetime) -> None:
-    """Re-read inside the write lock, so two wrong guesses at once both count."""
+    """Count one wrong password under the user's row lock, so parallel guesses all count.
+
+    On PostgreSQL the row is locked FOR UPDATE; on SQLite the writer already holds the
+    database's write lock (BEGIN IMMEDIATE). Either way the count read here is the one
+    every earlier guess left, never a stale copy read before the password was checked.
+    A wrong password while the account is disabled or locked is audited with that real
+    reason and does not count again (the lock is not extended by the guesser).
+    """
     with db.write() as session:
-        user = session.get(User, user_id)
-        assert user is not None
-        user.failed_logins += 1
-        _audit(session, username, action, "failed", "WrongPassword")
-        if user.failed_logins >= LOCK_AFTER_FAILURES:
-            user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-            user.failed_logins = 0
-            _audit(session, username, action, "locked", "AccountLocked")
-        session.add(user)
+        user = session.get(User, user_id, with_for_update=True, populate_existing=True)
+        if user is None:
+            _audit(session, username, action, "failed", "UnknownUser")
+        elif not user.active:
+            _audit(session, username, action, "failed", "AccountDisabled")
+        elif _locked(user, now):
+            _audit(session, username, action, "failed", "AccountLocked")
+        else:
+            user.failed_logins += 1
+            _audit(session, username, action, "failed", "WrongPassword")
+            if user.failed_logins >= LOCK_AFTER_FAILURES:
+                user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
+                user.failed_logins = 0
+                _audit(session, username, action, "locked", "AccountLocked")
+            session.add(user)
+
+
+def _why_not(user: User, username: str, now: datetime) -> Refusal | None:
+    """Why a right password still does not let this user in (said only after it was right)."""
+    if not user.active:
+        return AccountDisabled(f"user {username!r} is disabled", subject=username)
+    if user.locked_until is not None and _locked(user, now):
+        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
+        return AccountLocked(
+            f"user {username!r} is locked after {LOCK_AFTER_FAILURES} failed logins; "
+            f"try again in {minutes} min",
+            subject=username,
+        )
+    return None
+
+
+def _wrong(username: str) -> WrongPassword:
+    # The same words for an unknown user, a wrong password, and a disabled or locked
+    # account with a wrong password: nothing tells a guesser which usernames exist.
+    return WrongPassword("wrong username or password", subject=username)
 
 
 def login(
@@ -68,46 +105,52 @@ def login(
     """Check a password, counting failures; the fifth failure in a row locks for 15 minutes.
 
     The password is verified outside any transaction (argon2 is slow by design and
-    must not hold the write lock). A failure's counter and audit event are committed
-    on their own, before the refusal is raised. With `record_success=False` the
-    caller writes the success into its own transaction (see `confirm_witness`), so a
-    witnessed action costs one commit, not two.
+    must not hold the write lock), and it is verified for every attempt, an unknown
+    user included, so neither the words nor the time taken tell which usernames exist.
+    Only after the right password does the user learn that the account is disabled or
+    locked. A failure's counter and audit event are committed on their own, before the
+    refusal is raised. With `record_success=False` the caller writes the success into
+    its own transaction (see `confirm_witness`), so a witnessed action costs one
+    commit, not two.
     """
+    name = username.strip().lower() if isinstance(username, str) else ""
     with db.read() as session:
-        user = session.exec(select(User).where(User.username == username)).first()
+        user = session.exec(select(User).where(User.username == name)).first() if name else None
         if user is not None:
             session.expunge(user)
-    now = clock.now()
     if user is None or user.id is None:
-        _audit_alone(db, username, action, "failed", "WrongPassword")
-        # Same words as a wrong password: no hint which usernames exist.
-        raise WrongPassword("wrong username or password", subject=username)
-    if not user.active:
-        _audit_alone(db, username, action, "refused", "AccountDisabled")
-        raise AccountDisabled(f"user {username!r} is disabled", subject=username)
-    if user.locked_until is not None and user.locked_until > now:
-        _audit_alone(db, username, action, "refused", "AccountLocked")
-        minutes = int((user.locked_until - now).total_seconds() // 60) + 1
-        raise AccountLocked(
-            f"user {username!r} is locked after {LOCK_AFTER_FAILURES} failed logins; "
-            f"try again in {minutes} min",
-            subject=username,
-        )
+        burn_verification_time(password)
+        _audit_alone(db, username, action, "failed", "UnknownUser")
+        raise _wrong(username)
+    now = clock.now()
     if not verify_password(user.password_hash, password):
-        _count_failure(db, user.id, username, action, now)
-        raise WrongPassword("wrong username or password", subject=username)
-    if record_success or user.failed_logins or user.locked_until is not None:
-        with db.write() as session:
-            fresh = session.get(User, user.id)
-            if fresh is not None and (fresh.failed_logins or fresh.locked_until is not None):
+        _count_failure(db, user.id, user.username, action, now)
+        raise _wrong(username)
+    clean = not user.failed_logins and user.locked_until is None
+    if not record_success and clean and not _why_not(user, user.username, now):
+        # A clean witness sign-in: the action's own transaction re-checks and audits it.
+        return Actor(user_id=user.id, username=user.username)
+    refusal: Refusal | None = None
+    with db.write() as session:
+        # Re-read under the row lock: a lock set by parallel guesses while this
+        # password was being checked must hold, not be reset by this success.
+        fresh = session.get(User, user.id, with_for_update=True, populate_existing=True)
+        assert fresh is not None
+        refusal = _why_not(fresh, fresh.username, clock.now())
+        if refusal is not None:
+            _audit(session, fresh.username, action, "refused", refusal.rule)
+        else:
+            if fresh.failed_logins or fresh.locked_until is not None:
                 fresh.failed_logins = 0
                 fresh.locked_until = None
                 session.add(fresh)
             if record_success:
-                _audit(session, username, action, "ok", None)
+                _audit(session, fresh.username, action, "ok", None)
+    if refusal is not None:
+        raise refusal
     actor = Actor(user_id=user.id, username=user.username)
     if action == "login":
-        _note_anchor(db, username)
+        _note_anchor(db, user.username)
     return actor
 
 

@@ -112,3 +112,25 @@ def open_database(value: str | None = None, *, echo: bool = False) -> Database:
             url = parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
         engine = sa.create_engine(url, echo=echo, pool_pre_ping=True)
     return Database(url=url, engine=engine)
+
+
+def why_unavailable(exc: BaseException) -> str:
+    """A driver's connection or locking error in the words a clinic can act on."""
+    orig = getattr(exc, "orig", None) or exc
+    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0][:300]
+    text = first.lower()
+    if "database is locked" in text or "database table is locked" in text:
+        why = "another program holds the database's lock (an import, a backup, or a stuck process)"
+    elif "unable to open database file" in text:
+        why = "the database file cannot be opened (a directory, a missing folder, or no access)"
+    elif "file is not a database" in text:
+        why = "the file is not a vialbook (SQLite) database"
+    elif "connection refused" in text or "could not connect" in text or "timeout" in text:
+        why = "the database server did not accept the connection"
+    elif "password authentication failed" in text or "authentication" in text:
+        why = "the database server refused the credentials"
+    elif "does not exist" in text:
+        why = "the database named in the URL does not exist on the server"
+    else:
+        why = "the database cannot be reached"
+    return f"{why}; try again, or check --db / VIALBOOK_DB ({first})"

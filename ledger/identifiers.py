@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ledger.errors import InvalidDEANumber, InvalidNDC, InvalidSchedule
+from ledger.errors import InvalidDEANumber, InvalidNDC, InvalidSchedule, InvalidText
 
 # First letter: the registrant type (practitioner, hospital, mid-level, distributor...).
 _DEA = re.compile(r"([ABCDEFGHJKLMPRSTUX])([A-Z9])([0-9]{7})")
@@ -54,7 +54,11 @@ def normalize_ndc(text: str) -> str:
     pad = _NDC_FORMS.get(shape)  # type: ignore[arg-type]
     if pad is None:
         raise InvalidNDC(f"NDC {text!r} is not a 4-4-2, 5-3-2, 5-4-1 or 5-4-2 code", subject=text)
-    return "-".join("0" * z + p for z, p in zip(pad, parts, strict=True))
+    code = "-".join("0" * z + p for z, p in zip(pad, parts, strict=True))
+    if code.startswith("00000-") or code.replace("-", "").strip("0") == "":
+        # Labeler 00000 is assigned to no one: a code of zeros is a placeholder, not a drug.
+        raise InvalidNDC(f"NDC {text!r} has no labeler code (all zeros)", subject=text)
+    return code
 
 
 def validate_schedule(value: int | str) -> int:
@@ -80,3 +84,22 @@ def dea_check_digit(six_digits: str) -> str:
     """The seventh digit that makes a DEA number valid (for demo and test data)."""
     d = [int(c) for c in six_digits]
     return str((d[0] + d[2] + d[4] + 2 * (d[1] + d[3] + d[5])) % 10)
+
+
+_MRN = re.compile(r"[A-Z0-9][A-Z0-9._/-]{0,39}")
+
+
+def normalize_mrn(text: object) -> str:
+    """An MRN as stored and compared: trimmed and upper-case, so `mrn1` is `MRN1`.
+
+    Letters, digits and `. _ / -` only: an MRN names a patient on a DEA log and in
+    every command, so it must read the same everywhere and never look like anything else.
+    """
+    value = text.strip().upper() if isinstance(text, str) else ""
+    if not _MRN.fullmatch(value):
+        shown = text if not isinstance(text, str) or len(text) <= 40 else text[:40] + "…"
+        raise InvalidText(
+            f"MRN {shown!r} must be 1-40 letters, digits, dots, dashes, slashes or underscores",
+            subject=value[:40],
+        )
+    return value

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ledger.database import Database
-from ledger.errors import DatabaseNotInitialised, DatabaseOutOfDate
+from ledger.database import Database, why_unavailable
+from ledger.errors import DatabaseNotInitialised, DatabaseOutOfDate, DatabaseUnavailable
 
 SCHEMA_REVISION = "0002"
 
@@ -24,11 +24,15 @@ def stored_revision(db: Database) -> str | None:
 
 
 def require_current(db: Database) -> None:
-    """Refuse to work on a database that is missing or behind the code's schema."""
+    """Refuse to work on a database that cannot be reached, is missing, or is behind the code.
+
+    A database that is locked, refuses the connection, or is not a database at all
+    is unavailable, not uninitialised: `vialbook init` is the wrong advice for it.
+    """
     try:
         current = stored_revision(db)
-    except sa.exc.OperationalError as exc:
-        raise DatabaseNotInitialised(f"cannot open the database: {exc.orig}") from None
+    except sa.exc.DBAPIError as exc:
+        raise DatabaseUnavailable(why_unavailable(exc)) from None
     if current is None:
         raise DatabaseNotInitialised(
             "this database has no vialbook schema; run `vialbook init` (or `vialbook demo`)"

@@ -22,6 +22,20 @@ _WEIGHT = re.compile(_NUMBER + r"\s*(?P<unit>kg|g|lb|lbs)", re.IGNORECASE)
 _MG_PER_KG = re.compile(_NUMBER + r"\s*mg\s*/\s*kg", re.IGNORECASE)
 
 _UG_PER = {"mg": 1000, "mcg": 1, "µg": 1, "μg": 1, "ug": 1, "g": 1_000_000}
+
+#: Strengths a product label can carry: 1 µg/mL up to 1 g/mL (ketamine tops out at 100 mg/mL).
+MIN_STRENGTH_UG_PER_ML = 1
+MAX_STRENGTH_UG_PER_ML = 1_000_000
+#: Containers from a 0.1 mL ampoule to a 1 L bag.
+MIN_VOLUME_UL = 100
+MAX_VOLUME_UL = 1_000_000
+#: A patient's weight: 2 kg to 400 kg; anything else is a unit mistake (grams, pounds).
+MIN_WEIGHT_G = 2_000
+MAX_WEIGHT_G = 400_000
+#: Dates a clinic record can carry: births from 1900, lot and registration expiries to 2100.
+#: Python's dates reach year 9999, but an expiry of 9999-12-31 plus a BUD overflows them.
+FIRST_YEAR = 1900
+LAST_YEAR = 2100
 _MAX_TEXT = 40  # Nothing a person types for an amount is longer; refuse before regex work.
 
 
@@ -66,9 +80,17 @@ def parse_strength(text: str) -> int:
     """`50mg/mL` -> 50000 µg per mL."""
     m = _match(_STRENGTH, text, "strength", "50mg/mL")
     ug = _whole(Decimal(m["num"]) * _UG_PER[m["unit"].lower()], "strength", text, "µg/mL")
-    if ug <= 0:
-        raise InvalidAmount("strength must be more than zero")
-    return ug
+    return plausible_strength(ug)
+
+
+def plausible_strength(ug_per_ml: int) -> int:
+    """A strength between 1 µg/mL and 1000 mg/mL, or refused as a unit mistake."""
+    if not MIN_STRENGTH_UG_PER_ML <= ug_per_ml <= MAX_STRENGTH_UG_PER_ML:
+        raise InvalidAmount(
+            f"strength {mg_text(ug_per_ml)} mg/mL is not plausible; it must be between "
+            f"0.001 and {MAX_STRENGTH_UG_PER_ML // 1000} mg/mL"
+        )
+    return ug_per_ml
 
 
 def parse_volume_ul(text: str) -> int:
@@ -76,14 +98,25 @@ def parse_volume_ul(text: str) -> int:
     m = _match(_VOLUME, text, "volume", "10mL")
     factor = 1000 if m["unit"].lower() == "ml" else 1_000_000
     ul = _whole(Decimal(m["num"]) * factor, "volume", text, "µL")
-    if ul <= 0:
-        raise InvalidAmount("volume must be more than zero")
+    return plausible_volume_ul(ul)
+
+
+def plausible_volume_ul(ul: int) -> int:
+    """A container volume between 0.1 mL and 1 L, or refused as a unit mistake."""
+    if not MIN_VOLUME_UL <= ul <= MAX_VOLUME_UL:
+        raise InvalidAmount(
+            f"container volume {volume_text(ul)} mL is not plausible; it must be between "
+            f"{volume_text(MIN_VOLUME_UL)} and {volume_text(MAX_VOLUME_UL)} mL"
+        )
     return ul
 
 
 def parse_weight_g(text: str) -> int:
-    """`80kg` -> 80000 g. Pounds are converted and rounded to the gram (weight is not stock)."""
-    m = _match(_WEIGHT, text, "weight", "80kg")
+    """`80kg` -> 80000 g. Pounds are converted and rounded to the gram (weight is not stock).
+
+    A bare number is refused: 180 could be pounds or kilograms, and the dose follows it.
+    """
+    m = _match(_WEIGHT, text, "weight", "80kg or 176lb")
     num = Decimal(m["num"])
     unit = m["unit"].lower()
     if unit == "kg":
@@ -93,9 +126,24 @@ def parse_weight_g(text: str) -> int:
     else:
         grams = num * Decimal("453.59237")
     g = int(grams.quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
-    if g <= 0 or g > 500_000:
-        raise InvalidAmount(f"weight {text!r} is not a plausible patient weight")
+    if not MIN_WEIGHT_G <= g <= MAX_WEIGHT_G:
+        raise InvalidAmount(
+            f"weight {text.strip()!r} is not a plausible patient weight "
+            f"({MIN_WEIGHT_G // 1000}-{MAX_WEIGHT_G // 1000} kg)"
+        )
     return g
+
+
+def plausible_weight_g(grams: int) -> int:
+    """A patient's weight between 2 kg and 400 kg, or refused as a unit mistake."""
+    if isinstance(grams, bool) or not isinstance(grams, int):
+        raise InvalidAmount("weight must be a whole number of grams")
+    if not MIN_WEIGHT_G <= grams <= MAX_WEIGHT_G:
+        raise InvalidAmount(
+            f"weight {grams} g is not a plausible patient weight "
+            f"({MIN_WEIGHT_G // 1000}-{MAX_WEIGHT_G // 1000} kg); check the unit"
+        )
+    return grams
 
 
 def parse_mg_per_kg(text: str) -> int | None:
@@ -112,8 +160,14 @@ def mg_decimal(ug: int) -> Decimal:
 
 
 def syringe_ml(ug: int, strength_ug_per_ml: int) -> Decimal:
-    """mL to the 0.01 mL a 1 mL or 3 mL syringe is read to (mg stays the exact figure)."""
-    return ml_decimal(ug, strength_ug_per_ml).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+    """mL to the 0.01 mL a 1 mL or 3 mL syringe is read to (mg stays the exact figure).
+
+    An amount below what a syringe can show keeps its own digits (5 µg of 50 mg/mL is
+    0.0001 mL), so a log never says 0 mL for a dose that was given.
+    """
+    exact = ml_decimal(ug, strength_ug_per_ml)
+    shown = exact.quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+    return exact if shown == 0 and ug != 0 else shown
 
 
 def mg_text(ug: int) -> str:
@@ -133,8 +187,15 @@ def ml_text(ug: int, strength_ug_per_ml: int) -> str:
 
 
 def syringe_ml_text(ug: int, strength_ug_per_ml: int) -> str:
-    """mL with the two decimals a 1 mL/3 mL syringe is read to, for screens."""
-    return f"{syringe_ml(ug, strength_ug_per_ml):.2f}"
+    """mL with the two decimals a 1 mL/3 mL syringe is read to, for screens.
+
+    An amount too small to read on the syringe says so (`<0.01`) instead of `0.00`,
+    which would claim there is nothing there.
+    """
+    ml = ml_decimal(ug, strength_ug_per_ml).quantize(Decimal("0.01"), rounding=ROUND_HALF_EVEN)
+    if ml == 0 and ug != 0:
+        return "<0.01" if ug > 0 else ">-0.01"
+    return f"{ml:.2f}"
 
 
 def volume_text(ul: int) -> str:
@@ -159,9 +220,17 @@ def parse_date(text: str, what: str = "date") -> date:
     try:
         if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip()):
             raise ValueError
-        return date.fromisoformat(text.strip())
+        day = date.fromisoformat(text.strip())
     except ValueError:
         raise InvalidDate(f"{what} {text!r} is not a date written YYYY-MM-DD") from None
+    return plausible_date(day, what)
+
+
+def plausible_date(day: date, what: str = "date") -> date:
+    """A date between 1900 and 2100: beyond them a date is a typing error, not a record."""
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise InvalidDate(f"{what} {day} is outside {FIRST_YEAR}-{LAST_YEAR}")
+    return day
 
 
 def parse_datetime(text: str, timezone: str, what: str = "time") -> datetime:
@@ -174,6 +243,7 @@ def parse_datetime(text: str, timezone: str, what: str = "time") -> datetime:
         raise InvalidDate(
             f"{what} {text!r} is not an ISO date-time like 2026-11-27T14:30"
         ) from None
+    plausible_date(value.date(), what)
     if value.tzinfo is None:
         value = value.replace(tzinfo=ZoneInfo(timezone))
     return value

@@ -5,15 +5,40 @@ from __future__ import annotations
 import re
 from datetime import date
 
-from sqlmodel import select
+from sqlmodel import Session, func, select
 
+from ledger import clock
 from ledger.access import Actor, authorize
 from ledger.database import Database
-from ledger.errors import DuplicateRecord, InvalidAmount, InvalidText
+from ledger.errors import (
+    DuplicateRecord,
+    InvalidAmount,
+    InvalidText,
+    RegistrationExpired,
+    TransferNotAllowed,
+)
 from ledger.identifiers import normalize_ndc, validate_dea_number, validate_schedule
 from ledger.models import Product, Registration, Supplier
 from ledger.services.audited import audited
+from ledger.services.rules import local_date
+from ledger.services.settings import clinic_settings
 from ledger.text import clean_text
+from ledger.units import plausible_date, plausible_strength, plausible_volume_ul
+
+
+def refuse_own_registration(session: Session, dea_number: str, counterparty: str) -> None:
+    """A counterparty (a reverse distributor, a supplier) is another registrant, never us.
+
+    Stock "returned" to the clinic's own DEA number would leave the books without
+    leaving the building.
+    """
+    own = select(Registration.id).where(Registration.dea_number == dea_number)
+    if session.exec(own).first() is not None:
+        raise TransferNotAllowed(
+            f"{dea_number} is this clinic's own registration; {counterparty} is another "
+            "registrant, with its own DEA number",
+            subject=dea_number,
+        )
 
 
 @audited("registration.add")
@@ -28,18 +53,26 @@ def add_registration(
     expires: date,
 ) -> int:
     number = validate_dea_number(dea_number)
+    plausible_date(expires, "registration expiry")
     covered = sorted({validate_schedule(s) for s in schedules})
     if not covered:
         raise InvalidText("a registration must cover at least one schedule")
     row = Registration(
         dea_number=number,
-        registrant=clean_text(registrant, "registrant", 200),
+        registrant=clean_text(registrant, "registrant", 200, one_line=True),
         address=clean_text(address, "address", 500),
         schedules=",".join(str(s) for s in covered),
         expires=expires,
     )
     with db.write() as session:
         authorize(session, actor, "registration.add")
+        today = local_date(clinic_settings(session), clock.now())
+        if expires < today:
+            raise RegistrationExpired(
+                f"registration {number} expired on {expires}; add it once renewed, "
+                "with its new expiry",
+                subject=number,
+            )
         found = select(Registration).where(Registration.dea_number == number)
         if session.exec(found).first() is not None:
             raise DuplicateRecord(f"registration {number} already exists", subject=number)
@@ -52,14 +85,17 @@ def add_registration(
 @audited("supplier.add")
 def add_supplier(db: Database, actor: Actor, *, name: str, address: str, dea_number: str) -> int:
     row = Supplier(
-        name=clean_text(name, "supplier name", 200),
+        name=clean_text(name, "supplier name", 200, one_line=True),
         address=clean_text(address, "supplier address", 500),
         dea_number=validate_dea_number(dea_number),
     )
     with db.write() as session:
         authorize(session, actor, "supplier.add")
-        if session.exec(select(Supplier).where(Supplier.name == row.name)).first() is not None:
-            raise DuplicateRecord(f"supplier {row.name!r} already exists", subject=row.name)
+        # Case and inner spacing do not make another supplier on a receiving log.
+        same = func.lower(Supplier.name) == row.name.lower()
+        existing = session.exec(select(Supplier.name).where(same)).first()
+        if existing is not None:
+            raise DuplicateRecord(f"supplier {existing!r} already exists", subject=row.name)
         session.add(row)
         session.flush()
         assert row.id is not None
@@ -80,10 +116,13 @@ def add_product(
     bud_days: int | None = None,
     label_prefix: str | None = None,
 ) -> int:
-    clean_name = clean_text(name, "product name", 200)
+    clean_name = clean_text(name, "product name", 200, one_line=True)
     code = normalize_ndc(ndc)
-    if strength_ug_per_ml <= 0 or volume_ul <= 0:
-        raise InvalidAmount("strength and container volume must be more than zero")
+    for value, what in ((strength_ug_per_ml, "strength"), (volume_ul, "container volume")):
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidAmount(f"{what} must be a whole number")
+    plausible_strength(strength_ug_per_ml)
+    plausible_volume_ul(volume_ul)
     if (strength_ug_per_ml * volume_ul) % 1000:
         raise InvalidAmount("strength × volume is not a whole number of µg")
     if bud_days is not None and not 1 <= bud_days <= 365:

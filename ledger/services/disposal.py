@@ -297,6 +297,9 @@ def return_to_reverse_distributor(
         session, user, settings, posting = tx.session, tx.user, tx.settings, tx.posting
         when, late, late_why = event_time(settings, tx.entered_at, event_at, late_reason)
         assert user.id is not None
+        from ledger.services.catalogue import refuse_own_registration
+
+        refuse_own_registration(session, record["dea_number"], "a reverse distributor")
         touched = []
         for label in dict.fromkeys(vials):
             v = posting.vial_by_label(label)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from ledger.access import Actor
 from ledger.auth import Credentials, authenticate_witness
@@ -18,7 +18,6 @@ from ledger.errors import (
     PatientAddressMissing,
     SingleDoseResidueNotWasted,
     SingleDoseVialAlreadyUsed,
-    UnknownRecord,
 )
 from ledger.models import Infusion, MovementKind, Patient, VialState
 from ledger.services.audited import audited
@@ -73,14 +72,10 @@ def _amounts(drawn: int, given: int, wasted: int) -> None:
 
 
 def find_patient(session: Session, ref: str | int) -> Patient:
-    """By MRN, or by numeric id when no MRN matches."""
-    text = str(ref).strip()
-    patient = session.exec(select(Patient).where(Patient.mrn == text)).first()
-    if patient is None and text.isascii() and text.isdigit():
-        patient = session.get(Patient, int(text))
-    if patient is None or patient.id is None:
-        raise UnknownRecord(f"no patient with MRN or id {text!r}", subject=text)
-    return patient
+    """By MRN only, whatever its case: a number is an MRN too, never a row id."""
+    from ledger.services.patients import patient_by_mrn
+
+    return patient_by_mrn(session, ref)
 
 
 @audited("infusion.record")

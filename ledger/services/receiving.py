@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlmodel import select
+from sqlmodel import func, select
 
 from ledger.access import Actor, authorize
 from ledger.database import Database
@@ -17,6 +17,7 @@ from ledger.services.audited import audited
 from ledger.services.rules import check_registration, event_time, local_date, registration_for
 from ledger.services.settings import clinic_settings
 from ledger.text import clean_text
+from ledger.units import plausible_date
 
 MAX_VIALS_PER_RECEIPT = 1000
 
@@ -54,9 +55,10 @@ def receive(
     registration: str | None = None,
     reason: str | None = None,
 ) -> Received:
-    invoice = clean_text(invoice_number, "invoice number", 64)
-    lot_text = clean_text(lot, "lot", 64)
+    invoice = clean_text(invoice_number, "invoice number", 64, one_line=True)
+    lot_text = clean_text(lot, "lot", 64, one_line=True)
     code = normalize_ndc(ndc)
+    plausible_date(expires, f"lot {lot_text} expiry")
     if (
         not isinstance(vials, int)
         or isinstance(vials, bool)
@@ -68,7 +70,8 @@ def receive(
         settings = clinic_settings(session)
         posting = Posting(session)
         when, late, why = event_time(settings, posting.entered_at, received_at, reason)
-        found = session.exec(select(Supplier).where(Supplier.name == supplier.strip())).first()
+        by_name = func.lower(Supplier.name) == (supplier or "").strip().lower()
+        found = session.exec(select(Supplier).where(by_name)).first()
         if found is None or found.id is None:
             raise UnknownRecord(f"no supplier named {supplier!r}", subject=supplier)
         product = session.exec(select(Product).where(Product.ndc == code)).first()

@@ -15,17 +15,18 @@ from ledger.errors import DuplicateRecord, InvalidText, PermissionDenied, Unknow
 from ledger.models import ClinicSettings, Role, User
 from ledger.passwords import hash_password
 from ledger.services.audited import audited
-from ledger.text import clean_text
+from ledger.text import clean_text, shown
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 
 
-def _username(value: str) -> str:
-    name = (value or "").strip().lower()
+def normalize_username(value: str) -> str:
+    """A username as stored and signed in with: trimmed, lower-case (`Omar.Two` is `omar.two`)."""
+    name = (value or "").strip().lower() if isinstance(value, str) else ""
     if not _USERNAME.fullmatch(name):
+        given = shown(value) if isinstance(value, str) else repr(value)
         raise InvalidText(
-            f"username {value!r} must be 2-64 lower-case letters, digits, dots, dashes or "
-            "underscores"
+            f"username {given} must be 2-64 lower-case letters, digits, dots, dashes or underscores"
         )
     return name
 
@@ -53,9 +54,9 @@ def init_clinic(
     timezone: str = "America/New_York",
 ) -> int:
     """Create the settings row and the first admin. Refused once the clinic exists."""
-    name = clean_text(clinic_name, "clinic name", 200)
-    username = _username(admin_username)
-    full_name = clean_text(admin_full_name, "full name", 200)
+    name = clean_text(clinic_name, "clinic name", 200, one_line=True)
+    username = normalize_username(admin_username)
+    full_name = clean_text(admin_full_name, "full name", 200, one_line=True)
     tz = valid_timezone(timezone)
     password_hash = hash_password(admin_password)
     with db.write() as session:
@@ -85,8 +86,8 @@ def add_user(
     roles: Iterable[str | Role],
     password: str,
 ) -> int:
-    name = _username(username)
-    full = clean_text(full_name, "full name", 200)
+    name = normalize_username(username)
+    full = clean_text(full_name, "full name", 200, one_line=True)
     role_text = _roles(roles)
     with db.write() as session:
         authorize(session, actor, "user.manage")

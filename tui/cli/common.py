@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import re
 import sys
 from collections.abc import Callable
 from typing import Annotated, Any, TypeVar
@@ -39,6 +40,27 @@ class CommandFailed(Exception):
         self.message = message
 
 
+#: A word longer than this in a refusal (a pasted label, a whole file) is shortened to
+#: its start and its length: the message must stay one readable line. Paths and
+#: sha256 digests are shorter, so they are always shown whole.
+_LONGEST_WORD = 200
+_LONGEST_MESSAGE = 2000
+
+
+def _brief(message: str) -> str:
+    """One line, with any run of text too long to read cut to its start and its length."""
+
+    def cut(m: re.Match[str]) -> str:
+        word = m.group(0)
+        return f"{word[:60]}… ({len(word)} characters)"
+
+    too_long = re.compile(r"\S{" + str(_LONGEST_WORD + 1) + ",}")
+    text = too_long.sub(cut, " ".join(message.splitlines()))
+    if len(text) > _LONGEST_MESSAGE:
+        text = f"{text[:_LONGEST_MESSAGE]}… ({len(message)} characters)"
+    return text
+
+
 def fail(message: str, code: int = 1) -> None:
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
@@ -56,20 +78,30 @@ def refusals_printed(fn: F) -> F:
         except (typer.Exit, typer.Abort, KeyboardInterrupt):
             raise
         except Refusal as exc:
-            fail(str(exc))
+            fail(_brief(str(exc)))
         except CommandFailed as exc:
-            fail(f"{exc.rule}: {exc.message}")
+            fail(_brief(f"{exc.rule}: {exc.message}"))
         except Exception as exc:  # noqa: BLE001 - no traceback may reach a nurse
             import sqlalchemy as sa
+
+            from ledger.database import why_unavailable
 
             if os.environ.get("VIALBOOK_DEBUG"):
                 raise
 
-            if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
-                fail(f"DatabaseUnavailable: cannot reach the database ({exc.orig})", 3)
             if isinstance(exc, sa.exc.IntegrityError):
-                fail(f"DatabaseRefused: the database refused the change ({exc.orig})", 1)
-            fail(f"InternalError: {type(exc).__name__}: {exc}", 70)
+                fail(_brief(f"DatabaseRefused: the database refused the change ({exc.orig})"), 1)
+            if isinstance(exc, OverflowError | sa.exc.DataError):
+                fail(
+                    "ValueOutOfRange: a number or date is larger than the ledger can store; "
+                    "check what was typed",
+                    1,
+                )
+            if isinstance(exc, sa.exc.OperationalError | sa.exc.InterfaceError):
+                fail(_brief(f"DatabaseUnavailable: {why_unavailable(exc)}"), 3)
+            if isinstance(exc, sa.exc.DatabaseError):
+                fail(_brief(f"DatabaseUnavailable: {why_unavailable(exc)}"), 3)
+            fail(_brief(f"InternalError: {type(exc).__name__}: {exc}"), 70)
 
     return run  # type: ignore[return-value]
 

@@ -86,15 +86,17 @@ def user_add(
     as_json: JsonOption = False,
 ) -> None:
     """Add a staff account (admin only). Password from VIALBOOK_NEW_PASSWORD or a prompt."""
-    from ledger.services.users import add_user
+    from ledger.services.users import add_user, normalize_username
 
     database = open_db(db)
     actor = acting_user(database, user)
-    password = password_for(username, "VIALBOOK_NEW_PASSWORD", "New user's password", new=True)
+    stored = normalize_username(username)
+    password = password_for(stored, "VIALBOOK_NEW_PASSWORD", "New user's password", new=True)
     uid = add_user(
         database, actor, username=username, full_name=name, roles=role, password=password
     )
-    emit(as_json, {"user_id": uid, "username": username}, f"user {username} added (id {uid})")
+    # Say the name as stored: it is the one the new user signs in with.
+    emit(as_json, {"user_id": uid, "username": stored}, f"user {stored} added (id {uid})")
 
 
 @user_app.command("list")
@@ -277,12 +279,16 @@ def patient_import(
     """Import patients from CSV (name,address,dob[,mrn][,weight]): all rows or none."""
     from ledger.services.patients import import_patients
 
+    if path.is_dir():
+        raise CommandFailed("FileUnreadable", f"{path} is a directory, not a CSV file")
     try:
-        data = path.read_bytes()
+        # Streamed, never read whole: a clinic's list can be hundreds of thousands of rows.
+        stream = path.open("rb")
     except OSError as exc:
         raise CommandFailed("FileUnreadable", f"cannot read {path}: {exc.strerror}") from None
     database = open_db(db)
-    ids = import_patients(database, acting_user(database, user), data)
+    with stream:
+        ids = import_patients(database, acting_user(database, user), stream)
     emit(as_json, {"imported": len(ids), "patient_ids": ids}, f"imported {len(ids)} patients")
 
 
