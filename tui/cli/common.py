@@ -102,8 +102,20 @@ def refusals_printed(fn: F) -> F:
             if isinstance(exc, sa.exc.DatabaseError):
                 fail(_brief(f"DatabaseUnavailable: {why_unavailable(exc)}"), 3)
             fail(_brief(f"InternalError: {type(exc).__name__}: {exc}"), 70)
+        finally:
+            _close_databases()
 
     return run  # type: ignore[return-value]
+
+
+#: Databases a command opened: closed when it ends, so no connection outlives the command
+#: (a restore waits for every connection to its target to close).
+_opened: list[Any] = []
+
+
+def _close_databases() -> None:
+    while _opened:
+        _opened.pop().dispose()
 
 
 def open_db(db: str | None):  # type: ignore[no-untyped-def]
@@ -111,6 +123,7 @@ def open_db(db: str | None):  # type: ignore[no-untyped-def]
     from ledger.schema_version import require_current
 
     database = open_database(db)
+    _opened.append(database)
     require_current(database)
     return database
 
