@@ -31,6 +31,7 @@ from bench.history import (
     WasteResidue,
 )
 from ledger.chain import movement_hash
+from ledger.clock import end_of_day
 from ledger.database import Database
 from ledger.models import (
     AuditEvent,
@@ -46,7 +47,6 @@ from ledger.models import (
 )
 from ledger.models.base import table_of
 from ledger.services.protocols import dose_per_kg, ordered_ug
-from ledger.services.rules import end_of_day
 
 #: Movements per transaction: big enough to amortise the commit, small enough for memory.
 FLUSH_EVERY = 60_000
@@ -281,7 +281,8 @@ class BulkWriter:
             vial.state = VialState.OPEN
             vial.opened_at = e.when
             vial.bud = min(
-                e.when + timedelta(days=c.bud_days), end_of_day(self.settings, vial.expires)
+                e.when + timedelta(days=c.bud_days),
+                end_of_day(self.settings.timezone, vial.expires),
             )
         self._settle(vial)
         self.infusions_written += 1

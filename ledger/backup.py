@@ -15,8 +15,8 @@ from pathlib import Path
 
 from ledger import audit
 from ledger.access import Actor, authorize
+from ledger.audited import audited
 from ledger.database import Database
-from ledger.services.audited import audited
 from ledger.staging import (
     LedgerCopy,
     libpq,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 _now: Callable[[], datetime] = lambda: datetime.now(UTC)  # noqa: E731
@@ -34,6 +34,19 @@ def as_utc(value: datetime) -> datetime:
     if value.tzinfo is None:
         raise ValueError("naive datetime: every ledger time must carry a timezone")
     return value.astimezone(UTC)
+
+
+def local_date(timezone: str, instant: datetime) -> date:
+    """The calendar day an instant falls on at the clinic."""
+    return instant.astimezone(ZoneInfo(timezone)).date()
+
+
+def end_of_day(timezone: str, day: date) -> datetime:
+    """The last instant of a calendar day at the clinic: a lot expires at its day's end, and
+    a report's period runs from one day's end to another's."""
+    tz = ZoneInfo(timezone)
+    midnight = datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz)
+    return midnight.astimezone(UTC) - timedelta(microseconds=1)
 
 
 def clinic_today(timezone: str) -> date:

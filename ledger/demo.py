@@ -18,8 +18,8 @@ from ledger.database import Database
 from ledger.errors import Refusal
 from ledger.identifiers import dea_check_digit
 from ledger.services import catalogue, corrections, disposal, infusions, receiving, users
-from ledger.services.clinic_settings import update_settings
 from ledger.services.patients import NewPatient, add_patient
+from ledger.services.settings import update_settings
 
 TIMEZONE = "America/Denver"
 DEMO_PASSWORD_SUFFIX = "-demo-pass"

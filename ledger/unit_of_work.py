@@ -29,7 +29,7 @@ from ledger.database import Database
 from ledger.errors import PermissionDenied
 from ledger.models import ClinicSettings, User
 from ledger.posting import Posting
-from ledger.services.settings import clinic_settings
+from ledger.settings import clinic_settings
 
 
 @dataclass

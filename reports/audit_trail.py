@@ -14,12 +14,12 @@ import sqlalchemy as sa
 
 from ledger import clock
 from ledger.access import Actor, authorize
+from ledger.clock import end_of_day
 from ledger.database import Database
 from ledger.errors import InvalidDate
 from ledger.models import AuditEvent, Movement
 from ledger.models.base import table_of
-from ledger.services.rules import end_of_day
-from ledger.services.settings import clinic_settings
+from ledger.settings import clinic_settings
 from reports.model import Column, Fact, Integrity, Kind, Part, Period, Report, Row, Total
 from reports.scope import Request, pinned_head, stream
 
@@ -71,8 +71,8 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
                 f"the period ends ({request.date_to}) before it starts ({request.date_from})"
             )
         settings = clinic_settings(session)
-        after = end_of_day(settings, request.date_from - timedelta(days=1))
-        until = end_of_day(settings, request.date_to)
+        after = end_of_day(settings.timezone, request.date_from - timedelta(days=1))
+        until = end_of_day(settings.timezone, request.date_to)
         head_seq, head_hash = pinned_head(session, request.head_seq)
         in_period = sa.and_(a.c.at > after, a.c.at <= until)
         by_outcome = dict(

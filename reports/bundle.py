@@ -15,8 +15,8 @@ from typing import Any
 
 from ledger import audit
 from ledger.access import Actor
+from ledger.audited import audited
 from ledger.database import Database
-from ledger.services.audited import audited
 from reports.catalogue import REPORTS
 from reports.destination import check_destination, place
 from reports.export import FORMATS, Progress, draw, sha256_file

@@ -11,9 +11,9 @@ from pathlib import Path
 
 from ledger import audit
 from ledger.access import Actor
+from ledger.audited import audited
 from ledger.database import Database
 from ledger.errors import InvalidText
-from ledger.services.audited import audited
 from reports.catalogue import find
 from reports.destination import check_destination, place
 from reports.model import Integrity, Report

@@ -20,13 +20,14 @@ from sqlmodel import Session
 from ledger import clock, units
 from ledger.access import Actor, authorize
 from ledger.chain import GENESIS_HASH
+from ledger.clock import end_of_day
 from ledger.database import Database
 from ledger.errors import InvalidDate, UnknownRecord
 from ledger.identifiers import validate_schedule
 from ledger.models import ChainHead, Movement
 from ledger.models.base import table_of
-from ledger.services.rules import end_of_day, registration_for
-from ledger.services.settings import clinic_settings
+from ledger.queries.registrations import registration_for
+from ledger.settings import clinic_settings
 from ledger.units import mg_decimal
 from reports.model import Fact, Integrity, Period, Row
 
@@ -151,8 +152,8 @@ def open_scope(session: Session, actor: Actor, request: Request) -> Scope:
         registrant=reg.registrant,
         registration_address=reg.address,
         schedules=reg.schedules,
-        after=end_of_day(settings, request.date_from - timedelta(days=1)),
-        until=end_of_day(settings, request.date_to),
+        after=end_of_day(settings.timezone, request.date_from - timedelta(days=1)),
+        until=end_of_day(settings.timezone, request.date_to),
         head_seq=head_seq,
         head_hash=head_hash,
         generated_at=clock.now(),

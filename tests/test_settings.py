@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ledger.errors import InvalidText, PermissionDenied
-from ledger.services.clinic_settings import npi_is_valid, update_settings
 from ledger.services.infusions import record_infusion
+from ledger.services.settings import npi_is_valid, update_settings
 from tests.support import Clinic, audit_rows, dump
 
 

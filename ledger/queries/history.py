@@ -9,12 +9,12 @@ from datetime import date, datetime, timedelta
 import sqlalchemy as sa
 
 from ledger.access import Actor, authorize
+from ledger.clock import end_of_day
 from ledger.database import Database
 from ledger.errors import UnknownRecord
 from ledger.models import Movement, Patient, Product, User, Vial
 from ledger.queries.vials import balance_after, vial_id_for
-from ledger.services.rules import end_of_day
-from ledger.services.settings import clinic_settings
+from ledger.settings import clinic_settings
 from ledger.units import mg_text, ml_text
 
 
@@ -130,9 +130,11 @@ def movement_log(
                 raise UnknownRecord(f"no patient with MRN {patient!r}", subject=patient)
             stmt = stmt.where(m.c.patient_id == pid)
         if date_from:
-            stmt = stmt.where(m.c.event_at > end_of_day(settings, date_from - timedelta(days=1)))
+            stmt = stmt.where(
+                m.c.event_at > end_of_day(settings.timezone, date_from - timedelta(days=1))
+            )
         if date_to:
-            stmt = stmt.where(m.c.event_at <= end_of_day(settings, date_to))
+            stmt = stmt.where(m.c.event_at <= end_of_day(settings.timezone, date_to))
         if limit is not None:
             stmt = stmt.limit(limit)
         result = session.execute(stmt.execution_options(yield_per=1000))

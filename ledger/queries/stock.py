@@ -9,11 +9,11 @@ import sqlalchemy as sa
 
 from ledger import clock
 from ledger.access import Actor, authorize
+from ledger.clock import local_date
 from ledger.database import Database
 from ledger.models import Product, Registration, Vial, VialBalance, VialState
 from ledger.models.base import table_of
-from ledger.services.rules import local_date
-from ledger.services.settings import clinic_settings
+from ledger.settings import clinic_settings
 from ledger.units import mg_text, ml_text
 
 
@@ -116,7 +116,7 @@ def stock_on_hand(db: Database, actor: Actor, registration: str | None = None) -
         authorize(session, actor, "ledger.read")
         settings = clinic_settings(session)
         now = clock.now()
-        today = local_date(settings, now)
+        today = local_date(settings.timezone, now)
         vials: list[VialStock] = []
         products: dict[str, dict[str, int | str]] = {}
         for row in session.execute(_vials_on_hand(registration)):

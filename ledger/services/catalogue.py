@@ -9,6 +9,8 @@ from sqlmodel import Session, func, select
 
 from ledger import clock
 from ledger.access import Actor, authorize
+from ledger.audited import audited
+from ledger.clock import local_date
 from ledger.database import Database
 from ledger.errors import (
     DuplicateRecord,
@@ -19,9 +21,7 @@ from ledger.errors import (
 )
 from ledger.identifiers import normalize_ndc, validate_dea_number, validate_schedule
 from ledger.models import Product, Registration, Supplier
-from ledger.services.audited import audited
-from ledger.services.rules import local_date
-from ledger.services.settings import clinic_settings
+from ledger.settings import clinic_settings
 from ledger.text import clean_text
 from ledger.units import plausible_date, plausible_strength, plausible_volume_ul
 
@@ -66,7 +66,7 @@ def add_registration(
     )
     with db.write() as session:
         authorize(session, actor, "registration.add")
-        today = local_date(clinic_settings(session), clock.now())
+        today = local_date(clinic_settings(session).timezone, clock.now())
         if expires < today:
             raise RegistrationExpired(
                 f"registration {number} expired on {expires}; add it once renewed, "

@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlmodel import select
 
 from ledger.access import Actor
+from ledger.audited import audited
 from ledger.auth import Credentials, authenticate_witness
 from ledger.database import Database
 from ledger.errors import (
@@ -19,7 +20,6 @@ from ledger.errors import (
 from ledger.kinds import rule_of
 from ledger.models import Movement, MovementKind
 from ledger.posting import Posting
-from ledger.services.audited import audited
 from ledger.services.disposal import Posted
 from ledger.services.rules import check_after_receipt, event_time, with_late_note, witness_for
 from ledger.text import clean_text

@@ -7,18 +7,18 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from ledger.access import Actor
+from ledger.audited import audited
 from ledger.auth import Credentials, authenticate_witness
+from ledger.clock import local_date
 from ledger.database import Database
 from ledger.errors import InvalidAmount, SelfWitness, VialNotUsable, WitnessRequired
 from ledger.identifiers import validate_dea_number
 from ledger.kinds import FINAL_STATES, rule_of
 from ledger.models import MovementKind, Vial, VialState
 from ledger.posting import Posting
-from ledger.services.audited import audited
 from ledger.services.rules import (
     check_after_receipt,
     event_time,
-    local_date,
     product_of,
     with_late_note,
     witness_for,
@@ -246,7 +246,7 @@ def destroy(
                 "quantity_mg": mg_text(balance),
                 "sealed": v.state == VialState.SEALED,
                 "lot": v.lot,
-                "date": local_date(settings, when).isoformat(),
+                "date": local_date(settings.timezone, when).isoformat(),
                 "method": how,
                 "witnesses": [w1.full_name, w2.full_name],
             }

@@ -8,7 +8,9 @@ from datetime import datetime, timedelta
 from sqlmodel import Session
 
 from ledger.access import Actor
+from ledger.audited import audited
 from ledger.auth import Credentials, authenticate_witness
+from ledger.clock import end_of_day
 from ledger.database import Database
 from ledger.errors import (
     EventInFuture,
@@ -20,13 +22,11 @@ from ledger.errors import (
     SingleDoseVialAlreadyUsed,
 )
 from ledger.models import Infusion, MovementKind, Patient, VialState
-from ledger.services.audited import audited
 from ledger.services.protocols import dose_per_kg, ordered_ug
 from ledger.services.rules import (
     FUTURE_SKEW,
     check_after_receipt,
     check_drawable,
-    end_of_day,
     event_time,
     product_of,
     witness_for,
@@ -203,7 +203,7 @@ def record_infusion(
             v.state = VialState.OPEN
             v.opened_at = when
             days = product.bud_days or settings.bud_days
-            expiry_end = end_of_day(settings, v.expires)
+            expiry_end = end_of_day(settings.timezone, v.expires)
             v.bud = min(when + timedelta(days=days), expiry_end) if product.multi_dose else when
         if not product.multi_dose:
             v.first_patient_id = person.id

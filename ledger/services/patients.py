@@ -15,6 +15,7 @@ from sqlmodel import Session, col, func, select
 
 from ledger import audit, clock
 from ledger.access import Actor, authorize
+from ledger.audited import audited
 from ledger.database import Database
 from ledger.errors import (
     DuplicateRecord,
@@ -26,7 +27,6 @@ from ledger.errors import (
 )
 from ledger.identifiers import normalize_mrn
 from ledger.models import Patient
-from ledger.services.audited import audited
 from ledger.text import clean_text
 from ledger.units import parse_date, parse_weight_g, plausible_weight_g
 

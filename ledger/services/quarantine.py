@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from ledger.access import Actor
+from ledger.audited import audited
 from ledger.database import Database
 from ledger.errors import VialNotUsable
 from ledger.models import VialState
-from ledger.services.audited import audited
 from ledger.text import clean_text
 from ledger.unit_of_work import act
 

@@ -8,14 +8,16 @@ from datetime import date, datetime
 from sqlmodel import func, select
 
 from ledger.access import Actor, authorize
+from ledger.audited import audited
+from ledger.clock import local_date
 from ledger.database import Database
 from ledger.errors import InvalidAmount, LotExpired, UnknownRecord
 from ledger.identifiers import normalize_ndc
 from ledger.models import MovementKind, Product, Receipt, Supplier, Vial, VialState
 from ledger.posting import Posting
-from ledger.services.audited import audited
-from ledger.services.rules import check_registration, event_time, local_date, registration_for
-from ledger.services.settings import clinic_settings
+from ledger.queries.registrations import registration_for
+from ledger.services.rules import check_registration, event_time
+from ledger.settings import clinic_settings
 from ledger.text import clean_text
 from ledger.units import plausible_date
 
@@ -78,7 +80,7 @@ def receive(
         if product is None or product.id is None:
             raise UnknownRecord(f"no product with NDC {code}", subject=code)
         reg = registration_for(session, registration)
-        day = local_date(settings, when)
+        day = local_date(settings.timezone, when)
         check_registration(reg, product, day)
         if expires < day:
             raise LotExpired(f"lot {lot_text} expired on {expires}; an expired lot is not received")

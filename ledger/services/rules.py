@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
 from ledger.access import Actor
 from ledger.auth import confirm_witness
+from ledger.clock import local_date
 from ledger.errors import (
     EventInFuture,
     InvalidDate,
     LateEntryNeedsReason,
     RegistrationExpired,
     ScheduleNotCovered,
-    UnknownRecord,
     VialExpired,
     VialNotUsable,
     VialPastBeyondUseDate,
@@ -92,34 +92,6 @@ def with_late_note(reason: str, late_reason: str | None) -> str:
     return f"{reason} (late entry: {late_reason})" if late_reason else reason
 
 
-def local_date(settings: ClinicSettings, instant: datetime) -> date:
-    return instant.astimezone(ZoneInfo(settings.timezone)).date()
-
-
-def end_of_day(settings: ClinicSettings, day: date) -> datetime:
-    """The last instant of a calendar day at the clinic: a lot expires at its day's end."""
-    tz = ZoneInfo(settings.timezone)
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=tz).astimezone(
-        UTC
-    ) - timedelta(microseconds=1)
-
-
-def registration_for(session: Session, dea_number: str | None) -> Registration:
-    """The named registration, or the clinic's only one when none is named."""
-    if dea_number:
-        stmt = select(Registration).where(Registration.dea_number == dea_number.strip().upper())
-        reg = session.exec(stmt).first()
-        if reg is None:
-            raise UnknownRecord(f"no registration {dea_number!r}", subject=dea_number)
-        return reg
-    regs = session.exec(select(Registration).order_by(col(Registration.id)).limit(2)).all()
-    if not regs:
-        raise UnknownRecord("the clinic has no DEA registration yet; add one first")
-    if len(regs) > 1:
-        raise UnknownRecord("this clinic has several registrations; name one with --registration")
-    return regs[0]
-
-
 def check_registration(reg: Registration, product: Product, on: date) -> None:
     if on > reg.expires:
         raise RegistrationExpired(
@@ -142,7 +114,7 @@ def check_drawable(
         raise VialNotUsable(f"vial {vial.label} is {vial.state}", subject=vial.label)
     if vial.state == VialState.QUARANTINED:
         raise VialNotUsable(f"vial {vial.label} is quarantined", subject=vial.label)
-    if local_date(settings, at) > vial.expires:
+    if local_date(settings.timezone, at) > vial.expires:
         raise VialExpired(
             f"vial {vial.label} (lot {vial.lot}) expired on {vial.expires}; waste or destroy it",
             subject=vial.label,
@@ -156,7 +128,7 @@ def check_drawable(
         )
     reg = session.get(Registration, vial.registration_id)
     assert reg is not None
-    check_registration(reg, product, local_date(settings, at))
+    check_registration(reg, product, local_date(settings.timezone, at))
 
 
 def witness_for(

@@ -1,22 +1,104 @@
-"""Reading the clinic's settings row inside a transaction."""
+"""Changing the clinic's settings: admin only, validated, and every change audited."""
 
 from __future__ import annotations
 
-from sqlmodel import Session
+import re
+from typing import Any
 
+from ledger import audit
+from ledger.access import Actor, authorize
+from ledger.audited import audited
+from ledger.clock import valid_timezone
 from ledger.database import Database
-from ledger.errors import DatabaseNotInitialised
-from ledger.models import ClinicSettings
+from ledger.errors import InvalidText
+from ledger.settings import clinic_settings
+from ledger.text import clean_text
+
+WITNESS_POLICIES = ("required", "recommended")
+
+#: setting -> (lowest, highest) for the whole-number settings.
+RANGES = {
+    "bud_days": (1, 365),
+    "count_interval_days": (1, 366),
+    # 21 CFR 1304.11 asks for at least every two years; states may ask more often.
+    "inventory_interval_months": (1, 24),
+    # Two years is the federal floor; some states keep records 3-5 years.
+    "retention_years": (2, 10),
+    "late_entry_minutes": (1, 240),
+}
 
 
-def clinic_settings(session: Session) -> ClinicSettings:
-    row = session.get(ClinicSettings, 1)
-    if row is None:
-        raise DatabaseNotInitialised("the clinic is not set up yet; run `vialbook init`")
-    return row
+def npi_is_valid(npi: str) -> bool:
+    """The NPI check digit: Luhn over the 80840 prefix and the first nine digits."""
+    if not re.fullmatch(r"[0-9]{10}", npi):
+        return False
+    digits = [int(c) for c in "80840" + npi[:9]]
+    total = 0
+    for i, d in enumerate(reversed(digits)):
+        if i % 2 == 0:
+            d *= 2
+            d = d - 9 if d > 9 else d
+        total += d
+    return (10 - total % 10) % 10 == int(npi[9])
 
 
-def clinic_timezone(db: Database) -> str:
-    """The clinic's IANA zone, for showing UTC ledger times on the clinic's clock."""
+def _validated(changes: dict[str, Any]) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for key, value in changes.items():
+        if value is None:
+            continue
+        if key in ("name", "address"):
+            out[key] = clean_text(value, key, 200 if key == "name" else 500, required=key == "name")
+        elif key == "timezone":
+            out[key] = valid_timezone(str(value))
+        elif key == "npi":
+            if not npi_is_valid(str(value)):
+                raise InvalidText(f"NPI {value!r} is not 10 digits with a valid check digit")
+            out[key] = str(value)
+        elif key == "tax_id":
+            if not re.fullmatch(r"[0-9]{2}-[0-9]{7}", str(value)):
+                raise InvalidText(f"tax ID {value!r} must be written like 12-3456789")
+            out[key] = str(value)
+        elif key == "witness_policy":
+            if value not in WITNESS_POLICIES:
+                raise InvalidText(f"witness policy must be one of {', '.join(WITNESS_POLICIES)}")
+            out[key] = value
+        elif key == "exact_open_counts":
+            out[key] = bool(value)
+        elif key in RANGES:
+            low, high = RANGES[key]
+            if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
+                raise InvalidText(f"{key.replace('_', ' ')} must be between {low} and {high}")
+            out[key] = value
+        else:
+            raise InvalidText(f"there is no setting called {key!r}")
+    return out
+
+
+def settings_as_dict(db: Database, actor: Actor) -> dict[str, Any]:
     with db.read() as session:
-        return clinic_settings(session).timezone
+        authorize(session, actor, "ledger.read")
+        return clinic_settings(session).model_dump()
+
+
+@audited("settings.edit")
+def update_settings(db: Database, actor: Actor, **changes: Any) -> dict[str, Any]:
+    values = _validated(changes)
+    with db.write() as session:
+        authorize(session, actor, "settings.edit")
+        row = clinic_settings(session)
+        before = {k: getattr(row, k) for k in values}
+        for key, value in values.items():
+            setattr(row, key, value)
+        session.add(row)
+        after = row.model_dump()
+        # Settings are not history rows: the before/after pair goes to the audit trail, in
+        # the same transaction as the change.
+        audit.add(
+            session,
+            action="settings.edit",
+            outcome="ok",
+            username=actor.username,
+            detail={"before": before, "after": values},
+        )
+    return after

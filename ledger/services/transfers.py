@@ -6,18 +6,18 @@ import json
 from datetime import datetime
 
 from ledger.access import Actor
+from ledger.audited import audited
+from ledger.clock import local_date
 from ledger.database import Database
 from ledger.errors import InvalidAmount, TransferNotAllowed, VialNotUsable
 from ledger.models import MovementKind, Registration, VialState
-from ledger.services.audited import audited
+from ledger.queries.registrations import registration_for
 from ledger.services.disposal import GONE, Posted
 from ledger.services.rules import (
     check_after_receipt,
     check_registration,
     event_time,
-    local_date,
     product_of,
-    registration_for,
     with_late_note,
 )
 from ledger.text import clean_text
@@ -57,7 +57,7 @@ def transfer(
             source = session.get(Registration, v.registration_id)
             assert source is not None
             product = product_of(session, v)
-            day = local_date(settings, when)
+            day = local_date(settings.timezone, when)
             check_registration(source, product, day)
             check_registration(dest, product, day)
             balance = posting.balance(v)

@@ -9,12 +9,12 @@ from sqlmodel import select
 
 from ledger import clock
 from ledger.access import Actor, authorize
+from ledger.audited import audited
 from ledger.clock import valid_timezone
 from ledger.database import Database
 from ledger.errors import DuplicateRecord, InvalidText, PermissionDenied, UnknownUser
 from ledger.models import ClinicSettings, Role, User
 from ledger.passwords import hash_password
-from ledger.services.audited import audited
 from ledger.text import clean_text, shown
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")

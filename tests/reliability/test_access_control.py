@@ -31,10 +31,10 @@ from ledger.models import Role
 from ledger.queries.history import movement_log
 from ledger.queries.stock import stock_on_hand
 from ledger.services import catalogue, corrections, disposal, receiving, transfers, users
-from ledger.services.clinic_settings import update_settings
 from ledger.services.infusions import record_infusion
 from ledger.services.patients import NewPatient, add_patient, import_patients
 from ledger.services.quarantine import quarantine
+from ledger.services.settings import update_settings
 from reports.export import export_report
 from reports.scope import Request
 from tests.reliability.cli import vialbook

@@ -14,7 +14,7 @@ from ledger.auth import login
 from ledger.backup import backup
 from ledger.errors import AccountLocked, PermissionDenied, WrongPassword
 from ledger.services import disposal
-from ledger.services.clinic_settings import update_settings
+from ledger.services.settings import update_settings
 from reports import audit_trail
 from reports.export import export_report
 from reports.scope import Request

@@ -13,7 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from ledger.access import Actor
 from ledger.errors import Refusal
 from ledger.queries.history import LogLine, movement_log
-from ledger.services.settings import clinic_timezone
+from ledger.settings import clinic_timezone
 from ledger.units import mg_text
 
 PAGE = 200

@@ -8,7 +8,7 @@ from textual.app import App
 
 from ledger.access import Actor
 from ledger.database import Database
-from ledger.services.settings import clinic_settings
+from ledger.settings import clinic_settings
 
 
 class VialbookApp(App[None]):

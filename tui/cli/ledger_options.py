@@ -21,7 +21,7 @@ AtOption = Annotated[str | None, typer.Option("--at", help="When it happened (IS
 def clinic_time(database, text: str | None):  # type: ignore[no-untyped-def]
     if not text:
         return None
-    from ledger.services.settings import clinic_settings
+    from ledger.settings import clinic_settings
     from ledger.units import parse_datetime
 
     with database.read() as session:

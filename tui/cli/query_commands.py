@@ -83,7 +83,7 @@ def log(
         return
     from zoneinfo import ZoneInfo
 
-    from ledger.services.settings import clinic_timezone
+    from ledger.settings import clinic_timezone
 
     zone = ZoneInfo(clinic_timezone(database))
     typer.echo(f"Times on the clinic's clock ({zone.key})")

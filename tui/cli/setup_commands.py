@@ -41,8 +41,8 @@ def init(
     """Create (or upgrade) the schema and the first admin; on an existing clinic, only upgrade."""
     from ledger import schema
     from ledger.database import open_database
-    from ledger.services.settings import clinic_settings
     from ledger.services.users import init_clinic
+    from ledger.settings import clinic_settings
 
     database = open_database(db)
     schema.upgrade(database)
@@ -315,7 +315,7 @@ def settings_show(
     db: DbOption = None, user: UserOption = None, as_json: JsonOption = False
 ) -> None:
     """Show the clinic's settings."""
-    from ledger.services.clinic_settings import settings_as_dict
+    from ledger.services.settings import settings_as_dict
 
     database = open_db(db)
     values = settings_as_dict(database, acting_user(database, user))
@@ -348,7 +348,7 @@ def settings_set(
     as_json: JsonOption = False,
 ) -> None:
     """Change clinic settings (admin only; every change is audited)."""
-    from ledger.services.clinic_settings import update_settings
+    from ledger.services.settings import update_settings
 
     changes = {
         "name": name,
