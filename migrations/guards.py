@@ -37,7 +37,8 @@ class Guard:
     @property
     def drop(self) -> str:
         if self.table is None:
-            return f"DROP FUNCTION IF EXISTS {self.name}()"
+            # CASCADE: a trigger planted on vialbook's function must not keep it alive.
+            return f"DROP FUNCTION IF EXISTS {self.name}() CASCADE"
         if "EXECUTE FUNCTION" in self.create:  # PostgreSQL names a trigger by its table
             return f"DROP TRIGGER IF EXISTS {self.name} ON {self.table}"
         return f"DROP TRIGGER IF EXISTS {self.name}"
