@@ -56,3 +56,27 @@ def test_a_forged_bundle_manifest_does_not_verify_by_a_file_name(demo_db, tmp_pa
     result = verify_export(demo_db, demo_actor(demo_db), forged)
     assert "ManifestNotRecorded" in [p.rule for p in result.problems]
     assert verify_export(demo_db, demo_actor(demo_db), real).ok
+
+
+def test_an_export_recorded_before_the_digest_column_matches_its_digest_field_only(
+    sqlite_clinic,
+) -> None:  # type: ignore[no-untyped-def]
+    """Audit rows written before revision 0003 keep the digest in the detail JSON."""
+    import sqlalchemy as sa
+
+    from ledger import audit
+    from reports.verify import _recorded
+
+    digest, other = "ab" * 32, "cd" * 32
+    audit.record(
+        sqlite_clinic.db,
+        action="export",
+        outcome="ok",
+        username="audrey",
+        detail={"file": f"{digest}.pdf", "sha256": other},
+    )
+    with sqlite_clinic.db.engine.connect() as conn:
+        assert not _recorded(conn, digest, "export")  # only named in the file name
+        assert _recorded(conn, other, "export")
+        assert not _recorded(conn, other, "export.bundle")
+        assert conn.execute(sa.text("SELECT sha256 FROM audit_event")).scalars().all()[-1] is None
