@@ -28,6 +28,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "product.add": frozenset({A, M, R}),
     "patient.add": frozenset({A, R, N, M, B}),
     "patient.import": frozenset({A, R, M, B}),
+    # A DEA log prints the patient's identity: correcting it is for the accountable roles.
+    "patient.correct": frozenset({A, R, M}),
     "receive": frozenset({R, N, M}),
     "infusion.record": frozenset({R, N}),
     "waste": frozenset({R, N}),

@@ -20,6 +20,7 @@ def record(
     username: str | None,
     rule: str | None = None,
     detail: dict[str, Any] | str = "",
+    sha256: str | None = None,
 ) -> None:
     """Write one audit event, committed on its own.
 
@@ -27,7 +28,15 @@ def record(
     that, so it is written afterwards in a separate transaction.
     """
     with db.write() as session:
-        add(session, action=action, outcome=outcome, username=username, rule=rule, detail=detail)
+        add(
+            session,
+            action=action,
+            outcome=outcome,
+            username=username,
+            rule=rule,
+            detail=detail,
+            sha256=sha256,
+        )
 
 
 def add(
@@ -38,8 +47,13 @@ def add(
     username: str | None,
     rule: str | None = None,
     detail: dict[str, Any] | str = "",
+    sha256: str | None = None,
 ) -> None:
-    """Add one audit event to the caller's transaction (it commits or rolls back with it)."""
+    """Add one audit event to the caller's transaction (it commits or rolls back with it).
+
+    `sha256` is the digest of a file the action wrote, kept in its own column so that
+    `verify-export` matches it exactly.
+    """
     text = detail if isinstance(detail, str) else json.dumps(detail, sort_keys=True, default=str)
     session.add(
         AuditEvent(
@@ -49,5 +63,6 @@ def add(
             outcome=outcome,
             rule=rule,
             detail=text[:2000],
+            sha256=sha256,
         )
     )

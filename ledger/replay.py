@@ -35,11 +35,22 @@ def _server_time(value: datetime) -> str:
     return time_text(value)
 
 
+#: PostgreSQL stores times Python cannot hold (infinity, years past 9999); the driver would
+#: fail on the whole batch. Such a time is read as NULL and named by check_forms instead.
+_READABLE = (
+    "CASE WHEN {c} > '0001-01-02 00:00:00+00' AND {c} < '9999-12-31 00:00:00+00' THEN {c} END"
+)
+
+
 def rows(conn: sa.Connection) -> Iterator[tuple[Any, ...]]:
     """Every movement in sequence order, streamed in batches from the driver."""
-    sql = f"SELECT {', '.join(COLUMNS)} FROM movement ORDER BY id"
+    columns = list(COLUMNS)
+    if conn.dialect.name == "postgresql":
+        columns[1:3] = [_READABLE.format(c=c) for c in columns[1:3]]
+    sql = f"SELECT {', '.join(columns)} FROM movement ORDER BY id"
     raw = conn.connection.dbapi_connection
-    assert raw is not None
+    if raw is None:
+        raise RuntimeError("the database connection is closed")
     if conn.dialect.name == "postgresql":
         cursor = raw.cursor(name="vialbook_check")  # server-side: memory stays flat
     else:

@@ -132,5 +132,6 @@ def export_report(
             "head_seq": built.integrity.head_seq,
             "head_hash": built.integrity.head_hash,
         },
+        sha256=result.sha256,
     )
     return result

@@ -84,15 +84,30 @@ def _head_in_chain(conn: sa.Connection, seq: int, digest: str, out: Verification
         )
 
 
-def _recorded(conn: sa.Connection, digest: str) -> bool:
-    """Was a file with this SHA-256 written by an export of this ledger?"""
+#: The detail key that held the digest before it had its own column (revision 0003).
+_LEGACY_KEY = {"export": "sha256", "export.bundle": "manifest_sha256"}
+
+
+def _recorded(conn: sa.Connection, digest: str, action: str) -> bool:
+    """Was a file with exactly this SHA-256 written by an export of this ledger?
+
+    The digest is compared whole, never searched for in the detail text: that text
+    holds the output name the exporter chose, which can be any digest at all.
+    """
     a = table_of(AuditEvent)
-    stmt = sa.select(a.c.id).where(
-        a.c.action.in_(["export", "export.bundle"]),
-        a.c.outcome == "ok",
-        a.c.detail.contains(digest),
-    )
-    return conn.execute(stmt.limit(1)).first() is not None
+    ok = sa.and_(a.c.action == action, a.c.outcome == "ok")
+    if conn.execute(sa.select(a.c.id).where(ok, a.c.sha256 == digest).limit(1)).first():
+        return True
+    # Exports recorded before the column existed: the digest is one JSON field of the detail.
+    legacy = sa.select(a.c.detail).where(ok, a.c.sha256.is_(None))
+    for (detail,) in conn.execute(legacy):
+        try:
+            recorded = json.loads(detail).get(_LEGACY_KEY[action])
+        except (ValueError, AttributeError):
+            continue
+        if recorded == digest:
+            return True
+    return False
 
 
 def _bundle(conn: sa.Connection, z: zipfile.ZipFile, out: Verification) -> None:
@@ -106,7 +121,7 @@ def _bundle(conn: sa.Connection, z: zipfile.ZipFile, out: Verification) -> None:
             Problem("ManifestUnreadable", "MANIFEST.json is not a vialbook manifest")
         )
         return
-    if not _recorded(conn, hashlib.sha256(raw).hexdigest()):
+    if not _recorded(conn, hashlib.sha256(raw).hexdigest(), "export.bundle"):
         out.problems.append(
             Problem(
                 "ManifestNotRecorded",
@@ -147,7 +162,7 @@ def _embedded_head(path: Path, is_zip: bool) -> tuple[int, str] | None:
 
 def _single(conn: sa.Connection, path: Path, is_zip: bool, out: Verification) -> None:
     out.files_checked = 1
-    if not _recorded(conn, sha256_file(path)):
+    if not _recorded(conn, sha256_file(path), "export"):
         out.problems.append(
             Problem(
                 "FileNotRecorded",

@@ -105,3 +105,87 @@ def test_the_programs_schema_revision_is_the_newest_migration(tmp_path) -> None:
     from ledger.schema_version import SCHEMA_REVISION
 
     assert SCHEMA_REVISION == schema.head_revision(open_database(str(tmp_path / "x.db")))
+
+
+#: The guards revision 0002 created when it was written; it must never create others.
+GUARDS_0002 = {
+    "sqlite": {
+        *(
+            f"{t}_no_{op}"
+            for t in ("movement", "infusion", "receipt", "audit_event")
+            for op in ("update", "delete")
+        ),
+        "chain_head_no_delete",
+        "chain_head_forward_only",
+    },
+    "postgresql": {
+        *(
+            f"{t}_{g}"
+            for t in ("movement", "infusion", "receipt", "audit_event")
+            for g in ("append_only", "no_truncate")
+        ),
+        "chain_head_forward_only",
+        "chain_head_no_truncate",
+        "vialbook_refuse_change",
+        "vialbook_chain_head_forward",
+    },
+}
+
+
+def _guard_names(db: Database) -> set[str]:
+    from migrations import guards
+
+    with db.engine.connect() as conn:
+        return set(guards.installed(conn))
+
+
+def test_revision_0002_stays_frozen_when_the_guard_list_grows(
+    empty_db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from migrations import guards
+
+    monkeypatch.setattr(guards, "APPEND_ONLY", (*guards.APPEND_ONLY, "vial", "patient"))
+    schema.upgrade(empty_db, "0002")
+    assert _guard_names(empty_db) == GUARDS_0002[empty_db.engine.dialect.name]
+
+
+def test_a_migrated_database_holds_exactly_the_guards_restore_will_require(
+    empty_db: Database,
+) -> None:
+    from migrations import guards
+
+    schema.upgrade(empty_db)
+    dialect = empty_db.engine.dialect.name
+    required = guards.required(dialect)
+    assert _guard_names(empty_db) == {g.name for g in required}
+    with empty_db.engine.begin() as conn:
+        assert guards.differences(conn) == []
+        # An attacker's trigger that deletes refusals from the audit trail.
+        if dialect == "sqlite":
+            conn.exec_driver_sql(
+                "CREATE TRIGGER planted AFTER INSERT ON audit_event BEGIN "
+                "DELETE FROM audit_event WHERE outcome = 'refused'; END"
+            )
+        else:
+            conn.exec_driver_sql(
+                "CREATE FUNCTION planted_fn() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                "DELETE FROM audit_event WHERE outcome = 'refused'; RETURN NULL; END $$"
+            )
+            conn.exec_driver_sql(
+                "CREATE TRIGGER planted AFTER INSERT ON audit_event "
+                "FOR EACH ROW EXECUTE FUNCTION planted_fn()"
+            )
+        guards.drop(conn)
+        found = guards.differences(conn)
+    foreign = ["planted"] if dialect == "sqlite" else ["planted", "planted_fn"]
+    assert found == [f"guard {g.name} is missing" for g in required] + [
+        f"trigger {name} is not one of vialbook's guards" for name in foreign
+    ]
+    # 0003's downgrade removes its own guards and leaves 0002's.
+    with empty_db.engine.begin() as conn:
+        conn.exec_driver_sql(
+            "DROP TRIGGER planted" if dialect == "sqlite" else "DROP FUNCTION planted_fn CASCADE"
+        )
+        guards.install(conn, required)
+    schema.downgrade(empty_db, "0002")
+    assert _guard_names(empty_db) == GUARDS_0002[dialect]

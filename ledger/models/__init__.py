@@ -1,7 +1,14 @@
 """The ledger's tables. Importing this package registers every table on one metadata."""
 
 from ledger.models.base import metadata
-from ledger.models.clinic import ClinicSettings, Patient, Product, Registration, Supplier
+from ledger.models.clinic import (
+    ClinicSettings,
+    Patient,
+    PatientCorrection,
+    Product,
+    Registration,
+    Supplier,
+)
 from ledger.models.movements import ChainHead, Movement, MovementKind
 from ledger.models.people import AuditEvent, Role, User
 from ledger.models.stock import Infusion, Receipt, Vial, VialBalance, VialState
@@ -14,6 +21,7 @@ __all__ = [
     "Movement",
     "MovementKind",
     "Patient",
+    "PatientCorrection",
     "Product",
     "Receipt",
     "Registration",

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlmodel import Field, SQLModel
+
+from ledger.models.base import UTCDateTime
 
 
 class ClinicSettings(SQLModel, table=True):
@@ -97,3 +99,26 @@ class Patient(SQLModel, table=True):
     dob: date
     mrn: str = Field(max_length=40, unique=True)
     weight_g: int | None = None
+
+
+class PatientCorrection(SQLModel, table=True):
+    """An audited change of a patient's identity: who, when, why, and the values before and after.
+
+    Append-only. The database refuses a change of a patient's name, address or date of
+    birth unless the patient's latest correction describes exactly that change, so the
+    identity printed on a DEA log is either as registered or as last corrected here.
+    """
+
+    __tablename__ = "patient_correction"
+
+    id: int | None = Field(default=None, primary_key=True)
+    patient_id: int = Field(foreign_key="patient.id", index=True)
+    corrected_at: datetime = Field(sa_type=UTCDateTime)
+    corrected_by_id: int = Field(foreign_key="app_user.id")
+    reason: str = Field(max_length=500)
+    old_name: str = Field(max_length=200)
+    old_address: str = Field(max_length=500)
+    old_dob: date
+    new_name: str = Field(max_length=200)
+    new_address: str = Field(max_length=500)
+    new_dob: date

@@ -51,3 +51,6 @@ class AuditEvent(SQLModel, table=True):
     outcome: str = Field(max_length=16)
     rule: str | None = Field(default=None, max_length=64)
     detail: str = Field(default="", max_length=2000)
+    #: SHA-256 of the file an export wrote (a bundle's: its MANIFEST.json), matched exactly
+    #: by `verify-export`; never searched for inside `detail`, which holds a chosen file name.
+    sha256: str | None = Field(default=None, max_length=64, index=True)

@@ -16,6 +16,13 @@ down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
+#: Rows of these tables are history: UPDATE and DELETE are refused.
+LEDGER_TABLES = ("movement", "infusion", "receipt", "audit_event")
+
+
+def guards_of(dialect: str) -> list[guards.Guard]:
+    return guards.ledger_guards(dialect, tables=LEDGER_TABLES)
+
 
 def upgrade() -> None:
     op.create_table('receipt',
@@ -141,11 +148,14 @@ def upgrade() -> None:
     sa.Column('hash', sa.String(length=64), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_chain_head'))
     )
-    guards.create(op.get_bind())
+    # The tables are named here, not read from guards: this revision must keep creating
+    # exactly the guards it created when it was written.
+    guards.create(op.get_bind(), tables=LEDGER_TABLES)
 
 
 def downgrade() -> None:
-    guards.drop(op.get_bind())
+    bind = op.get_bind()
+    guards.uninstall(bind, guards_of(bind.dialect.name))
     op.drop_table('chain_head')
     op.drop_table('movement')
     op.drop_table('vial_balance')

@@ -32,6 +32,7 @@ from ledger.queries.history import movement_log
 from ledger.queries.stock import stock_on_hand
 from ledger.services import catalogue, corrections, disposal, receiving, transfers, users
 from ledger.services.infusions import record_infusion
+from ledger.services.patient_corrections import correct_patient
 from ledger.services.patients import NewPatient, add_patient, import_patients
 from ledger.services.quarantine import quarantine
 from ledger.services.settings import update_settings
@@ -94,6 +95,11 @@ ACTIONS: dict[str, tuple[str, str, Action]] = {
         "patient.import",
         "patient.import",
         lambda c, a: import_patients(c.db, a, b"name,address,dob\nAnn New,9 Elm,1990-01-01\n"),
+    ),
+    "correct_patient": (
+        "patient.correct",
+        "patient.correct",
+        lambda c, a: correct_patient(c.db, a, mrn="MRN1", address="9 New Rd", reason="moved"),
     ),
     "receive": (
         "receive",

@@ -2,8 +2,8 @@
 removes that guard, `check` names the first bad movement; a fully re-hashed chain is caught
 only by a head hash kept outside the database (an anchor).
 
-The history used: movements 1-8 receive the ten vials, then three infusions from K-000001
-write movements 9-10, 11-12 and 13-14 (administer, then waste).
+The history used (tampering.three_infusions): movements 1-8 receive the eight vials, then
+three infusions from K-000001 write movements 9-10, 11-12 and 13-14 (administer, then waste).
 """
 
 from __future__ import annotations
@@ -15,30 +15,15 @@ import sqlalchemy as sa
 
 from ledger.check import run_check
 from ledger.database import Database
-from ledger.services.infusions import record_infusion
 from migrations.guards import APPEND_ONLY
 from tests.reliability.cli import vialbook
-from tests.reliability.tampering import drop_guards, execute, rehash_from
+from tests.reliability.tampering import drop_guards, execute, rehash_from, three_infusions
 from tests.support import Clinic, audit_rows, dump
 
 
 @pytest.fixture
 def history(clinic: Clinic) -> Clinic:
-    nina = clinic.actor("nina")
-    for patient in ("MRN1", "MRN2", "MRN1"):
-        record_infusion(
-            clinic.db,
-            nina,
-            patient=patient,
-            vial="K-000001",
-            drawn_ug=45_000,
-            given_ug=40_000,
-            wasted_ug=5_000,
-            witness=clinic.witness("omar"),
-        )
-    report = run_check(clinic.db)
-    assert report.ok and report.movements == 14
-    return clinic
+    return three_infusions(clinic)
 
 
 def _head(db: Database) -> str:
