@@ -55,6 +55,7 @@ def detail_text(detail: str) -> str:
 
 
 def _sha256(detail: str) -> str | None:
+    # Exports recorded before the digest had its own column kept it in the detail.
     try:
         found = json.loads(detail) if detail else {}
     except ValueError:
@@ -94,12 +95,12 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
             row.action,
             row.outcome,
             row.rule or "",
-            _sha256(row.detail),
+            row.sha256 or _sha256(row.detail),
             detail_text(row.detail),
         )
 
     events = (
-        sa.select(a.c.at, a.c.username, a.c.action, a.c.outcome, a.c.rule, a.c.detail)
+        sa.select(a.c.at, a.c.username, a.c.action, a.c.outcome, a.c.rule, a.c.detail, a.c.sha256)
         .where(in_period)
         .order_by(a.c.at, a.c.id)
     )

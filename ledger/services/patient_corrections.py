@@ -13,11 +13,11 @@ from sqlmodel import select
 
 from ledger import audit, clock
 from ledger.access import Actor, authorize
+from ledger.audited import audited
 from ledger.database import Database
 from ledger.errors import InvalidDate, InvalidText, UnknownRecord
 from ledger.models import Patient, PatientCorrection
-from ledger.services.audited import audited
-from ledger.services.settings import clinic_settings
+from ledger.settings import clinic_settings
 from ledger.text import clean_text
 
 
