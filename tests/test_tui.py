@@ -199,6 +199,27 @@ async def test_the_app_outlives_a_database_failure_mid_infusion_and_prints_no_pa
     assert not [p for p in files if secret.encode() in p.read_bytes()]
 
 
+async def test_a_login_while_the_database_is_away_says_so_and_keeps_the_username(
+    shared_clinic: tuple[Clinic, Path],
+) -> None:
+    clinic, share = shared_clinic
+    app = VialbookApp(clinic.db)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.pause()
+        offline = _share_drops(clinic, share)
+        await _login(app, pilot, "nina", pw("nina"))
+        reached = "The database could not be reached: unable to open database file"
+        assert type(app.screen).__name__ == "LoginScreen"
+        assert _static_text(app, "#login-error") == reached
+        assert reached in _notifications(app)
+        assert app.screen.query_one("#username", Input).value == "nina"
+
+        offline.rename(share)
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "DashboardScreen"
+
+
 async def test_the_witness_types_their_own_password_never_one_from_the_environment(
     sqlite_clinic: Clinic, monkeypatch: pytest.MonkeyPatch
 ) -> None:
