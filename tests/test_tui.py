@@ -278,7 +278,16 @@ async def test_the_log_opens_on_the_newest_entries_and_pages_back(
 
 @pytest.mark.parametrize("size", [(100, 30)])
 def test_login_screen_snapshot(sqlite_clinic: Clinic, snap_compare, size) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(VialbookApp(sqlite_clinic.db), terminal_size=size)
+    app = VialbookApp(sqlite_clinic.db)
+
+    async def steady_cursor(pilot) -> None:  # type: ignore[no-untyped-def]
+        # The cursor blinks every half second: on a busy machine the picture caught it off.
+        await pilot.pause()
+        assert type(app.screen).__name__ == "LoginScreen"
+        for field in app.screen.query(Input):
+            field.cursor_blink = False
+
+    assert snap_compare(app, terminal_size=size, run_before=steady_cursor)
 
 
 def test_dashboard_snapshot(sqlite_clinic: Clinic, snap_compare) -> None:  # type: ignore[no-untyped-def]
