@@ -20,6 +20,7 @@ from ledger.errors import (
 from ledger.models import Movement, Receipt, Vial, VialBalance
 from ledger.services.catalogue import add_product, add_registration
 from ledger.services.receiving import receive
+from ledger.settings import clinic_timezone
 from tests.support import KETAMINE, Clinic, dump
 
 
@@ -73,7 +74,7 @@ def test_a_late_receipt_without_a_reason_is_refused(clinic: Clinic) -> None:
 def test_an_expired_lot_is_refused(clinic: Clinic) -> None:
     before = dump(clinic.db)
     with pytest.raises(LotExpired):
-        _receive(clinic, expires=clock.now().date() - timedelta(days=2))
+        _receive(clinic, expires=clock.clinic_today(clinic_timezone(clinic.db)) - timedelta(days=2))
     assert dump(clinic.db) == before
 
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import logging
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
 import pytest
 from textual.widgets import DataTable, Input, Static
 
+from ledger.database import open_database
 from ledger.models import Infusion
 from tests.support import Clinic, dump, pw
 from tui.app.vialbook_app import VialbookApp
@@ -24,6 +30,41 @@ async def _login(app: VialbookApp, pilot, username: str, password: str) -> None:
 
 def _static_text(app: VialbookApp, selector: str) -> str:
     return str(app.screen.query_one(selector, Static).render())
+
+
+async def _type_infusion(app: VialbookApp, pilot, fields: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
+    await pilot.press("i")
+    await pilot.pause()
+    for field, value in fields.items():
+        app.screen.query_one(f"#{field}", Input).value = value
+
+
+def _typed(app: VialbookApp) -> dict[str, str]:
+    return {i.id or "": i.value for i in app.screen.query(Input) if i.value}
+
+
+def _notifications(app: VialbookApp) -> list[str]:
+    return [n.message for n in app._notifications]
+
+
+@pytest.fixture
+def shared_clinic(sqlite_template: str, tmp_path: Path) -> Iterator[tuple[Clinic, Path]]:
+    """A clinic whose ledger file sits in a shared folder that can drop off the network."""
+    share = tmp_path / "share"
+    share.mkdir()
+    shutil.copyfile(sqlite_template, share / "ledger.db")
+    db = open_database(str(share / "ledger.db"))
+    yield Clinic(db), share
+    db.dispose()
+
+
+def _share_drops(clinic: Clinic, share: Path) -> Path:
+    """The folder holding the ledger goes away: every new connection fails to open the file.
+
+    (Renaming works even as root, where taking read permission away would not.)
+    """
+    clinic.db.dispose()
+    return share.rename(share.with_name("share-offline"))
 
 
 async def test_a_wrong_password_is_shown_and_the_dashboard_stays_shut(
@@ -100,6 +141,112 @@ async def test_a_refused_infusion_shows_the_rule_and_changes_nothing(
     assert dump(sqlite_clinic.db) == before
 
 
+async def test_the_app_outlives_a_database_failure_mid_infusion_and_prints_no_password(
+    shared_clinic: tuple[Clinic, Path],
+    capfd: pytest.CaptureFixture[str],
+    caplog: pytest.LogCaptureFixture,
+    monkeypatch: pytest.MonkeyPatch,
+    tmp_path: Path,
+) -> None:
+    clinic, share = shared_clinic
+    # Anything the app writes to a relative path (a log file) lands here, and is read below.
+    monkeypatch.chdir(tmp_path)
+    caplog.set_level(logging.DEBUG)
+    secret = pw("omar")
+    typed = {
+        "patient": "MRN1",
+        "vial": "K-000001",
+        "drawn": "45mg",
+        "given": "40mg",
+        "wasted": "5mg",
+        "protocol": "depression",
+        "witness": "omar",
+        "witness_password": secret,
+    }
+    app = VialbookApp(clinic.db, actor=clinic.actor("nina"))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await _settle(app, pilot)
+        await _type_infusion(app, pilot, typed)
+        offline = _share_drops(clinic, share)
+        await pilot.click("#record")
+        await _settle(app, pilot)
+
+        assert app.is_running and app.return_code is None
+        assert type(app.screen).__name__ == "InfusionScreen"
+        assert _typed(app) == typed
+        reached = "The database could not be reached: unable to open database file"
+        assert _static_text(app, "#infusion-error") == reached
+        assert reached in _notifications(app)
+        on_screen = app.export_screenshot()
+
+        # The share comes back: the same form, Record again, and the infusion is in.
+        offline.rename(share)
+        await pilot.click("#record")
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "DashboardScreen"
+        assert "Infusion 1 recorded" in _static_text(app, "#status")
+    with clinic.db.read() as s:
+        assert s.get(Infusion, 1).wasted_ug == 5_000
+
+    clinic.db.dispose()
+    out, err = capfd.readouterr()
+    written = "\n".join([out, err, caplog.text, on_screen, *_notifications(app)])
+    assert secret not in written
+    assert "Traceback" not in written
+    # Nor in any file: the ledger keeps only the witness's password hash.
+    files = [p for p in tmp_path.rglob("*") if p.is_file()]
+    assert share / "ledger.db" in files
+    assert not [p for p in files if secret.encode() in p.read_bytes()]
+
+
+async def test_a_login_while_the_database_is_away_says_so_and_keeps_the_username(
+    shared_clinic: tuple[Clinic, Path],
+) -> None:
+    clinic, share = shared_clinic
+    app = VialbookApp(clinic.db)
+    async with app.run_test(size=(110, 40)) as pilot:
+        await pilot.pause()
+        offline = _share_drops(clinic, share)
+        await _login(app, pilot, "nina", pw("nina"))
+        reached = "The database could not be reached: unable to open database file"
+        assert type(app.screen).__name__ == "LoginScreen"
+        assert _static_text(app, "#login-error") == reached
+        assert reached in _notifications(app)
+        assert app.screen.query_one("#username", Input).value == "nina"
+
+        offline.rename(share)
+        await pilot.press("enter")
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "DashboardScreen"
+
+
+async def test_the_witness_types_their_own_password_never_one_from_the_environment(
+    sqlite_clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("VIALBOOK_WITNESS_PASSWORD", pw("omar"))
+    before = dump(sqlite_clinic.db)
+    app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("nina"))
+    async with app.run_test(size=(110, 40)) as pilot:
+        await _settle(app, pilot)
+        typed = {
+            "patient": "MRN1",
+            "vial": "K-000001",
+            "drawn": "45mg",
+            "given": "40mg",
+            "wasted": "5mg",
+            "witness": "omar",
+        }
+        await _type_infusion(app, pilot, typed)
+        await pilot.click("#record")
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "InfusionScreen"
+        refusal = _static_text(app, "#infusion-error")
+        assert refusal.startswith("WitnessNotAuthenticated: ")
+        assert refusal in _notifications(app)
+        assert _typed(app) == typed
+    assert dump(sqlite_clinic.db) == before
+
+
 async def test_the_log_opens_on_the_newest_entries_and_pages_back(
     sqlite_clinic: Clinic, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -131,7 +278,16 @@ async def test_the_log_opens_on_the_newest_entries_and_pages_back(
 
 @pytest.mark.parametrize("size", [(100, 30)])
 def test_login_screen_snapshot(sqlite_clinic: Clinic, snap_compare, size) -> None:  # type: ignore[no-untyped-def]
-    assert snap_compare(VialbookApp(sqlite_clinic.db), terminal_size=size)
+    app = VialbookApp(sqlite_clinic.db)
+
+    async def steady_cursor(pilot) -> None:  # type: ignore[no-untyped-def]
+        # The cursor blinks every half second: on a busy machine the picture caught it off.
+        await pilot.pause()
+        assert type(app.screen).__name__ == "LoginScreen"
+        for field in app.screen.query(Input):
+            field.cursor_blink = False
+
+    assert snap_compare(app, terminal_size=size, run_before=steady_cursor)
 
 
 def test_dashboard_snapshot(sqlite_clinic: Clinic, snap_compare) -> None:  # type: ignore[no-untyped-def]

@@ -111,6 +111,7 @@ def test_a_patient_name_outside_latin_1_prints_in_the_pdf(sqlite_clinic, tmp_pat
     from ledger import clock
     from ledger.services.infusions import record_infusion
     from ledger.services.patients import NewPatient, add_patient
+    from ledger.settings import clinic_timezone
 
     name = "Nguyễn Thị Łukasz"
     row = add_patient(
@@ -127,7 +128,8 @@ def test_a_patient_name_outside_latin_1_prints_in_the_pdf(sqlite_clinic, tmp_pat
         given_ug=30_000,
         wasted_ug=0,
     )
-    today = clock.now().date()
+    # The clinic's date, not the UTC one: every evening in Denver the UTC date is tomorrow.
+    today = clock.clinic_today(clinic_timezone(sqlite_clinic.db))
     report = administration_log.build(
         sqlite_clinic.db, sqlite_clinic.actor("audrey"), Request(today, today)
     )

@@ -15,6 +15,7 @@ from ledger.models import VialBalance
 from ledger.queries.vials import vial_strength
 from ledger.services.infusions import record_infusion
 from ledger.services.patients import NewPatient, add_patient
+from ledger.settings import clinic_timezone
 from reports import administration_log, xlsx
 from reports.scope import Request
 from tests.support import Clinic
@@ -23,7 +24,8 @@ EVIL = '=HYPERLINK("http://evil.example/x","click me")'
 
 
 def _today(clinic: Clinic) -> date:
-    return clock.clinic_today("America/Denver")
+    """The clinic's date now: the UTC date is tomorrow in Denver every evening."""
+    return clock.clinic_today(clinic_timezone(clinic.db))
 
 
 def _two_infusions(clinic: Clinic) -> None:
@@ -143,7 +145,6 @@ def test_text_that_looks_like_an_excel_error_stays_text(sqlite_clinic, tmp_path)
 
     import openpyxl
 
-    from ledger import clock
     from ledger.services.infusions import record_infusion
     from ledger.services.patients import NewPatient, add_patient
     from reports import administration_log, xlsx
@@ -163,7 +164,7 @@ def test_text_that_looks_like_an_excel_error_stays_text(sqlite_clinic, tmp_path)
         given_ug=10_000,
         wasted_ug=0,
     )
-    today = clock.now().date()
+    today = _today(sqlite_clinic)
     out = tmp_path / "errors.xlsx"
     xlsx.render(
         administration_log.build(

@@ -11,9 +11,10 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from ledger.access import Actor
 from ledger.check import run_check
-from ledger.errors import Refusal
 from ledger.queries.stock import StockOnHand, stock_on_hand
 from ledger.units import mg_text, syringe_ml_text
+from tui.app.messages import DatabaseFailed, Refused
+from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 
 class DashboardScreen(Screen[None]):
@@ -52,12 +53,12 @@ class DashboardScreen(Screen[None]):
     def action_refresh(self) -> None:
         self._load_stock()
 
-    @work(thread=True, exclusive=True, group="stock")
+    @work(thread=True, exclusive=True, group="stock", exit_on_error=False)
     def _load_stock(self) -> None:
         try:
             stock = stock_on_hand(self.app.db, self.actor)  # type: ignore[attr-defined]
-        except Refusal as exc:
-            self.app.call_from_thread(self.show_status, str(exc))
+        except LEDGER_FAILURES as exc:
+            self.post_message(failure_message(exc))
             return
         self.app.call_from_thread(self._show_stock, stock)
 
@@ -93,12 +94,13 @@ class DashboardScreen(Screen[None]):
         self.query_one("#health", Static).update("Checking the ledger…")
         self._check()
 
-    @work(thread=True, exclusive=True, group="check")
+    @work(thread=True, exclusive=True, group="check", exit_on_error=False)
     def _check(self) -> None:
         try:
             report = run_check(self.app.db, self.actor)  # type: ignore[attr-defined]
-        except Refusal as exc:
-            self.app.call_from_thread(self.show_status, str(exc))
+        except LEDGER_FAILURES as exc:
+            self.app.call_from_thread(self.query_one("#health", Static).update, "")
+            self.post_message(failure_message(exc))
             return
         text = (
             f"Ledger OK: {report.movements} movements, head {report.head[:16]}…"
@@ -110,6 +112,12 @@ class DashboardScreen(Screen[None]):
 
     def show_status(self, text: str) -> None:
         self.query_one("#status", Static).update(text)
+
+    def on_refused(self, message: Refused) -> None:
+        self.show_status(message.text)
+
+    def on_database_failed(self, message: DatabaseFailed) -> None:
+        self.show_status(message.text)
 
     def action_record_infusion(self) -> None:
         from tui.app.infusion_screen import InfusionScreen

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import os
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -13,10 +11,11 @@ from textual.widgets import Button, Input, Label, Static
 
 from ledger.access import Actor
 from ledger.auth import Credentials
-from ledger.errors import Refusal
 from ledger.queries.vials import vial_strength
 from ledger.services.infusions import record_infusion
 from ledger.units import mg_text, parse_amount_ug
+from tui.app.messages import DatabaseFailed, Refused
+from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 FIELDS = [
     ("patient", "Patient MRN", False),
@@ -73,20 +72,15 @@ class InfusionScreen(ModalScreen[str | None]):
         self.query_one("#infusion-error", Static).update("Recording…")
         self._save(self.values())
 
-    @work(thread=True, exclusive=True)
+    @work(thread=True, exclusive=True, exit_on_error=False)
     def _save(self, v: dict[str, str]) -> None:
         db = self.app.db  # type: ignore[attr-defined]
         try:
             strength = vial_strength(db, v["vial"])
             amounts = {k: parse_amount_ug(v[k], strength, k) for k in ("drawn", "given", "wasted")}
-            witness = (
-                Credentials(
-                    v["witness"],
-                    v["witness_password"] or os.environ.get("VIALBOOK_WITNESS_PASSWORD", ""),
-                )
-                if v["witness"]
-                else None
-            )
+            # The witness types their own password here, every time: never one from the
+            # environment, which would let anyone at the workstation sign as them.
+            witness = Credentials(v["witness"], v["witness_password"]) if v["witness"] else None
             result = record_infusion(
                 db,
                 self.actor,
@@ -98,8 +92,8 @@ class InfusionScreen(ModalScreen[str | None]):
                 witness=witness,
                 protocol=v["protocol"] or None,
             )
-        except Refusal as exc:
-            self.app.call_from_thread(self._show_error, str(exc))
+        except LEDGER_FAILURES as exc:
+            self.post_message(failure_message(exc))
             return
         summary = (
             f"Infusion {result.infusion_id} recorded: gave {mg_text(result.given_ug)} mg, "
@@ -108,6 +102,11 @@ class InfusionScreen(ModalScreen[str | None]):
         )
         self.app.call_from_thread(self.dismiss, summary)
 
-    def _show_error(self, text: str) -> None:
-        self.query_one("#infusion-error", Static).update(text)
+    def on_refused(self, message: Refused) -> None:
+        # The witness signs again for the next attempt; everything else typed stays.
+        self.query_one("#infusion-error", Static).update(message.text)
         self.query_one("#witness_password", Input).value = ""
+
+    def on_database_failed(self, message: DatabaseFailed) -> None:
+        # Nothing was recorded and nothing typed is lost: Record again once the database is back.
+        self.query_one("#infusion-error", Static).update(message.text)

@@ -11,10 +11,11 @@ from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
 from ledger.access import Actor
-from ledger.errors import Refusal
 from ledger.queries.history import LogLine, movement_log
 from ledger.settings import clinic_timezone
 from ledger.units import mg_text
+from tui.app.messages import DatabaseFailed, Refused
+from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 PAGE = 200
 
@@ -57,7 +58,7 @@ class LogScreen(Screen[None]):
             self.pages.pop()
             self._load(self.pages.pop())
 
-    @work(thread=True, exclusive=True)
+    @work(thread=True, exclusive=True, exit_on_error=False)
     def _load(self, before_id: int | None) -> None:
         try:
             if self.zone is None:
@@ -71,10 +72,16 @@ class LogScreen(Screen[None]):
                     limit=PAGE,
                 )
             )
-        except Refusal as exc:
-            self.app.call_from_thread(self.query_one("#log-status", Static).update, str(exc))
+        except LEDGER_FAILURES as exc:
+            self.post_message(failure_message(exc))
             return
         self.app.call_from_thread(self._show, rows, before_id)
+
+    def on_refused(self, message: Refused) -> None:
+        self.query_one("#log-status", Static).update(message.text)
+
+    def on_database_failed(self, message: DatabaseFailed) -> None:
+        self.query_one("#log-status", Static).update(message.text)
 
     def _show(self, rows: list[LogLine], before_id: int | None) -> None:
         if not rows:

@@ -10,7 +10,8 @@ from textual.widgets import Button, Footer, Input, Label, Static
 
 from ledger.access import Actor
 from ledger.auth import login
-from ledger.errors import Refusal
+from tui.app.messages import DatabaseFailed, Refused
+from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 
 class LoginScreen(Screen[Actor]):
@@ -44,16 +45,20 @@ class LoginScreen(Screen[Actor]):
         self.query_one("#login-error", Static).update("Checking…")
         self._check(username, password)
 
-    @work(thread=True, exclusive=True)
+    @work(thread=True, exclusive=True, exit_on_error=False)
     def _check(self, username: str, password: str) -> None:
         try:
             actor = login(self.app.db, username, password)  # type: ignore[attr-defined]
-        except Refusal as exc:
-            self.app.call_from_thread(self._show_error, str(exc))
+        except LEDGER_FAILURES as exc:
+            self.post_message(failure_message(exc))
             return
         self.app.call_from_thread(self.dismiss, actor)
 
-    def _show_error(self, text: str) -> None:
-        self.query_one("#login-error", Static).update(text)
+    def on_refused(self, message: Refused) -> None:
+        self.query_one("#login-error", Static).update(message.text)
         self.query_one("#password", Input).value = ""
         self.query_one("#password", Input).focus()
+
+    def on_database_failed(self, message: DatabaseFailed) -> None:
+        # The password was not judged, so it stays: Enter tries again once the database is back.
+        self.query_one("#login-error", Static).update(message.text)

@@ -1,4 +1,4 @@
-"""Messages that cross screens: results of ledger work done in worker threads."""
+"""Messages that cross screens: what became of ledger work done in worker threads."""
 
 from __future__ import annotations
 
@@ -10,6 +10,17 @@ from textual.message import Message
 @dataclass
 class Refused(Message):
     """A service refused; the text names the rule and is shown as it is."""
+
+    text: str
+
+
+@dataclass
+class DatabaseFailed(Message):
+    """The database could not do the work (unreachable, locked, full).
+
+    The text is one plain sentence for the person at the screen: never a traceback,
+    never the values that were being saved.
+    """
 
     text: str
 
