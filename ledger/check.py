@@ -7,6 +7,7 @@ all of them run, and every problem names the movement it is about.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 
 import sqlalchemy as sa
 
@@ -14,18 +15,26 @@ from ledger import check_forms, check_records, replay
 from ledger.access import Actor, authorize
 from ledger.chain import GENESIS_HASH
 from ledger.database import Database
-from ledger.models import ChainHead, ClinicSettings, Movement, MovementKind, Vial, VialBalance
+from ledger.kinds import RULES
+from ledger.models import ChainHead, ClinicSettings, Movement, Vial, VialBalance
 from ledger.problem import Add, Problem, movement_id, shown
 
 __all__ = ["CheckReport", "Problem", "run_check"]
 
-#: Kinds that always need a witness, and the one kind that needs two.
-WITNESSED = {
-    MovementKind.BREAKAGE,
-    MovementKind.DESTROY,
-    MovementKind.ADJUSTMENT,
-    MovementKind.REVERSAL,
-}
+#: Workstations' clocks differ a little, and a writer that waited for the chain lock was
+#: stamped before the one that went first; an entry earlier than its predecessor by more than
+#: this was stamped by a clock that was set back.
+ENTRY_CLOCK_TOLERANCE = timedelta(minutes=5)
+
+
+def _instant(value: object) -> datetime | None:
+    """A stored entry time as an aware instant, or None when it cannot be read (check_forms
+    names those)."""
+    try:
+        parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -73,9 +82,8 @@ def _chain_and_balances(
     expected_id = 1
     add = report.problems.append
     derive = replay.hasher(conn.dialect.name)
-    witnessed = {str(k) for k in WITNESSED}
-    waste_needs = witness_policy == "required"
     count = 0
+    latest_entry: datetime | None = None
 
     def unreadable(mid: object, exc: Exception) -> None:
         at = movement_id(mid)
@@ -91,8 +99,9 @@ def _chain_and_balances(
 
     for r in replay.rows(conn):
         # Positions follow replay.COLUMNS: chain.FIELDS, then prev_hash and hash.
-        mid, kind, vial, amount, actor, w1, w2, prev, stored = (
+        mid, entered, kind, vial, amount, actor, w1, w2, prev, stored = (
             r[0],
+            r[2],
             r[3],
             r[5],
             r[6],
@@ -146,10 +155,25 @@ def _chain_and_balances(
                 )
         except TypeError as exc:
             unreadable(mid, exc)
-        if w1 is None and (kind in witnessed or (waste_needs and kind == "waste")):
+        rule = RULES.get(kind) if isinstance(kind, str) else None
+        needed = rule.witnesses_needed(witness_policy) if rule else 0
+        if needed and w1 is None:
             add(Problem(mid, "WitnessRequired", f"{kind} movement {mid} has no witness"))
-        if kind == "destroy" and w2 is None:
-            add(Problem(mid, "WitnessRequired", f"destruction {mid} has only one witness"))
+        elif needed == 2 and w2 is None:
+            add(Problem(mid, "WitnessRequired", f"{kind} movement {mid} has only one witness"))
+        when = _instant(entered)
+        if when is not None:
+            if latest_entry is not None and when < latest_entry - ENTRY_CLOCK_TOLERANCE:
+                add(
+                    Problem(
+                        mid,
+                        "EntryTimeBackwards",
+                        f"movement {mid} was entered at {when:%Y-%m-%d %H:%M} UTC, "
+                        f"{latest_entry - when} before an earlier movement; the clock of the "
+                        "workstation that entered it was set back",
+                    )
+                )
+            latest_entry = when if latest_entry is None else max(latest_entry, when)
         if w1 is not None and (actor == w1 or actor == w2 or w1 == w2):
             add(Problem(mid, "SelfWitness", f"movement {mid} is witnessed by its own actor"))
         expected_prev = stored

@@ -232,3 +232,24 @@ def test_two_steps_in_one_unit_of_work_stand_or_fall_together(clinic: Clinic) ->
         tx.audit(detail={"step": "one"})
     assert dump(clinic.db) != before
     assert [r for r in audit_rows(clinic.db) if r[:3] == ("drkim", "adjust", "ok")]
+
+
+def test_check_names_an_entry_made_under_a_clock_set_back(
+    clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger.check import run_check
+
+    _infuse(clinic)
+    assert run_check(clinic.db).ok
+    real = datetime.now(UTC)
+    monkeypatch.setattr(clock, "_now", lambda: real - timedelta(hours=7))
+    late = _infuse(clinic, vial="K-000002")
+    problems = run_check(clinic.db).problems
+    if clinic.db.is_sqlite:
+        # SQLite has only the workstation's clock: the entry goes in, and check names it.
+        assert [(p.rule, p.movement_id) for p in problems] == [
+            ("EntryTimeBackwards", late.movement_ids[0]),
+            ("EntryTimeBackwards", late.movement_ids[1]),
+        ]
+    else:
+        assert problems == []  # the server's clock stamped it
