@@ -36,6 +36,8 @@ from ledger.schema_guards import compare, read_guards, reference_guards
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 PG_DUMP_MAGIC = b"PGDMP"
+#: The PostgreSQL role workstations connect through (migrations/versions/0004).
+WORKSTATION_ROLE = "vialbook_workstation"
 #: PostgreSQL truncates longer database names; ours must stay unique.
 PG_NAME_LIMIT = 63
 
@@ -229,6 +231,14 @@ def _create(admin: sa.Engine, name: str) -> None:
         ) from None
 
 
+def _role_exists(admin: sa.Engine, role: str) -> bool:
+    with admin.connect() as conn:
+        found = conn.execute(
+            sa.text("SELECT 1 FROM pg_roles WHERE rolname = :r"), {"r": role}
+        ).first()
+    return found is not None
+
+
 def drop_database(admin: sa.Engine, name: str) -> None:
     with suppress(sa.exc.DBAPIError), admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
@@ -251,8 +261,10 @@ def staged_postgresql(path: Path, server_url: str) -> Iterator[Staged]:
         _create(admin, name)
         _create(admin, reference_name)
         conninfo, env = libpq(make_url(server_url).set(database=name))
+        # A server without the workstation role cannot take the dump's grants to it.
+        acl = [] if _role_exists(admin, WORKSTATION_ROLE) else ["--no-acl"]
         run_tool(
-            ["pg_restore", "--no-owner", "--exit-on-error", "--single-transaction",
+            ["pg_restore", "--no-owner", "--exit-on-error", "--single-transaction", *acl,
              f"--dbname={conninfo}", str(path)],
             env,
             "pg_restore",
