@@ -16,8 +16,9 @@ from ledger.access import Actor, authorize
 from ledger.chain import GENESIS_HASH
 from ledger.database import Database
 from ledger.kinds import RULES
-from ledger.models import ChainHead, ClinicSettings, Movement, Vial, VialBalance
+from ledger.models import ChainHead, Movement, Vial, VialBalance
 from ledger.problem import Add, Problem, movement_id, shown
+from ledger.settings import SettingsHistory, settings_history
 
 __all__ = ["CheckReport", "Problem", "run_check"]
 
@@ -65,7 +66,7 @@ def _t(model: type) -> sa.Table:
 
 
 def _chain_and_balances(
-    conn: sa.Connection, report: CheckReport, witness_policy: str, malformed: set[int]
+    conn: sa.Connection, report: CheckReport, history: SettingsHistory, malformed: set[int]
 ) -> None:
     """One pass: sequence, hashes, balance bounds and witness rules per movement.
 
@@ -155,13 +156,16 @@ def _chain_and_balances(
                 )
         except TypeError as exc:
             unreadable(mid, exc)
+        when = _instant(entered)
+        # Judged under the settings in force when the movement was entered.
+        in_force = history.at(when) if when is not None and history.starts else {}
+        policy = str(in_force.get("witness_policy", "required"))
         rule = RULES.get(kind) if isinstance(kind, str) else None
-        needed = rule.witnesses_needed(witness_policy) if rule else 0
+        needed = rule.witnesses_needed(policy) if rule else 0
         if needed and w1 is None:
             add(Problem(mid, "WitnessRequired", f"{kind} movement {mid} has no witness"))
         elif needed == 2 and w2 is None:
             add(Problem(mid, "WitnessRequired", f"{kind} movement {mid} has only one witness"))
-        when = _instant(entered)
         if when is not None:
             if latest_entry is not None and when < latest_entry - ENTRY_CLOCK_TOLERANCE:
                 add(
@@ -236,15 +240,10 @@ def run_check(db: Database, actor: Actor | None = None, anchors: list[str] = ())
         if actor is not None:
             authorize(session, actor, "ledger.check")
         conn = session.connection()
-        policy = (
-            conn.execute(
-                sa.select(_t(ClinicSettings).c.witness_policy).where(_t(ClinicSettings).c.id == 1)
-            ).scalar()
-            or "required"
-        )
+        history = settings_history(conn)
         add = report.problems.append
         malformed = check_forms.stored_forms(conn, add)
-        _chain_and_balances(conn, report, policy, malformed)
+        _chain_and_balances(conn, report, history, malformed)
         for records_check in check_records.CHECKS:
             records_check(conn, add)
         for anchor in anchors:

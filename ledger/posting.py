@@ -20,6 +20,7 @@ from ledger.errors import BalanceAboveReceived, InsufficientBalance, UnknownReco
 from ledger.kinds import FINAL_STATES
 from ledger.models import ChainHead, Movement, Vial, VialBalance, VialState
 from ledger.models.base import table_of
+from ledger.queries.vials import label_to_find
 from ledger.units import mg_text
 
 
@@ -71,7 +72,7 @@ class Posting:
 
     # -- vials -------------------------------------------------------------
     def vial_by_label(self, label: str) -> Vial:
-        label = (label or "").strip().upper()
+        label = label_to_find(label)
         vial = self.session.exec(select(Vial).where(Vial.label == label).with_for_update()).first()
         if vial is None or vial.id is None:
             raise UnknownRecord(f"no vial labelled {label!r}", subject=label)

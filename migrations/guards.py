@@ -371,7 +371,7 @@ def _records_postgresql() -> list[Guard]:
 
 #: The revisions that install guards, oldest first. Each has `guards_of(dialect)`: the
 #: guards it installs, from the tables it names itself.
-REVISIONS_WITH_GUARDS = ("0002_ledger", "0003_guards")
+REVISIONS_WITH_GUARDS = ("0002_ledger", "0003_guards", "0005_settings_history")
 
 
 def required(dialect: str) -> list[Guard]:
@@ -383,7 +383,14 @@ def required(dialect: str) -> list[Guard]:
 
 
 #: Every table whose rows are history: no UPDATE, no DELETE, no TRUNCATE (tests and docs).
-APPEND_ONLY = ("movement", "infusion", "receipt", "audit_event", "patient_correction")
+APPEND_ONLY = (
+    "movement",
+    "infusion",
+    "receipt",
+    "audit_event",
+    "patient_correction",
+    "settings_version",
+)
 
 
 def drop(bind: sa.Connection) -> None:

@@ -7,6 +7,7 @@ from ledger.models.clinic import (
     PatientCorrection,
     Product,
     Registration,
+    SettingsVersion,
     Supplier,
 )
 from ledger.models.movements import ChainHead, Movement, MovementKind
@@ -26,6 +27,7 @@ __all__ = [
     "Receipt",
     "Registration",
     "Role",
+    "SettingsVersion",
     "Supplier",
     "User",
     "Vial",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from ledger.models.base import UTCDateTime
@@ -35,6 +36,25 @@ class ClinicSettings(SQLModel, table=True):
     exact_open_counts: bool = False
     #: Minutes an entry may trail its event before it counts as a late entry.
     late_entry_minutes: int = 15
+
+
+class SettingsVersion(SQLModel, table=True):
+    """One version of the clinic's settings, from the moment it took effect.
+
+    Append-only (database triggers): a record is judged under the version in force when it
+    was entered, so changing a setting today never makes yesterday's lawful entry unlawful.
+    `clinic_settings` holds the version in force now, for speed.
+    """
+
+    __tablename__ = "settings_version"
+
+    id: int | None = Field(default=None, primary_key=True)
+    effective_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    #: Who changed the settings (None for the version a migration recorded).
+    changed_by_id: int | None = Field(default=None, foreign_key="app_user.id")
+    #: Every setting of this version as JSON with sorted keys: later settings (count tiers,
+    #: holidays, prices) join the history without changing this table.
+    settings_json: str = Field(sa_type=sa.Text)
 
 
 class Registration(SQLModel, table=True):

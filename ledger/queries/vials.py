@@ -25,10 +25,21 @@ def vial_strength(db: Database, label: str) -> int:
     return int(strength)
 
 
+def label_to_find(label: str | None) -> str:
+    """A typed vial label as stored, or UnknownRecord when no label could be written so.
+
+    PostgreSQL refuses a NUL byte inside the query itself, and a 100 kB paste is no label.
+    """
+    text = (label or "").strip().upper()
+    if not text.isprintable() or len(text) > 20:
+        raise UnknownRecord(f"no vial labelled {text[:24]!r}", subject=text[:24])
+    return text
+
+
 def vial_id_for(session: Session, label: str) -> int:
     """The id of the vial with this clinic label, or a refusal naming it."""
     v = table_of(Vial)
-    found = session.execute(sa.select(v.c.id).where(v.c.label == label.strip().upper())).scalar()
+    found = session.execute(sa.select(v.c.id).where(v.c.label == label_to_find(label))).scalar()
     if found is None:
         raise UnknownRecord(f"no vial labelled {label!r}", subject=label)
     return int(found)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ledger import audit
 from ledger.access import Actor, authorize
 from ledger.audited import audited
 from ledger.clock import valid_timezone
 from ledger.database import Database
 from ledger.errors import InvalidText
-from ledger.settings import clinic_settings
+from ledger.settings import clinic_settings, record_version
 from ledger.text import clean_text
+from ledger.unit_of_work import act
 
 WITNESS_POLICIES = ("required", "recommended")
 
@@ -84,21 +84,15 @@ def settings_as_dict(db: Database, actor: Actor) -> dict[str, Any]:
 @audited("settings.edit")
 def update_settings(db: Database, actor: Actor, **changes: Any) -> dict[str, Any]:
     values = _validated(changes)
-    with db.write() as session:
-        authorize(session, actor, "settings.edit")
-        row = clinic_settings(session)
+    with act(db, actor, "settings.edit") as tx:
+        row = tx.settings
         before = {k: getattr(row, k) for k in values}
         for key, value in values.items():
             setattr(row, key, value)
-        session.add(row)
+        tx.session.add(row)
         after = row.model_dump()
-        # Settings are not history rows: the before/after pair goes to the audit trail, in
-        # the same transaction as the change.
-        audit.add(
-            session,
-            action="settings.edit",
-            outcome="ok",
-            username=actor.username,
-            detail={"before": before, "after": values},
-        )
+        # The new version takes effect now; the versions before it keep judging what was
+        # entered under them. The audit trail keeps who changed what, in the same transaction.
+        record_version(tx.session, row, at=tx.entered_at, by_id=tx.user_id)
+        tx.audit(detail={"before": before, "after": values})
     return after

@@ -15,6 +15,7 @@ from ledger.database import Database
 from ledger.errors import DuplicateRecord, InvalidText, PermissionDenied, UnknownUser
 from ledger.models import ClinicSettings, Role, User
 from ledger.passwords import hash_password
+from ledger.settings import record_version
 from ledger.text import clean_text, shown
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
@@ -62,7 +63,8 @@ def init_clinic(
     with db.write() as session:
         if session.get(ClinicSettings, 1) is not None:
             raise DuplicateRecord("this database already holds a clinic")
-        session.add(ClinicSettings(id=1, name=name, timezone=tz))
+        settings = ClinicSettings(id=1, name=name, timezone=tz)
+        session.add(settings)
         admin = User(
             username=username,
             full_name=full_name,
@@ -73,6 +75,7 @@ def init_clinic(
         session.add(admin)
         session.flush()
         assert admin.id is not None
+        record_version(session, settings, at=clock.now(), by_id=admin.id)
         return admin.id
 
 

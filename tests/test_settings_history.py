@@ -1,0 +1,86 @@
+"""Settings have history: each change is a new version from the moment it took effect, and
+`check` judges every movement under the version in force when it was entered, so setting the
+witness policy back to `required` never makes yesterday's lawful unwitnessed waste fail."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import sqlalchemy as sa
+
+from ledger import clock, schema
+from ledger.check import run_check
+from ledger.database import Database
+from ledger.models import SettingsVersion
+from ledger.services.disposal import waste
+from ledger.services.settings import update_settings
+from tests.reliability.tampering import execute
+from tests.support import Clinic
+
+
+def _versions(db: Database) -> list[tuple[datetime, dict[str, object]]]:
+    with db.read() as s:
+        rows = s.execute(
+            sa.select(SettingsVersion.effective_at, SettingsVersion.settings_json).order_by(
+                SettingsVersion.id  # type: ignore[arg-type]
+            )
+        ).all()
+    return [(at, json.loads(text)) for at, text in rows]
+
+
+def test_an_old_lawful_waste_stays_lawful_after_the_policy_tightens(clinic: Clinic) -> None:
+    t0 = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)
+    clock.set_clock(lambda: t0)
+    update_settings(clinic.db, clinic.actor("admin"), witness_policy="recommended")
+    clock.set_clock(lambda: t0 + timedelta(hours=1))
+    waste(
+        clinic.db,
+        clinic.actor("nina"),
+        vial="K-000001",
+        amount_ug=1_000,
+        reason="dropped syringe",
+        method="sink",
+        witness=None,
+    )
+    clock.set_clock(lambda: t0 + timedelta(days=1))
+    update_settings(clinic.db, clinic.actor("admin"), witness_policy="required")
+    report = run_check(clinic.db)
+    assert report.ok, [p.as_json() for p in report.problems]
+    policies = [(at, v["witness_policy"]) for at, v in _versions(clinic.db)]
+    assert policies[-2:] == [(t0, "recommended"), (t0 + timedelta(days=1), "required")]
+
+
+def test_a_version_is_history_and_cannot_be_changed(clinic: Clinic) -> None:
+    update_settings(clinic.db, clinic.actor("admin"), late_entry_minutes=30)
+    for sql in (
+        "UPDATE settings_version SET settings_json = '{}'",
+        "DELETE FROM settings_version",
+    ):
+        with pytest.raises(sa.exc.DBAPIError, match="AppendOnly"):
+            execute(clinic.db, sql)
+    assert _versions(clinic.db)[-1][1]["late_entry_minutes"] == 30
+
+
+def test_a_ledger_upgraded_from_before_the_history_keeps_passing_check(
+    clinic: Clinic,
+) -> None:
+    from ledger.services.infusions import record_infusion
+
+    record_infusion(
+        clinic.db,
+        clinic.actor("nina"),
+        patient="MRN1",
+        vial="K-000001",
+        drawn_ug=45_000,
+        given_ug=40_000,
+        wasted_ug=5_000,
+        witness=clinic.witness("omar"),
+    )
+    schema.downgrade(clinic.db, "0004")
+    schema.upgrade(clinic.db)
+    versions = _versions(clinic.db)
+    assert len(versions) == 1 and versions[0][0] == datetime(2000, 1, 1, tzinfo=UTC)
+    assert versions[0][1]["name"] == "Test Clinic"
+    assert run_check(clinic.db).ok
