@@ -98,3 +98,25 @@ def test_an_identity_edited_behind_a_correction_is_named_by_check(clinic: Clinic
     report = run_check(clinic.db)
     assert [p.rule for p in report.problems] == ["IdentityNotCorrected"]
     assert "MRN2" in report.problems[0].message
+
+
+def test_the_command_line_corrects_by_mrn_in_any_case_and_refuses_a_nurse(
+    sqlite_clinic: Clinic,
+) -> None:
+    from tests.reliability.cli import assert_refused, vialbook
+
+    db = sqlite_clinic.db
+    before = dump(db)
+    refused = vialbook(db.url, "patient", "correct", "mrn2", "--address", "9 Ash St",
+                       "--reason", "moved", user="nina")  # fmt: skip
+    assert_refused(refused, "PermissionDenied")
+    assert dump(db) == before
+    done = vialbook(db.url, "patient", "correct", "mrn2", "--address", "9 Ash St, Denver",
+                    "--reason", "moved in March", "--json", user="maria")  # fmt: skip
+    assert done.exit_code == 0, done.output
+    with db.engine.connect() as conn:
+        address = conn.exec_driver_sql("SELECT address FROM patient WHERE mrn = 'MRN2'").scalar()
+        kept = conn.exec_driver_sql("SELECT old_address, reason FROM patient_correction").all()
+    assert address == "9 Ash St, Denver"
+    assert kept == [("4 Oak St, Denver", "moved in March")]
+    assert run_check(db).ok

@@ -11,14 +11,15 @@ from datetime import date
 
 from sqlmodel import select
 
-from ledger import audit, clock
-from ledger.access import Actor, authorize
+from ledger import clock
+from ledger.access import Actor
 from ledger.audited import audited
 from ledger.database import Database
-from ledger.errors import InvalidDate, InvalidText, UnknownRecord
+from ledger.errors import InvalidDate, InvalidText
 from ledger.models import Patient, PatientCorrection
-from ledger.settings import clinic_settings
+from ledger.services.patients import patient_by_mrn
 from ledger.text import clean_text
+from ledger.unit_of_work import act
 
 
 @audited("patient.correct")
@@ -38,14 +39,12 @@ def correct_patient(
     new_address = (
         clean_text(address, "patient address", 500, required=False) if address is not None else None
     )
-    with db.write() as session:
-        user = authorize(session, actor, "patient.correct")
-        key = str(mrn).strip()
-        stmt = select(Patient).where(Patient.mrn == key).with_for_update()
-        person = session.exec(stmt).first()
-        if person is None or person.id is None:
-            raise UnknownRecord(f"no patient with MRN {key!r}", subject=key)
-        today = clock.clinic_today(clinic_settings(session).timezone)
+    with act(db, actor, "patient.correct") as tx:
+        session = tx.session
+        found = patient_by_mrn(session, mrn)
+        stmt = select(Patient).where(Patient.id == found.id).with_for_update()
+        person = session.exec(stmt).one()
+        today = clock.clinic_today(tx.settings.timezone)
         if dob is not None and (dob > today or dob.year < 1900):
             raise InvalidDate(f"date of birth {dob} is not plausible")
         after = (
@@ -56,11 +55,11 @@ def correct_patient(
         before = (person.name, person.address, person.dob)
         if after == before:
             raise InvalidText(f"the correction changes nothing on patient {person.mrn}")
-        assert user.id is not None
+        assert person.id is not None  # a stored row
         correction = PatientCorrection(
             patient_id=person.id,
-            corrected_at=clock.now(),
-            corrected_by_id=user.id,
+            corrected_at=tx.entered_at,
+            corrected_by_id=tx.user_id,
             reason=why,
             old_name=before[0],
             old_address=before[1],
@@ -80,11 +79,5 @@ def correct_patient(
             for f, old, new in zip(("name", "address", "dob"), before, after, strict=True)
             if old != new
         ]
-        audit.add(
-            session,
-            action="patient.correct",
-            outcome="ok",
-            username=actor.username,
-            detail={"mrn": person.mrn, "correction": correction.id, "changed": changed},
-        )
+        tx.audit(detail={"mrn": person.mrn, "correction": correction.id, "changed": changed})
         return correction

@@ -268,6 +268,39 @@ def patient_add(
     )
 
 
+@patient_app.command("correct")
+@refusals_printed
+def patient_correct(
+    mrn: Annotated[str, typer.Argument(help="The patient's MRN.")],
+    reason: Annotated[str, typer.Option("--reason", help="Why the record was wrong.")],
+    name: Annotated[str | None, typer.Option("--name")] = None,
+    address: Annotated[str | None, typer.Option("--address")] = None,
+    dob: Annotated[str | None, typer.Option("--dob", help="Date of birth YYYY-MM-DD.")] = None,
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Correct a patient's name, address or date of birth: kept beside the patient, audited."""
+    from ledger.services.patient_corrections import correct_patient
+    from ledger.units import parse_date
+
+    database = open_db(db)
+    row = correct_patient(
+        database,
+        acting_user(database, user),
+        mrn=mrn,
+        reason=reason,
+        name=name,
+        address=address,
+        dob=parse_date(dob, "date of birth") if dob else None,
+    )
+    emit(
+        as_json,
+        {"correction": row.id, "patient_id": row.patient_id},
+        f"patient {row.new_name} corrected (correction {row.id})",
+    )
+
+
 @patient_app.command("import")
 @refusals_printed
 def patient_import(
