@@ -19,6 +19,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from bench import history
 from bench.clinic import Chain
 from bench.history import (
     Breakage,
@@ -33,6 +34,7 @@ from bench.history import (
 from ledger.chain import movement_hash
 from ledger.clock import end_of_day
 from ledger.database import Database
+from ledger.details import ReceiptFacts
 from ledger.models import (
     AuditEvent,
     ChainHead,
@@ -220,9 +222,20 @@ class BulkWriter:
             self.vials[(e.site, e.first_k + i)] = vial
             self.by_id[vial.id] = vial
             self.new_vials.append(vial)
+        # As ledger.services.receiving writes it: the receipt's facts in each receive movement.
+        facts = ReceiptFacts(
+            invoice_number=e.invoice,
+            supplier=e.supplier,
+            supplier_dea=c.supplier_deas[e.supplier],
+            ndc=history.KETAMINE_NDC,
+            lot=e.lot,
+            expires=e.expires.isoformat(),
+        ).to_detail()
         for i in range(e.vials):
             vial = self.vials[(e.site, e.first_k + i)]
-            self._move(vial, e.when, MovementKind.RECEIVE, c.product_content_ug, actor)
+            self._move(
+                vial, e.when, MovementKind.RECEIVE, c.product_content_ug, actor, detail=facts
+            )
 
     def infuse(self, e: Infuse) -> None:
         c = self.chain

@@ -36,6 +36,7 @@ class Chain:
     registration_ids: dict[int, int]
     registration_deas: dict[int, str]
     supplier_ids: dict[str, int]
+    supplier_deas: dict[str, str]
     product_id: int
     product_content_ug: int
     label_prefix: str
@@ -136,6 +137,7 @@ def _ids(db: Database, actors: dict[str, Actor]) -> Chain:
             registration_ids={site: row.id for site, row in enumerate(regs, start=1)},
             registration_deas={site: row.dea_number for site, row in enumerate(regs, start=1)},
             supplier_ids=dict(conn.execute(sa.select(s.c.name, s.c.id)).all()),
+            supplier_deas=dict(conn.execute(sa.select(s.c.name, s.c.dea_number)).all()),
             product_id=product.id,
             product_content_ug=product.strength_ug_per_ml * product.volume_ul // 1000,
             label_prefix=product.label_prefix,

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from ledger.details import ReceiptFacts
 from ledger.models import (
     Infusion,
     Movement,
@@ -22,6 +23,7 @@ from ledger.models import (
     PatientCorrection,
     Product,
     Receipt,
+    Supplier,
     Vial,
 )
 from ledger.models.base import table_of
@@ -336,4 +338,63 @@ def patients(conn: sa.Connection, add: Add) -> None:
             )
 
 
-CHECKS = (receipts, vials, infusions, mass_balance, reversals, patients)
+def receipt_facts(conn: sa.Connection, add: Add) -> None:
+    """A receipt's invoice, supplier, NDC, lot and expiry against the facts its receive
+    movements carry in their hashed detail (receipts entered before the facts were hashed
+    carry none, and are judged by `receipts` and `vials` alone)."""
+    rc, v, m = table_of(Receipt), table_of(Vial), table_of(Movement)
+    s, p = table_of(Supplier), table_of(Product)
+    stmt = (
+        sa.select(
+            m.c.id,
+            m.c.detail,
+            rc.c.id.label("receipt"),
+            rc.c.invoice_number,
+            s.c.name.label("supplier"),
+            s.c.dea_number.label("supplier_dea"),
+            p.c.ndc,
+            rc.c.lot,
+            rc.c.expires,
+        )
+        .select_from(
+            m.join(v, v.c.id == m.c.vial_id)
+            .join(rc, rc.c.id == v.c.receipt_id)
+            .outerjoin(s, s.c.id == rc.c.supplier_id)
+            .outerjoin(p, p.c.id == rc.c.product_id)
+        )
+        .where(m.c.kind == MovementKind.RECEIVE, m.c.detail.is_not(None))
+        .order_by(m.c.id)
+    )
+    for row in conn.execution_options(yield_per=5000).execute(stmt):
+        facts = ReceiptFacts.from_detail(row.detail)
+        if facts is None:
+            add(
+                Problem(
+                    movement_id(row.id),
+                    "ReceiptMismatch",
+                    f"receive movement {shown(row.id)} carries no readable receipt facts",
+                )
+            )
+            continue
+        expires = row.expires.isoformat() if hasattr(row.expires, "isoformat") else row.expires
+        stored = {
+            "invoice_number": row.invoice_number,
+            "supplier": row.supplier,
+            "supplier_dea": row.supplier_dea,
+            "ndc": row.ndc,
+            "lot": row.lot,
+            "expires": expires,
+        }
+        wrong = [k for k, value in stored.items() if getattr(facts, k) != value]
+        if wrong:
+            add(
+                Problem(
+                    movement_id(row.id),
+                    "ReceiptMismatch",
+                    f"receipt {shown(row.receipt)} differs from what its receive movement "
+                    f"{shown(row.id)} recorded in: {', '.join(wrong)}",
+                )
+            )
+
+
+CHECKS = (receipts, receipt_facts, vials, infusions, mass_balance, reversals, patients)

@@ -4,13 +4,13 @@ witnesses, transfers to reverse distributors, and transfers between registration
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 
 import sqlalchemy as sa
 
 from ledger.access import Actor
 from ledger.database import Database
+from ledger.details import DistributorReturn, Form41, TransferRecord
 from ledger.models import Movement, MovementKind, Product, User, Vial
 from ledger.models.base import table_of
 from ledger.units import strength_text
@@ -116,31 +116,23 @@ def _statement(scope: Scope, kinds: tuple[str, ...]) -> sa.Select:  # type: igno
     )
 
 
-def _detail(row: sa.Row) -> dict[str, object]:  # type: ignore[type-arg]
-    try:
-        found = json.loads(row.detail or "{}")
-    except ValueError:
-        return {}
-    return found if isinstance(found, dict) else {}
-
-
 def _reversed(row: sa.Row) -> str:  # type: ignore[type-arg]
     return f"reversed by #{row.reversed_by}" if row.reversed_by is not None else ""
 
 
 def _destruction(scope: Scope) -> Callable[[sa.Row], Row]:  # type: ignore[type-arg]
     def convert(row: sa.Row) -> Row:  # type: ignore[type-arg]
-        f41 = _detail(row)
+        f41 = Form41.from_detail(row.detail)
         return (
             scope.local(row.event_at),
             row.label,
-            str(f41.get("ndc", row.ndc)),
-            str(f41.get("name", row.product)),
-            str(f41.get("strength", strength_text(row.strength_ug_per_ml))),
-            str(f41.get("dosage_form", "")),
-            str(f41.get("container_ml", "")),
-            int(str(f41.get("containers", 1))),
-            "yes" if f41.get("sealed") else "no",
+            f41.ndc if f41 else row.ndc,
+            f41.name if f41 else row.product,
+            f41.strength if f41 else strength_text(row.strength_ug_per_ml),
+            f41.dosage_form if f41 else "",
+            f41.container_ml if f41 else "",
+            f41.containers if f41 else 1,
+            "yes" if f41 and f41.sealed else "no",
             row.lot,
             mg(-row.amount_ug),
             row.method,
@@ -156,7 +148,7 @@ def _destruction(scope: Scope) -> Callable[[sa.Row], Row]:  # type: ignore[type-
 
 def _return(scope: Scope) -> Callable[[sa.Row], Row]:  # type: ignore[type-arg]
     def convert(row: sa.Row) -> Row:  # type: ignore[type-arg]
-        rd = _detail(row)
+        rd = DistributorReturn.from_detail(row.detail)
         return (
             scope.local(row.event_at),
             row.label,
@@ -164,10 +156,10 @@ def _return(scope: Scope) -> Callable[[sa.Row], Row]:  # type: ignore[type-arg]
             row.ndc,
             row.lot,
             mg(-row.amount_ug),
-            str(rd.get("reverse_distributor", "")),
-            str(rd.get("address", "")),
-            str(rd.get("dea_number", "")),
-            str(rd.get("invoice_number", "")),
+            rd.reverse_distributor if rd else "",
+            rd.address if rd else "",
+            rd.dea_number if rd else "",
+            rd.invoice_number if rd else "",
             row.reason,
             row.by,
             _reversed(row),
@@ -178,7 +170,7 @@ def _return(scope: Scope) -> Callable[[sa.Row], Row]:  # type: ignore[type-arg]
 
 def _transfer(scope: Scope) -> Callable[[sa.Row], Row]:  # type: ignore[type-arg]
     def convert(row: sa.Row) -> Row:  # type: ignore[type-arg]
-        t = _detail(row)
+        t = TransferRecord.from_detail(row.detail)
         return (
             scope.local(row.event_at),
             "out" if row.kind == MovementKind.TRANSFER_OUT else "in",
@@ -187,9 +179,9 @@ def _transfer(scope: Scope) -> Callable[[sa.Row], Row]:  # type: ignore[type-arg
             row.ndc,
             row.lot,
             mg(abs(row.amount_ug)),
-            str(t.get("from", "")),
-            str(t.get("to", "")),
-            str(t.get("reference") or ""),
+            t.source if t else "",
+            t.to if t else "",
+            (t.reference or "") if t else "",
             row.reason,
             row.by,
         )

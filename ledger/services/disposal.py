@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -11,6 +10,7 @@ from ledger.audited import audited
 from ledger.auth import Credentials, authenticate_witness
 from ledger.clock import local_date
 from ledger.database import Database
+from ledger.details import DistributorReturn, Form41
 from ledger.errors import InvalidAmount, SelfWitness, VialNotUsable, WitnessRequired
 from ledger.identifiers import validate_dea_number
 from ledger.kinds import FINAL_STATES, rule_of
@@ -73,7 +73,6 @@ def _single_vial_action(
     event_at: datetime | None,
     late_reason: str | None,
     what: str,
-    detail: dict[str, object] | None = None,
 ) -> Posted:
     why = clean_text(reason, "reason", 500)
     how = clean_text(method, "method", 200, required=False) or None
@@ -98,7 +97,6 @@ def _single_vial_action(
             late=late,
             reason=with_late_note(why, late_why),
             method=how,
-            detail=json.dumps(detail, sort_keys=True) if detail else None,
         )
         posting.settle_state(v)
         return Posted.of(posting, [v])
@@ -235,21 +233,21 @@ def destroy(
             if balance == 0:
                 raise VialNotUsable(f"vial {v.label} is empty; nothing to destroy")
             product = product_of(session, v)
-            form41 = {
-                "form": "DEA Form 41",
-                "ndc": product.ndc,
-                "name": product.name,
-                "strength": strength_text(product.strength_ug_per_ml),
-                "dosage_form": dosage_form,
-                "container_ml": volume_text(product.volume_ul),
-                "containers": 1,
-                "quantity_mg": mg_text(balance),
-                "sealed": v.state == VialState.SEALED,
-                "lot": v.lot,
-                "date": local_date(settings.timezone, when).isoformat(),
-                "method": how,
-                "witnesses": [w1.full_name, w2.full_name],
-            }
+            form41 = Form41(
+                form="DEA Form 41",
+                ndc=product.ndc,
+                name=product.name,
+                strength=strength_text(product.strength_ug_per_ml),
+                dosage_form=dosage_form,
+                container_ml=volume_text(product.volume_ul),
+                containers=1,
+                quantity_mg=mg_text(balance),
+                sealed=v.state == VialState.SEALED,
+                lot=v.lot,
+                date=local_date(settings.timezone, when).isoformat(),
+                method=how,
+                witnesses=[w1.full_name, w2.full_name],
+            )
             posting.move(
                 kind=MovementKind.DESTROY,
                 vial=v,
@@ -261,7 +259,7 @@ def destroy(
                 late=late,
                 reason=with_late_note(why, late_why),
                 method=how,
-                detail=json.dumps(form41, sort_keys=True),
+                detail=form41.to_detail(),
             )
             v.state = rule_of(MovementKind.DESTROY).leaves or v.state
             session.add(v)
@@ -284,12 +282,12 @@ def return_to_reverse_distributor(
     late_reason: str | None = None,
 ) -> Posted:
     """Transfer to a reverse distributor, who destroys the stock and holds its Form 41."""
-    record = {
-        "reverse_distributor": clean_text(distributor_name, "distributor name", 200),
-        "address": clean_text(distributor_address, "distributor address", 500),
-        "dea_number": validate_dea_number(distributor_dea),
-        "invoice_number": clean_text(invoice_number, "invoice number", 64),
-    }
+    record = DistributorReturn(
+        reverse_distributor=clean_text(distributor_name, "distributor name", 200),
+        address=clean_text(distributor_address, "distributor address", 500),
+        dea_number=validate_dea_number(distributor_dea),
+        invoice_number=clean_text(invoice_number, "invoice number", 64),
+    )
     why = clean_text(reason, "reason", 500)
     if not vials:
         raise InvalidAmount("name at least one vial to return")
@@ -299,7 +297,7 @@ def return_to_reverse_distributor(
         assert user.id is not None
         from ledger.services.catalogue import refuse_own_registration
 
-        refuse_own_registration(session, record["dea_number"], "a reverse distributor")
+        refuse_own_registration(session, record.dea_number, "a reverse distributor")
         touched = []
         for label in dict.fromkeys(vials):
             v = posting.vial_by_label(label)
@@ -317,7 +315,7 @@ def return_to_reverse_distributor(
                 event_at=when,
                 late=late,
                 reason=with_late_note(why, late_why),
-                detail=json.dumps(record, sort_keys=True),
+                detail=record.to_detail(),
             )
             v.state = rule_of(MovementKind.RETURN).leaves or v.state
             session.add(v)

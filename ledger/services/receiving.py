@@ -7,18 +7,19 @@ from datetime import date, datetime
 
 from sqlmodel import func, select
 
-from ledger.access import Actor, authorize
+from ledger.access import Actor
 from ledger.audited import audited
 from ledger.clock import local_date
 from ledger.database import Database
+from ledger.details import ReceiptFacts
 from ledger.errors import InvalidAmount, LotExpired, UnknownRecord
 from ledger.identifiers import normalize_ndc
 from ledger.models import MovementKind, Product, Receipt, Supplier, Vial, VialState
 from ledger.posting import Posting
 from ledger.queries.registrations import registration_for
 from ledger.services.rules import check_registration, event_time
-from ledger.settings import clinic_settings
 from ledger.text import clean_text
+from ledger.unit_of_work import act
 from ledger.units import plausible_date
 
 MAX_VIALS_PER_RECEIPT = 1000
@@ -67,11 +68,9 @@ def receive(
         or not 0 < vials <= MAX_VIALS_PER_RECEIPT
     ):
         raise InvalidAmount(f"number of vials must be between 1 and {MAX_VIALS_PER_RECEIPT}")
-    with db.write() as session:
-        user = authorize(session, actor, "receive")
-        settings = clinic_settings(session)
-        posting = Posting(session)
-        when, late, why = event_time(settings, posting.entered_at, received_at, reason)
+    with act(db, actor, "receive") as tx:
+        session, user, settings, posting = tx.session, tx.user, tx.settings, tx.posting
+        when, late, why = event_time(settings, tx.entered_at, received_at, reason)
         by_name = func.lower(Supplier.name) == (supplier or "").strip().lower()
         found = session.exec(select(Supplier).where(by_name)).first()
         if found is None or found.id is None:
@@ -91,7 +90,7 @@ def receive(
             product_id=product.id,
             invoice_number=invoice,
             received_at=when,
-            entered_at=posting.entered_at,
+            entered_at=tx.entered_at,
             lot=lot_text,
             expires=expires,
             containers=vials,
@@ -116,6 +115,16 @@ def receive(
         ]
         session.add_all(new_vials)
         session.flush()
+        # The receipt's own facts ride in each receive movement's hashed detail, so a receipt
+        # rewritten behind vialbook's back no longer matches its chain (check: ReceiptMismatch).
+        facts = ReceiptFacts(
+            invoice_number=invoice,
+            supplier=found.name,
+            supplier_dea=found.dea_number,
+            ndc=product.ndc,
+            lot=lot_text,
+            expires=expires.isoformat(),
+        ).to_detail()
         for vial in new_vials:
             posting.move(
                 kind=MovementKind.RECEIVE,
@@ -125,8 +134,8 @@ def receive(
                 event_at=when,
                 late=late,
                 reason=why,
+                detail=facts,
             )
-        posting.finish()
         return Received(
             receipt_id=receipt.id,
             vials=[v.label for v in new_vials],

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime
 
 from ledger.access import Actor
 from ledger.audited import audited
 from ledger.clock import local_date
 from ledger.database import Database
+from ledger.details import TransferRecord
 from ledger.errors import InvalidAmount, TransferNotAllowed, VialNotUsable
 from ledger.models import MovementKind, Registration, VialState
 from ledger.queries.registrations import registration_for
@@ -61,10 +61,7 @@ def transfer(
             check_registration(source, product, day)
             check_registration(dest, product, day)
             balance = posting.balance(v)
-            detail = json.dumps(
-                {"from": source.dea_number, "to": dest.dea_number, "reference": ref},
-                sort_keys=True,
-            )
+            detail = TransferRecord(source.dea_number, dest.dea_number, ref).to_detail()
             text = with_late_note(why, late_why)
             out = posting.move(
                 kind=MovementKind.TRANSFER_OUT,
