@@ -7,13 +7,12 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from ledger import clock
-from ledger.access import Actor, authorize
+from ledger.access import Actor
 from ledger.clock import local_date
 from ledger.database import Database
 from ledger.models import Product, Registration, Vial, VialBalance, VialState
 from ledger.models.base import table_of
-from ledger.settings import clinic_settings
+from ledger.unit_of_work import look
 from ledger.units import mg_text, ml_text
 
 
@@ -112,10 +111,8 @@ def _vials_on_hand(registration: str | None) -> sa.Select:  # type: ignore[type-
 
 
 def stock_on_hand(db: Database, actor: Actor, registration: str | None = None) -> StockOnHand:
-    with db.read() as session:
-        authorize(session, actor, "ledger.read")
-        settings = clinic_settings(session)
-        now = clock.now()
+    with look(db, actor) as tx:
+        session, settings, now = tx.session, tx.settings, tx.entered_at
         today = local_date(settings.timezone, now)
         vials: list[VialStock] = []
         products: dict[str, dict[str, int | str]] = {}

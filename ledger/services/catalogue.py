@@ -7,8 +7,7 @@ from datetime import date
 
 from sqlmodel import Session, func, select
 
-from ledger import clock
-from ledger.access import Actor, authorize
+from ledger.access import Actor
 from ledger.audited import audited
 from ledger.clock import local_date
 from ledger.database import Database
@@ -21,8 +20,8 @@ from ledger.errors import (
 )
 from ledger.identifiers import normalize_ndc, validate_dea_number, validate_schedule
 from ledger.models import Product, Registration, Supplier
-from ledger.settings import clinic_settings
 from ledger.text import clean_text
+from ledger.unit_of_work import act
 from ledger.units import plausible_date, plausible_strength, plausible_volume_ul
 
 
@@ -64,9 +63,9 @@ def add_registration(
         schedules=",".join(str(s) for s in covered),
         expires=expires,
     )
-    with db.write() as session:
-        authorize(session, actor, "registration.add")
-        today = local_date(clinic_settings(session).timezone, clock.now())
+    with act(db, actor, "registration.add") as tx:
+        session = tx.session
+        today = local_date(tx.settings.timezone, tx.entered_at)
         if expires < today:
             raise RegistrationExpired(
                 f"registration {number} expired on {expires}; add it once renewed, "
@@ -89,8 +88,8 @@ def add_supplier(db: Database, actor: Actor, *, name: str, address: str, dea_num
         address=clean_text(address, "supplier address", 500),
         dea_number=validate_dea_number(dea_number),
     )
-    with db.write() as session:
-        authorize(session, actor, "supplier.add")
+    with act(db, actor, "supplier.add") as tx:
+        session = tx.session
         # Case and inner spacing do not make another supplier on a receiving log.
         same = func.lower(Supplier.name) == row.name.lower()
         existing = session.exec(select(Supplier.name).where(same)).first()
@@ -140,8 +139,8 @@ def add_product(
         bud_days=bud_days,
         label_prefix=prefix,
     )
-    with db.write() as session:
-        authorize(session, actor, "product.add")
+    with act(db, actor, "product.add") as tx:
+        session = tx.session
         if session.exec(select(Product).where(Product.ndc == code)).first() is not None:
             raise DuplicateRecord(f"a product with NDC {code} already exists", subject=code)
         session.add(row)

@@ -5,14 +5,14 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ledger.access import Actor, authorize
+from ledger.access import Actor
 from ledger.audited import audited
 from ledger.clock import valid_timezone
 from ledger.database import Database
 from ledger.errors import InvalidText
-from ledger.settings import clinic_settings, record_version
+from ledger.settings import record_version
 from ledger.text import clean_text
-from ledger.unit_of_work import act
+from ledger.unit_of_work import act, look
 
 WITNESS_POLICIES = ("required", "recommended")
 
@@ -76,9 +76,8 @@ def _validated(changes: dict[str, Any]) -> dict[str, Any]:
 
 
 def settings_as_dict(db: Database, actor: Actor) -> dict[str, Any]:
-    with db.read() as session:
-        authorize(session, actor, "ledger.read")
-        return clinic_settings(session).model_dump()
+    with look(db, actor) as tx:
+        return tx.settings.model_dump()
 
 
 @audited("settings.edit")
