@@ -28,7 +28,7 @@ class KindRule:
     leaves: VialState | None
     #: -1 takes from the vial, +1 adds to it, 0 either way (adjustments, reversals).
     sign: int
-    #: The accountability audit's column for it.
+    #: The accountability audit's column heading for it (before " mg").
     column: str
 
     def witnesses_needed(self, policy: str) -> int:
@@ -39,26 +39,31 @@ class KindRule:
 
 
 K = MovementKind
+#: In the order the accountability audit shows its columns.
 RULES: dict[str, KindRule] = {
     rule.kind.value: rule
     for rule in (
-        KindRule(K.RECEIVE, 0, False, True, VialState.SEALED, +1, "received"),
-        KindRule(K.ADMINISTER, 0, False, True, None, -1, "administered"),
-        KindRule(K.WASTE, 1, True, True, None, -1, "wasted"),
+        KindRule(K.RECEIVE, 0, False, True, VialState.SEALED, +1, "Received"),
+        KindRule(K.TRANSFER_IN, 0, False, False, None, +1, "Transferred in"),
+        KindRule(K.ADMINISTER, 0, False, True, None, -1, "Administered"),
+        KindRule(K.WASTE, 1, True, True, None, -1, "Wasted"),
         # Breakage is witnessed like waste, and the same policy governs it.
-        KindRule(K.BREAKAGE, 1, True, True, None, -1, "broken"),
-        KindRule(K.LOSS, 0, False, True, None, -1, "lost"),
+        KindRule(K.BREAKAGE, 1, True, True, None, -1, "Broken"),
         # Destroyed, returned and transferred-out stock has left this registration for good:
         # a mistake there is corrected on the destruction or return record, with the
         # witnesses that record needed, never by putting stock back into the vial.
-        KindRule(K.DESTROY, 2, False, False, VialState.DESTROYED, -1, "destroyed"),
-        KindRule(K.RETURN, 0, False, False, VialState.RETURNED, -1, "returned"),
-        KindRule(K.TRANSFER_OUT, 0, False, False, None, -1, "transferred"),
-        KindRule(K.TRANSFER_IN, 0, False, False, None, +1, "transferred"),
-        KindRule(K.ADJUSTMENT, 1, False, True, None, 0, "adjusted"),
-        KindRule(K.REVERSAL, 1, False, False, None, 0, "reversed"),
+        KindRule(K.DESTROY, 2, False, False, VialState.DESTROYED, -1, "Destroyed"),
+        KindRule(K.RETURN, 0, False, False, VialState.RETURNED, -1, "Returned"),
+        KindRule(K.LOSS, 0, False, True, None, -1, "Lost"),
+        KindRule(K.TRANSFER_OUT, 0, False, False, None, -1, "Transferred out"),
+        KindRule(K.ADJUSTMENT, 1, False, True, None, 0, "Adjustments"),
+        KindRule(K.REVERSAL, 1, False, False, None, 0, "Reversals"),
     )
 }
+
+#: Kinds that bring stock in and take it out, in the audit's column order.
+IN_KINDS = tuple(r.kind for r in RULES.values() if r.sign > 0)
+OUT_KINDS = tuple(r.kind for r in RULES.values() if r.sign < 0)
 
 #: Vial states no movement may add stock to: the vial has left the clinic's shelf.
 FINAL_STATES = frozenset({VialState.DESTROYED, VialState.RETURNED})

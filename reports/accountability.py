@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from ledger.access import Actor
 from ledger.database import Database
+from ledger.kinds import IN_KINDS, OUT_KINDS, RULES
 from ledger.models import Movement, MovementKind, Product, Vial
 from ledger.models.base import table_of
 from reports.model import Column, Kind, Part, Report, Row, Total
@@ -24,9 +25,6 @@ from reports.scope import Request, Scope, mg, movement_range, open_scope
 from reports.totals import product_figures
 
 K = MovementKind
-#: Column order, and the sign each kind's (negative) amounts take when shown.
-IN_KINDS = (K.RECEIVE, K.TRANSFER_IN)
-OUT_KINDS = (K.ADMINISTER, K.WASTE, K.BREAKAGE, K.DESTROY, K.RETURN, K.LOSS, K.TRANSFER_OUT)
 
 
 def _mg(heading: str) -> Column:
@@ -37,16 +35,8 @@ COLUMNS = (
     Column("Product", width=16, wrap=True),
     Column("NDC", width=12),
     _mg("Opening mg"),
-    _mg("Received mg"),
-    _mg("Transferred in mg"),
-    _mg("Administered mg"),
-    _mg("Wasted mg"),
-    _mg("Broken mg"),
-    _mg("Destroyed mg"),
-    _mg("Returned mg"),
-    _mg("Lost mg"),
-    _mg("Transferred out mg"),
-    _mg("Adjustments mg"),
+    # One column per kind, headed and ordered as the movement-kind table says.
+    *(_mg(f"{RULES[k].column} mg") for k in (*IN_KINDS, *OUT_KINDS, K.ADJUSTMENT)),
     _mg("Expected mg"),
     _mg("Book on hand mg"),
     _mg("Book minus expected mg"),
