@@ -117,7 +117,7 @@ def status(key):
 open("/proc/self/clear_refs", "w").write("5")  # reset the peak (VmHWM) to the present
 before = status("VmRSS:")
 export_report(db, actor, report="administration-log", request=request, fmt=sys.argv[3],
-              out=Path(sys.argv[6]))
+              out=Path(sys.argv[6]), force=True)
 print((status("VmHWM:") - before) / 1024)
 """
 
