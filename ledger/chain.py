@@ -17,6 +17,16 @@ FIELDS, each ``name=value`` and a newline (0x0A), where value is:
 
 No JSON is involved: the encoding must not depend on any library's key order or
 number formatting.
+
+Money has a chain of its own (decided for the billing issue). Issued invoices, credit notes,
+payments, refunds and package-credit movements are entries of a second chain, separate from
+the drug movements, so that neither chain's numbering, locking or verification depends on the
+other and a clinic's drug ledger (the DEA's concern) verifies without its money. Its rule is
+this one with another version line and field list: ``vialbook-money-v1``, then MONEY_FIELDS,
+each value written by the same rules (amounts are integer cents), the first entry's
+`prev_hash` again 64 zeros. The movement chain's encoding (v1) is unchanged, so every existing
+ledger keeps verifying; a future change to either encoding gets a new version line, never an
+edit of this one.
 """
 
 from __future__ import annotations
@@ -142,3 +152,45 @@ def canonical_bytes(m: Mapping[str, Any]) -> bytes:
 
 def movement_hash(prev_hash: str, movement: Mapping[str, Any]) -> str:
     return hashlib.sha256(bytes.fromhex(prev_hash) + canonical_bytes(movement)).hexdigest()
+
+
+# -- the money chain ---------------------------------------------------------------------------
+MONEY_VERSION_LINE = b"vialbook-money-v1\n"
+
+MONEY_FIELDS: tuple[str, ...] = (
+    "id",
+    "at",
+    "entered_at",
+    "kind",
+    "document",
+    "patient_id",
+    "amount_cents",
+    "actor_id",
+    "original_id",
+    "reason",
+    "detail",
+)
+
+
+def _value(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if isinstance(value, datetime):
+        return time_text(value)
+    if isinstance(value, str):
+        return _t(value)
+    raise TypeError(f"{type(value).__name__} has no canonical form; money is integer cents")
+
+
+def money_canonical_bytes(entry: Mapping[str, Any]) -> bytes:
+    """One money entry, by the rules above: its version line, then each field in order."""
+    lines = "".join(f"{name}={_value(entry[name])}\n" for name in MONEY_FIELDS)
+    return MONEY_VERSION_LINE + lines.encode("utf-8")
+
+
+def money_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
+    return hashlib.sha256(bytes.fromhex(prev_hash) + money_canonical_bytes(entry)).hexdigest()

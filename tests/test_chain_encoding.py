@@ -65,3 +65,53 @@ times = st.datetimes(
 )
 def test_the_fast_encoding_equals_the_documented_rules(**movement: Any) -> None:
     assert canonical_bytes(movement) == reference_encoding(movement)
+
+
+def _reference_money(entry: dict[str, Any]) -> bytes:
+    """The money chain's rule, the slow and obvious way: the movement rules, another list."""
+    from ledger.chain import MONEY_FIELDS, MONEY_VERSION_LINE
+
+    def encode(value: Any) -> bytes:
+        if value is None:
+            return b"-"
+        if isinstance(value, int):
+            return str(value).encode("ascii")
+        if isinstance(value, datetime):
+            return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ").encode("ascii")
+        raw = value.encode("utf-8")
+        return str(len(raw)).encode("ascii") + b":" + raw
+
+    return MONEY_VERSION_LINE + b"".join(
+        name.encode("ascii") + b"=" + encode(entry[name]) + b"\n" for name in MONEY_FIELDS
+    )
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    id=st.integers(min_value=1, max_value=10**9),
+    at=times,
+    entered_at=times,
+    kind=st.sampled_from(["invoice", "payment", "refund", "credit_note", "credit_used"]),
+    document=texts,
+    patient_id=maybe_ints,
+    amount_cents=ints,
+    actor_id=st.integers(min_value=1, max_value=10**6),
+    original_id=maybe_ints,
+    reason=texts,
+    detail=texts,
+)
+def test_the_money_chain_follows_its_written_rule(**entry: Any) -> None:
+    from ledger.chain import money_canonical_bytes
+
+    assert money_canonical_bytes(entry) == _reference_money(entry)
+
+
+def test_money_is_never_a_float() -> None:
+    import pytest
+
+    from ledger.chain import MONEY_FIELDS, money_canonical_bytes
+
+    entry: dict[str, Any] = dict.fromkeys(MONEY_FIELDS)
+    entry["amount_cents"] = 12.5
+    with pytest.raises(TypeError, match="integer cents"):
+        money_canonical_bytes(entry)
