@@ -28,6 +28,36 @@ __all__ = ["CheckReport", "Problem", "run_check"]
 ENTRY_CLOCK_TOLERANCE = timedelta(minutes=5)
 
 
+# Where each field sits in the rows replay.rows streams (its COLUMNS: the chain's fields, then
+# prev_hash and hash), looked up by name so a change of layout cannot shift a check.
+(
+    _ID,
+    _ENTERED_AT,
+    _KIND,
+    _VIAL_ID,
+    _AMOUNT_UG,
+    _ACTOR_ID,
+    _WITNESS_ID,
+    _WITNESS2_ID,
+    _PREV_HASH,
+    _HASH,
+) = (
+    replay.COLUMNS.index(name)
+    for name in (
+        "id",
+        "entered_at",
+        "kind",
+        "vial_id",
+        "amount_ug",
+        "actor_id",
+        "witness_id",
+        "witness2_id",
+        "prev_hash",
+        "hash",
+    )
+)
+
+
 def _instant(value: object) -> datetime | None:
     """A stored entry time as an aware instant, or None when it cannot be read (check_forms
     names those)."""
@@ -101,18 +131,17 @@ def _chain_and_balances(
             )
 
     for r in replay.rows(conn):
-        # Positions follow replay.COLUMNS: chain.FIELDS, then prev_hash and hash.
         mid, entered, kind, vial, amount, actor, w1, w2, prev, stored = (
-            r[0],
-            r[2],
-            r[3],
-            r[5],
-            r[6],
-            r[7],
-            r[8],
-            r[9],
-            r[17],
-            r[18],
+            r[_ID],
+            r[_ENTERED_AT],
+            r[_KIND],
+            r[_VIAL_ID],
+            r[_AMOUNT_UG],
+            r[_ACTOR_ID],
+            r[_WITNESS_ID],
+            r[_WITNESS2_ID],
+            r[_PREV_HASH],
+            r[_HASH],
         )
         count += 1
         if mid != expected_id:
