@@ -70,6 +70,8 @@ def log(
     as_json: JsonOption = False,
 ) -> None:
     """Movement history with each vial's running balance."""
+    from itertools import chain, islice
+
     from ledger.queries.history import movement_log
     from ledger.units import mg_text, parse_date
 
@@ -90,6 +92,10 @@ def log(
     if limit is not None:
         # The newest N, as the app's log opens, printed in ledger order like the whole log.
         lines = reversed(list(lines))
+    # The first line is read before anything is printed: an unknown vial or patient is
+    # refused with nothing on stdout (the log streams, so its lookups run on the first read).
+    first = list(islice(lines, 1))
+    lines = chain(first, lines)
     if as_json:
         emit(True, {"movements": [line.as_json() for line in lines]}, "")
         return
