@@ -316,8 +316,8 @@ def _validate_whole_file(
                 person = (_person_key(row.name), row.dob)
                 if person in people:
                     raise ImportRejected(
-                        f"line {line}: the same name and date of birth as line {people[person]}; "
-                        "import with --allow-duplicate if they are different people"
+                        f"line {line}: duplicate of line {people[person]} (the same name and "
+                        "date of birth); import with --allow-duplicate if they are different people"
                     )
                 people[person] = line
                 pending_people.append(person)
