@@ -154,10 +154,10 @@ def _same_people(
     dobs = sorted({dob for _, dob in wanted})
     found: dict[tuple[str, date], str] = {}
     for i in range(0, len(dobs), 500):
-        stmt = select(Patient.mrn, Patient.name, Patient.dob).where(
+        stmt = sa.select(col(Patient.mrn), col(Patient.name), col(Patient.dob)).where(
             col(Patient.dob).in_(dobs[i : i + 500])
         )
-        for mrn, name, dob in session.exec(stmt):
+        for mrn, name, dob in session.execute(stmt):
             key = (_person_key(name), dob)
             if key in wanted:
                 found.setdefault(key, mrn)
