@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlmodel import select
 
+from ledger import clock
 from ledger.errors import InsufficientBalance, InvalidDate, MassBalanceBroken
 from ledger.models import Infusion
 from ledger.services.infusions import record_infusion
@@ -17,6 +18,8 @@ from tests.reliability.cli import assert_refused, vialbook
 from tests.support import Clinic, dump
 
 DENVER = ZoneInfo("America/Denver")
+#: A pinned "now" for the late-entry tests: three hours after a 09:00 draw, at any real hour.
+NOON_IN_DENVER = datetime(2026, 3, 10, 12, 0, tzinfo=DENVER)
 
 
 def _infuse(clinic: Clinic, **kw):  # type: ignore[no-untyped-def]
@@ -58,11 +61,11 @@ def test_an_entry_before_the_receipt_is_told_on_the_clinics_clock(clinic: Clinic
 
 def test_the_late_reason_is_late_reason_on_infusion_too(sqlite_clinic: Clinic) -> None:
     assert "--late-reason" in vialbook(sqlite_clinic.db.url, "infusion", "--help").output
-    at = datetime.now(DENVER).replace(microsecond=0, tzinfo=None).isoformat()
+    clock.set_clock(lambda: NOON_IN_DENVER)
     result = vialbook(
         sqlite_clinic.db.url, "infusion", "--patient", "MRN1", "--vial", "K-000001",
         "--drawn", "45mg", "--given", "40mg", "--wasted", "5mg", "--witness", "omar",
-        "--drawn-at", at[:11] + "00:01", "--late-reason", "charted after the code", "--json",
+        "--drawn-at", "2026-03-10T09:00", "--late-reason", "charted after the code", "--json",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     with sqlite_clinic.db.read() as session:
@@ -101,3 +104,19 @@ def test_each_password_error_names_the_variable_that_command_reads(
     )  # fmt: skip
     assert_refused(added, "PasswordRequired")
     assert "user's password for newnurse is read from VIALBOOK_NEW_PASSWORD" in added.output
+
+
+def test_the_old_reason_on_infusion_still_means_the_late_reason_for_one_release(
+    sqlite_clinic: Clinic,
+) -> None:
+    clock.set_clock(lambda: NOON_IN_DENVER)
+    result = vialbook(
+        sqlite_clinic.db.url, "infusion", "--patient", "MRN1", "--vial", "K-000001",
+        "--drawn", "45mg", "--given", "40mg", "--wasted", "5mg", "--witness", "omar",
+        "--drawn-at", "2026-03-10T09:00", "--reason", "charted after the code",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert "now --late-reason" in result.stderr
+    with sqlite_clinic.db.read() as session:
+        (infusion,) = session.exec(select(Infusion)).all()
+        assert infusion.late and infusion.reason == "charted after the code"
