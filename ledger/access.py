@@ -21,7 +21,10 @@ EVERYONE = frozenset(Role)
 
 #: action -> roles allowed to perform it.
 PERMISSIONS: dict[str, frozenset[Role]] = {
+    # Add, disable, enable, unlock, reset a forgotten password.
     "user.manage": frozenset({A}),
+    # Everyone changes their own password (the old one is required).
+    "user.password": EVERYONE,
     "settings.edit": frozenset({A}),
     "registration.add": frozenset({A, R}),
     "supplier.add": frozenset({A, M, R}),

@@ -6,6 +6,7 @@ all of them run, and every problem names the movement it is about.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -15,6 +16,7 @@ from ledger import check_forms, check_records, replay
 from ledger.access import Actor, authorize
 from ledger.chain import GENESIS_HASH
 from ledger.database import Database
+from ledger.errors import AnchorIncomplete
 from ledger.kinds import RULES
 from ledger.models import ChainHead, Movement, Vial, VialBalance
 from ledger.problem import Add, Problem, movement_id, shown
@@ -279,8 +281,30 @@ def _anchor(conn: sa.Connection, anchor: str, report: CheckReport) -> None:
         )
 
 
+#: A movement hash as printed: sha256, 64 hex digits.
+_FULL_HASH = re.compile(r"[0-9a-f]{64}")
+
+
+def full_anchor(anchor: str) -> str:
+    """The anchor as a full hash, or AnchorIncomplete.
+
+    A shortened hash (the start of one, copied from a screen) matches no movement; judged
+    as an anchor it would read as a rewritten ledger, which is an accusation, not a typo.
+    """
+    text = anchor.strip().lower() if isinstance(anchor, str) else ""
+    if not _FULL_HASH.fullmatch(text):
+        shown = text if len(text) <= 80 else text[:80] + "…"
+        raise AnchorIncomplete(
+            f"an anchor is the full 64-character hash; {shown!r} has {len(text)} characters"
+            + ("" if re.fullmatch(r"[0-9a-f]*", text) else " and not only 0-9 and a-f"),
+            subject=shown,
+        )
+    return text
+
+
 def run_check(db: Database, actor: Actor | None = None, anchors: list[str] = ()) -> CheckReport:  # type: ignore[assignment]
     """Every check, in one read transaction. `actor=None` is for internal self-tests."""
+    anchors = [full_anchor(a) for a in anchors]
     report = CheckReport()
     with db.read() as session:
         if actor is not None:

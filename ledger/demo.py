@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from ledger import clock, passwords, schema
+from ledger import audit, clock, passwords, schema
 from ledger.access import Actor
 from ledger.auth import Credentials, login
 from ledger.database import Database
@@ -23,6 +23,9 @@ from ledger.services.settings import update_settings
 
 TIMEZONE = "America/Denver"
 DEMO_PASSWORD_SUFFIX = "-demo-pass"
+#: The audit action `build_demo` writes once the demo is built: the only thing that makes a
+#: database the demo. A clinic's name proves nothing (a real clinic may share the demo's).
+DEMO_BUILT = "demo.build"
 
 STAFF = [
     # username, full name, roles
@@ -80,6 +83,17 @@ TOWNS = ["Boulder, CO 80302", "Denver, CO 80205", "Golden, CO 80401", "Louisvill
 KETAMINE_50 = "00409-2051-05"
 KETAMINE_100 = "00409-2053-10"
 MIDAZOLAM = "00641-6057-10"
+
+
+def is_demo(db: Database) -> bool:
+    """True only for a database `build_demo` built (its audit trail holds DEMO_BUILT)."""
+    from sqlmodel import select
+
+    from ledger.models import AuditEvent
+
+    with db.read() as session:
+        stmt = select(AuditEvent.id).where(AuditEvent.action == DEMO_BUILT).limit(1)
+        return session.exec(stmt).first() is not None
 
 
 def password(username: str) -> str:
@@ -241,6 +255,15 @@ def build_demo(
     finally:
         clock.set_clock(None)
     summary.infusions = c.summary_infusions
+    # The one mark that this database is the demo (no schema change: the audit trail is
+    # append-only and ships with every backup). Only a demo shows its logins on screen.
+    audit.record(
+        db,
+        action=DEMO_BUILT,
+        outcome="ok",
+        username="admin",
+        detail={"seed": seed, "days": days, "clinic": summary.clinic},
+    )
     with db.read() as session:
         from sqlmodel import func, select
 

@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from ledger.access import Actor, authorize
 from ledger.clock import end_of_day
 from ledger.database import Database
-from ledger.errors import UnknownRecord
+from ledger.errors import InvalidDate, UnknownRecord
 from ledger.models import Movement, Patient, Product, User, Vial
 from ledger.queries.vials import balance_after, vial_id_for
 from ledger.settings import clinic_settings
@@ -79,7 +79,42 @@ def movement_log(
 
     Keyset paging: pass the last id seen as `after_id` (oldest first) or `before_id`
     (newest first), so a page costs the same on the first day and after five years.
+    A period that ends before it starts is refused here, before any row is read.
     """
+    check_period(date_from, date_to)
+    return _lines(
+        db,
+        actor,
+        vial=vial,
+        patient=patient,
+        date_from=date_from,
+        date_to=date_to,
+        after_id=after_id,
+        before_id=before_id,
+        newest_first=newest_first,
+        limit=limit,
+    )
+
+
+def check_period(date_from: date | None, date_to: date | None) -> None:
+    """`--from` after `--to` selects nothing: a typing mistake, said so instead of an empty log."""
+    if date_from is not None and date_to is not None and date_from > date_to:
+        raise InvalidDate(f"the period starts on {date_from}, after it ends on {date_to}")
+
+
+def _lines(
+    db: Database,
+    actor: Actor,
+    *,
+    vial: str | None,
+    patient: str | None,
+    date_from: date | None,
+    date_to: date | None,
+    after_id: int,
+    before_id: int | None,
+    newest_first: bool,
+    limit: int | None,
+) -> Iterator[LogLine]:
     m = Movement.__table__  # type: ignore[attr-defined]
     v = Vial.__table__  # type: ignore[attr-defined]
     p = Product.__table__  # type: ignore[attr-defined]

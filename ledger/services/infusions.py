@@ -14,6 +14,7 @@ from ledger.clock import end_of_day
 from ledger.database import Database
 from ledger.errors import (
     EventInFuture,
+    InsufficientBalance,
     InvalidAmount,
     InvalidDate,
     MassBalanceBroken,
@@ -33,6 +34,7 @@ from ledger.services.rules import (
 )
 from ledger.text import clean_text
 from ledger.unit_of_work import act
+from ledger.units import mg_text
 
 #: An infusion may be charted at the draw and run on: a 4-hour pain protocol, with room to
 #: spare. A start or end further ahead than this is a typing error.
@@ -66,7 +68,8 @@ def _amounts(drawn: int, given: int, wasted: int) -> None:
         raise InvalidAmount("drawn must be more than zero")
     if drawn != given + wasted:
         raise MassBalanceBroken(
-            f"drawn ({drawn} µg) must equal given ({given} µg) + wasted ({wasted} µg); "
+            f"drawn ({mg_text(drawn)} mg) must equal given ({mg_text(given)} mg) "
+            f"+ wasted ({mg_text(wasted)} mg); "
             "nothing may be left in the syringe"
         )
 
@@ -135,9 +138,17 @@ def record_infusion(
             )
         check_drawable(session, settings, v, product, when)
         balance = posting.balance(v)
+        if drawn_ug > balance:
+            # Name what was drawn: the given amount alone may fit, and the nurse drew the syringe.
+            raise InsufficientBalance(
+                f"vial {v.label} holds {mg_text(balance)} mg; {mg_text(drawn_ug)} mg cannot be "
+                "drawn from it",
+                subject=v.label,
+            )
         if not product.multi_dose and drawn_ug < balance:
             raise SingleDoseResidueNotWasted(
-                f"single-dose vial {v.label} holds {balance} µg; its residue must be wasted "
+                f"single-dose vial {v.label} holds {mg_text(balance)} mg; its residue must be "
+                "wasted "
                 "in this same entry",
                 subject=v.label,
             )

@@ -141,12 +141,48 @@ def patient_by_mrn(session: Session, ref: str | int) -> Patient:
     return patient
 
 
+def _person_key(name: str) -> str:
+    """A name as compared for sameness: case and runs of spaces aside."""
+    return " ".join(name.split()).casefold()
+
+
+def _same_people(
+    session: Session, people: Iterable[tuple[str, date]]
+) -> dict[tuple[str, date], str]:
+    """(name key, date of birth) -> the MRN of a patient already held with that name and birth."""
+    wanted = set(people)
+    dobs = sorted({dob for _, dob in wanted})
+    found: dict[tuple[str, date], str] = {}
+    for i in range(0, len(dobs), 500):
+        stmt = sa.select(col(Patient.mrn), col(Patient.name), col(Patient.dob)).where(
+            col(Patient.dob).in_(dobs[i : i + 500])
+        )
+        for mrn, name, dob in session.execute(stmt):
+            key = (_person_key(name), dob)
+            if key in wanted:
+                found.setdefault(key, mrn)
+    return found
+
+
 @audited("patient.add")
-def add_patient(db: Database, actor: Actor, patient: NewPatient) -> Patient:
+def add_patient(
+    db: Database, actor: Actor, patient: NewPatient, *, allow_duplicate: bool = False
+) -> Patient:
+    """Add one patient. The same name and date of birth as a patient already held is refused,
+    naming that patient's MRN, unless `allow_duplicate` says it is deliberate (two people)."""
     row = _validated(patient)
     with db.write() as session:
         authorize(session, actor, "patient.add")
         _hold_patient_writers_lock(session)
+        if not allow_duplicate:
+            same = _same_people(session, [(_person_key(row.name), row.dob)])
+            if same:
+                mrn = next(iter(same.values()))
+                raise DuplicateRecord(
+                    f"{row.name}, born {row.dob}, is already patient {mrn}; "
+                    "if this is another person, add them with --allow-duplicate",
+                    subject=mrn,
+                )
         if not row.mrn:
             row.mrn = _allocate_mrns(session, 1, set())[0]
         # The lower-case spelling catches an MRN stored before MRNs were normalized.
@@ -232,15 +268,21 @@ def _row(line: int, r: dict[str, str]) -> Patient:
         raise ImportRejected(f"line {line}: {exc.message}") from None
 
 
-def _validate_whole_file(db: Database, actor: Actor, stream: BinaryIO) -> tuple[int, set[str]]:
+def _validate_whole_file(
+    db: Database, actor: Actor, stream: BinaryIO, allow_duplicate: bool
+) -> tuple[int, set[str]]:
     """Read every row once, holding only a short key per row: (rows, the file's own MRNs).
 
     Nothing is written until the whole file is known good, so a bad row anywhere
-    imports nothing. MRNs already held in the database are refused here too.
+    imports nothing. MRNs already held in the database are refused here too, and so is
+    a person (name and date of birth) already held or on an earlier line, unless
+    `allow_duplicate` says the file means them as different people.
     """
     seen: dict[str, int] = {}
     mrn_lines: dict[str, int] = {}
     pending: list[str] = []
+    people: dict[tuple[str, date], int] = {}
+    pending_people: list[tuple[str, date]] = []
     rows = 0
     with db.read() as session:
         authorize(session, actor, "patient.import")
@@ -254,12 +296,33 @@ def _validate_whole_file(db: Database, actor: Actor, stream: BinaryIO) -> tuple[
                 raise ImportRejected(f"line {line}: a patient with MRN {mrn} already exists")
             pending.clear()
 
+        def check_pending_people() -> None:
+            held = _same_people(session, pending_people) if pending_people else {}
+            if held:
+                person = min(held, key=lambda k: people[k])
+                raise ImportRejected(
+                    f"line {people[person]}: the same name and date of birth as patient "
+                    f"{held[person]}; import with --allow-duplicate if they are different people"
+                )
+            pending_people.clear()
+
         for line, r in _records(stream):
             row = _row(line, r)
-            key = row.mrn or f"{row.name.lower()}|{row.dob}"
-            if key in seen:
-                raise ImportRejected(f"line {line}: duplicate of line {seen[key]}")
-            seen[key] = line
+            if row.mrn:
+                if row.mrn in seen:
+                    raise ImportRejected(f"line {line}: duplicate of line {seen[row.mrn]}")
+                seen[row.mrn] = line
+            if not allow_duplicate:
+                person = (_person_key(row.name), row.dob)
+                if person in people:
+                    raise ImportRejected(
+                        f"line {line}: duplicate of line {people[person]} (the same name and "
+                        "date of birth); import with --allow-duplicate if they are different people"
+                    )
+                people[person] = line
+                pending_people.append(person)
+                if len(pending_people) >= 500:
+                    check_pending_people()
             if row.mrn:
                 mrn_lines[row.mrn] = line
                 pending.append(row.mrn)
@@ -267,6 +330,7 @@ def _validate_whole_file(db: Database, actor: Actor, stream: BinaryIO) -> tuple[
                     check_pending()
             rows += 1
         check_pending()
+        check_pending_people()
     if not rows:
         raise ImportRejected("the file holds no patients")
     return rows, set(mrn_lines)
@@ -313,7 +377,9 @@ def _write_batch(
 
 
 @audited("patient.import")
-def import_patients(db: Database, actor: Actor, data: bytes | BinaryIO) -> list[int]:
+def import_patients(
+    db: Database, actor: Actor, data: bytes | BinaryIO, *, allow_duplicate: bool = False
+) -> list[int]:
     """Validate every row first (a bad row is named by its line and imports nothing), then write.
 
     Rows are written in batches of BATCH_ROWS, each its own short transaction, so the
@@ -324,7 +390,7 @@ def import_patients(db: Database, actor: Actor, data: bytes | BinaryIO) -> list[
     """
     stream: BinaryIO = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
     start = stream.tell()
-    _, file_mrns = _validate_whole_file(db, actor, stream)
+    _, file_mrns = _validate_whole_file(db, actor, stream, allow_duplicate)
     stream.seek(start)
     ids: list[int] = []
     batch: list[tuple[int, Patient]] = []

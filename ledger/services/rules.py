@@ -80,8 +80,13 @@ def check_after_receipt(session: Session, vial: Vial, at: datetime) -> None:
     """Nothing happens to a vial before it arrived at the clinic."""
     receipt = session.get(Receipt, vial.receipt_id)
     if receipt is not None and at < receipt.received_at:
+        # On the clinic's clock, as the person typed the time they are being told is too early.
+        settings = session.get(ClinicSettings, 1)
+        zone = ZoneInfo(settings.timezone) if settings is not None else UTC
+        received = receipt.received_at.astimezone(zone)
         raise InvalidDate(
-            f"vial {vial.label} was received on {receipt.received_at:%Y-%m-%d %H:%M} UTC; "
+            f"vial {vial.label} was received on {received:%Y-%m-%d %H:%M} "
+            f"({getattr(zone, 'key', 'UTC')}); "
             "nothing can be recorded for it before that",
             subject=vial.label,
         )

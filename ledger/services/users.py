@@ -1,20 +1,26 @@
-"""The clinic set-up and its staff: the first admin, adding, listing and disabling users."""
+"""The clinic set-up and its staff: the first admin, accounts, their locks and passwords."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import Iterable
 
-from sqlmodel import select
+from sqlmodel import Session, select
 
-from ledger import clock
+from ledger import audit, clock
 from ledger.access import Actor, authorize
 from ledger.audited import audited
 from ledger.clock import valid_timezone
 from ledger.database import Database
-from ledger.errors import DuplicateRecord, InvalidText, PermissionDenied, UnknownUser
+from ledger.errors import (
+    DuplicateRecord,
+    InvalidText,
+    PermissionDenied,
+    UnknownUser,
+    WrongPassword,
+)
 from ledger.models import ClinicSettings, Role, User
-from ledger.passwords import hash_password
+from ledger.passwords import hash_password, verify_password
 from ledger.settings import record_version
 from ledger.text import clean_text, shown
 
@@ -138,4 +144,81 @@ def disable_user(db: Database, actor: Actor, username: str) -> int:
             raise PermissionDenied("an admin cannot disable their own account")
         user.active = False
         session.add(user)
+        return user.id
+
+
+def _user_named(session: Session, username: str) -> User:
+    name = normalize_username(username)
+    user = session.exec(select(User).where(User.username == name)).first()
+    if user is None or user.id is None:
+        raise UnknownUser(f"user {name!r} does not exist", subject=name)
+    return user
+
+
+def _done(session: Session, actor: Actor, action: str, user: User) -> None:
+    """The success in the audit trail, in the same transaction (never the password)."""
+    audit.add(
+        session,
+        action=action,
+        outcome="ok",
+        username=actor.username,
+        detail={"user": user.username},
+    )
+
+
+@audited("user.unlock")
+def unlock_user(db: Database, actor: Actor, username: str) -> int:
+    """Lift a lock left by failed logins now, instead of in fifteen minutes (admin only)."""
+    with db.write() as session:
+        authorize(session, actor, "user.manage")
+        user = _user_named(session, username)
+        user.failed_logins = 0
+        user.locked_until = None
+        session.add(user)
+        _done(session, actor, "user.unlock", user)
+        assert user.id is not None
+        return user.id
+
+
+@audited("user.enable")
+def enable_user(db: Database, actor: Actor, username: str) -> int:
+    """Let a disabled account log in, act and witness again (admin only)."""
+    with db.write() as session:
+        authorize(session, actor, "user.manage")
+        user = _user_named(session, username)
+        user.active = True
+        session.add(user)
+        _done(session, actor, "user.enable", user)
+        assert user.id is not None
+        return user.id
+
+
+@audited("user.reset-password")
+def reset_password(db: Database, actor: Actor, username: str, new_password: str) -> int:
+    """Give a user who forgot theirs a new password (admin only); it also lifts a lock."""
+    password_hash = hash_password(new_password)
+    with db.write() as session:
+        authorize(session, actor, "user.manage")
+        user = _user_named(session, username)
+        user.password_hash = password_hash
+        user.failed_logins = 0
+        user.locked_until = None
+        session.add(user)
+        _done(session, actor, "user.reset-password", user)
+        assert user.id is not None
+        return user.id
+
+
+@audited("user.password")
+def change_password(db: Database, actor: Actor, old_password: str, new_password: str) -> int:
+    """Any user changes their own password; the old one proves it is them at the keyboard."""
+    password_hash = hash_password(new_password)
+    with db.write() as session:
+        user = authorize(session, actor, "user.password")
+        if not verify_password(user.password_hash, old_password):
+            raise WrongPassword("the current password is not right", subject=user.username)
+        user.password_hash = password_hash
+        session.add(user)
+        _done(session, actor, "user.password", user)
+        assert user.id is not None
         return user.id

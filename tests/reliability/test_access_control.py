@@ -63,6 +63,22 @@ ACTIONS: dict[str, tuple[str, str, Action]] = {
     "disable_user": (
         "user.manage", "user.disable", lambda c, a: users.disable_user(c.db, a, "bella")
     ),
+    "unlock_user": (
+        "user.manage", "user.unlock", lambda c, a: users.unlock_user(c.db, a, "bella")
+    ),
+    "enable_user": (
+        "user.manage", "user.enable", lambda c, a: users.enable_user(c.db, a, "bella")
+    ),
+    "reset_password": (
+        "user.manage",
+        "user.reset-password",
+        lambda c, a: users.reset_password(c.db, a, "bella", "a-brand-new-pass"),
+    ),
+    "change_own_password": (
+        "user.password",
+        "user.password",
+        lambda c, a: users.change_password(c.db, a, pw(a.username), "a-brand-new-pass"),
+    ),
     "add_registration": (
         "registration.add",
         "registration.add",

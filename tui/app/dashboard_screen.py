@@ -103,7 +103,8 @@ class DashboardScreen(Screen[None]):
             self.post_message(failure_message(exc))
             return
         text = (
-            f"Ledger OK: {report.movements} movements, head {report.head[:16]}…"
+            # The whole hash: it is the anchor a manager keeps, and `check --anchor` needs all 64.
+            f"Ledger OK: {report.movements} movements, head {report.head}"
             if report.ok
             else f"LEDGER PROBLEMS: {len(report.problems)}; first: movement "
             f"{report.problems[0].movement_id}: {report.problems[0].rule}"

@@ -13,6 +13,7 @@ from tui.cli import (
     maintenance_commands,
     query_commands,
     setup_commands,
+    user_commands,  # noqa: F401 - registers user unlock/enable/reset-password/password
 )
 
 app = typer.Typer(

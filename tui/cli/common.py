@@ -61,9 +61,18 @@ def _brief(message: str) -> str:
     return text
 
 
-def fail(message: str, code: int = 1) -> None:
+def _fail(message: str, code: int = 1, *, as_json: bool = False) -> None:
+    """One `error: Rule: message` line on stderr; with --json, the same refusal on stdout too,
+    as `{"error": {"rule": ..., "message": ...}}`, so a script need not parse text."""
+    if as_json:
+        rule, _, text = message.partition(": ")
+        typer.echo(json.dumps({"error": {"rule": rule, "message": text}}, ensure_ascii=False))
     typer.echo(f"error: {message}", err=True)
     raise typer.Exit(code)
+
+
+def fail(message: str, code: int = 1) -> None:
+    _fail(message, code)
 
 
 def refusals_printed(fn: F) -> F:
@@ -72,6 +81,12 @@ def refusals_printed(fn: F) -> F:
     @functools.wraps(fn)
     def run(*args: Any, **kwargs: Any) -> Any:
         from ledger.errors import Refusal
+
+        # Only commands with a --json option have `as_json`; it is always passed by name.
+        as_json = bool(kwargs.get("as_json"))
+
+        def fail(message: str, code: int = 1) -> None:
+            _fail(message, code, as_json=as_json)
 
         try:
             return fn(*args, **kwargs)
@@ -134,7 +149,12 @@ def password_for(username: str, env: str, prompt: str, *, new: bool = False) -> 
     if value is not None:
         return value
     if not sys.stdin.isatty():
-        raise CommandFailed("PasswordRequired", f"set {env} or run on a terminal to be asked")
+        # Say whose password and which variable: init and `user add` read different ones.
+        raise CommandFailed(
+            "PasswordRequired",
+            f"{prompt.lower()} for {username} is read from {env}; set it, or run on a "
+            "terminal to be asked",
+        )
     return str(typer.prompt(f"{prompt} ({username})", hide_input=True, confirmation_prompt=new))
 
 

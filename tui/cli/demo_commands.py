@@ -16,6 +16,21 @@ def _logins_text(logins: list[tuple[str, str, str]]) -> str:
     )
 
 
+def demo_logins_hint(database) -> str:  # type: ignore[no-untyped-def]
+    """The demo's logins for the login screen, only on a database `vialbook demo` built.
+
+    A real clinic may share the demo's name; its login screen must never show a password.
+    """
+    from ledger.demo import STAFF, is_demo, password
+
+    if not is_demo(database):
+        return ""
+    return _logins_text(
+        [("admin", password("admin"), "admin")]
+        + [(u, password(u), ",".join(r)) for u, _, r in STAFF]
+    )
+
+
 @refusals_printed
 def demo(
     seed: Annotated[int, typer.Option("--seed")] = 7,
@@ -79,20 +94,10 @@ def app_command(
     """Open the vialbook app (login, dashboard, movement log, infusion entry)."""
     import os
 
-    from ledger.demo import STAFF, password
     from tui.app.vialbook_app import VialbookApp
     from tui.cli.common import acting_user, open_db
 
     database = open_db(db)
     actor = acting_user(database, user) if (user or os.environ.get("VIALBOOK_USER")) else None
-    hint = ""
-    with database.read() as session:
-        from ledger.models import ClinicSettings
-
-        settings = session.get(ClinicSettings, 1)
-        if settings is not None and settings.name.startswith("Front Range Ketamine"):
-            hint = _logins_text(
-                [("admin", password("admin"), "admin")]
-                + [(u, password(u), ",".join(r)) for u, _, r in STAFF]
-            )
+    hint = demo_logins_hint(database)
     VialbookApp(database, actor=actor, hint=hint).run()

@@ -18,9 +18,11 @@ from tui.cli.common import (
 )
 from tui.cli.ledger_options import (
     AtOption,
-    ReasonOption,
+    LateReasonOption,
+    OldLateReasonOption,
     WitnessOption,
     clinic_time,
+    late_reason_given,
     print_posted,
     vial_amount,
 )
@@ -38,7 +40,8 @@ def receive(
         str | None, typer.Option("--received-at", help="ISO time received.")
     ] = None,
     registration: Annotated[str | None, typer.Option("--registration", help="DEA number.")] = None,
-    reason: ReasonOption = None,
+    late_reason: LateReasonOption = None,
+    old_reason: OldLateReasonOption = None,
     db: DbOption = None,
     user: UserOption = None,
     as_json: JsonOption = False,
@@ -63,7 +66,7 @@ def receive(
         vials=count,
         received_at=when,
         registration=registration,
-        reason=reason,
+        reason=late_reason_given(late_reason, old_reason),
     )
     emit(
         as_json,
@@ -94,7 +97,8 @@ def infusion(
     drawn_at: Annotated[
         str | None, typer.Option("--drawn-at", help="When drawn; default now.")
     ] = None,
-    reason: ReasonOption = None,
+    late_reason: LateReasonOption = None,
+    old_reason: OldLateReasonOption = None,
     db: DbOption = None,
     user: UserOption = None,
     as_json: JsonOption = False,
@@ -125,7 +129,7 @@ def infusion(
         witness=witness(witness_name),
         weight_g=weight_g,
         protocol=protocol,
-        reason=reason,
+        reason=late_reason_given(late_reason, old_reason),
         **times,
     )
     data = {

@@ -14,7 +14,24 @@ WitnessOption = Annotated[
         "--witness", help="Witness username; password from VIALBOOK_WITNESS_PASSWORD or a prompt."
     ),
 ]
-ReasonOption = Annotated[str | None, typer.Option("--reason", help="Why (required when late).")]
+#: Why an entry is made after the event: the same word on every command; `--reason` is always
+#: why the thing itself was done.
+LateReasonOption = Annotated[
+    str | None,
+    typer.Option("--late-reason", help="Why it is entered late (required when late)."),
+]
+#: The old spelling of --late-reason on `receive` and `infusion`, kept for one release.
+OldLateReasonOption = Annotated[str | None, typer.Option("--reason", hidden=True)]
+
+
+def late_reason_given(late_reason: str | None, old: str | None) -> str | None:
+    if old is not None:
+        typer.echo(
+            "note: --reason here is now --late-reason; the old name goes next release", err=True
+        )
+    return late_reason if late_reason is not None else old
+
+
 AtOption = Annotated[str | None, typer.Option("--at", help="When it happened (ISO); default now.")]
 
 

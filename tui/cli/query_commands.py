@@ -62,12 +62,16 @@ def log(
     patient: Annotated[str | None, typer.Option("--patient", help="MRN.")] = None,
     date_from: Annotated[str | None, typer.Option("--from", help="YYYY-MM-DD")] = None,
     date_to: Annotated[str | None, typer.Option("--to", help="YYYY-MM-DD")] = None,
-    limit: Annotated[int | None, typer.Option("--limit", min=1)] = None,
+    limit: Annotated[
+        int | None, typer.Option("--limit", min=1, help="Only the newest N movements.")
+    ] = None,
     db: DbOption = None,
     user: UserOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Movement history with each vial's running balance."""
+    from itertools import chain, islice
+
     from ledger.queries.history import movement_log
     from ledger.units import mg_text, parse_date
 
@@ -76,8 +80,22 @@ def log(
     database = open_db(db)
     actor = acting_user(database, user)
     lines = movement_log(
-        database, actor, vial=vial, patient=patient, date_from=start, date_to=end, limit=limit
+        database,
+        actor,
+        vial=vial,
+        patient=patient,
+        date_from=start,
+        date_to=end,
+        newest_first=limit is not None,
+        limit=limit,
     )
+    if limit is not None:
+        # The newest N, as the app's log opens, printed in ledger order like the whole log.
+        lines = reversed(list(lines))
+    # The first line is read before anything is printed: an unknown vial or patient is
+    # refused with nothing on stdout (the log streams, so its lookups run on the first read).
+    first = list(islice(lines, 1))
+    lines = chain(first, lines)
     if as_json:
         emit(True, {"movements": [line.as_json() for line in lines]}, "")
         return

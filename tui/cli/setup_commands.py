@@ -246,6 +246,13 @@ def patient_add(
     dob: Annotated[str, typer.Option("--dob", help="Date of birth YYYY-MM-DD.")],
     mrn: Annotated[str | None, typer.Option("--mrn")] = None,
     weight: Annotated[str | None, typer.Option("--weight", help="e.g. 80kg.")] = None,
+    allow_duplicate: Annotated[
+        bool,
+        typer.Option(
+            "--allow-duplicate",
+            help="A different person with the same name and date of birth as a patient held.",
+        ),
+    ] = False,
     db: DbOption = None,
     user: UserOption = None,
     as_json: JsonOption = False,
@@ -262,7 +269,7 @@ def patient_add(
         weight_g=parse_weight_g(weight) if weight else None,
     )
     database = open_db(db)
-    row = add_patient(database, acting_user(database, user), new)
+    row = add_patient(database, acting_user(database, user), new, allow_duplicate=allow_duplicate)
     emit(
         as_json, {"patient_id": row.id, "mrn": row.mrn}, f"patient {row.name} added (MRN {row.mrn})"
     )
@@ -305,6 +312,13 @@ def patient_correct(
 @refusals_printed
 def patient_import(
     path: Path,
+    allow_duplicate: Annotated[
+        bool,
+        typer.Option(
+            "--allow-duplicate",
+            help="Rows may be different people with the same name and date of birth.",
+        ),
+    ] = False,
     db: DbOption = None,
     user: UserOption = None,
     as_json: JsonOption = False,
@@ -321,7 +335,9 @@ def patient_import(
         raise CommandFailed("FileUnreadable", f"cannot read {path}: {exc.strerror}") from None
     database = open_db(db)
     with stream:
-        ids = import_patients(database, acting_user(database, user), stream)
+        ids = import_patients(
+            database, acting_user(database, user), stream, allow_duplicate=allow_duplicate
+        )
     emit(as_json, {"imported": len(ids), "patient_ids": ids}, f"imported {len(ids)} patients")
 
 
