@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, func, select
 
 from ledger import audit, clock
-from ledger.access import Actor, authorize
+from ledger.access import Actor
 from ledger.audited import audited
 from ledger.database import Database
 from ledger.errors import (
@@ -28,6 +28,7 @@ from ledger.errors import (
 from ledger.identifiers import normalize_mrn
 from ledger.models import Patient
 from ledger.text import clean_text
+from ledger.unit_of_work import act, look
 from ledger.units import parse_date, parse_weight_g, plausible_weight_g
 
 #: Rows written per transaction: SQLite's write lock is held for one batch (tens of
@@ -171,8 +172,8 @@ def add_patient(
     """Add one patient. The same name and date of birth as a patient already held is refused,
     naming that patient's MRN, unless `allow_duplicate` says it is deliberate (two people)."""
     row = _validated(patient)
-    with db.write() as session:
-        authorize(session, actor, "patient.add")
+    with act(db, actor, "patient.add") as tx:
+        session = tx.session
         _hold_patient_writers_lock(session)
         if not allow_duplicate:
             same = _same_people(session, [(_person_key(row.name), row.dob)])
@@ -284,8 +285,8 @@ def _validate_whole_file(
     people: dict[tuple[str, date], int] = {}
     pending_people: list[tuple[str, date]] = []
     rows = 0
-    with db.read() as session:
-        authorize(session, actor, "patient.import")
+    with look(db, actor, "patient.import") as tx:
+        session = tx.session
         legacy = _legacy_mrns(session)
 
         def check_pending() -> None:
@@ -339,8 +340,8 @@ def _validate_whole_file(
 def _write_batch(
     db: Database, actor: Actor, batch: list[tuple[int, Patient]], file_mrns: set[str]
 ) -> list[int]:
-    with db.write() as session:
-        authorize(session, actor, "patient.import")
+    with act(db, actor, "patient.import") as tx:
+        session = tx.session
         _hold_patient_writers_lock(session)
         given = [row.mrn for _, row in batch if row.mrn]
         clash = _taken(session, given)

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from sqlmodel import Session, select
 
 from ledger import audit, clock
-from ledger.access import Actor, authorize
+from ledger.access import Actor
 from ledger.audited import audited
 from ledger.clock import valid_timezone
 from ledger.database import Database
@@ -23,6 +23,7 @@ from ledger.models import ClinicSettings, Role, User
 from ledger.passwords import hash_password, verify_password
 from ledger.settings import record_version
 from ledger.text import clean_text, shown
+from ledger.unit_of_work import act, look
 
 _USERNAME = re.compile(r"[a-z0-9][a-z0-9._-]{1,63}")
 
@@ -98,8 +99,8 @@ def add_user(
     name = normalize_username(username)
     full = clean_text(full_name, "full name", 200, one_line=True)
     role_text = _roles(roles)
-    with db.write() as session:
-        authorize(session, actor, "user.manage")
+    with act(db, actor, "user.manage") as tx:
+        session = tx.session
         if session.exec(select(User).where(User.username == name)).first() is not None:
             raise DuplicateRecord(f"user {name!r} already exists", subject=name)
         user = User(
@@ -116,8 +117,8 @@ def add_user(
 
 
 def list_users(db: Database, actor: Actor) -> list[dict[str, object]]:
-    with db.read() as session:
-        authorize(session, actor, "ledger.read")
+    with look(db, actor, "ledger.read") as tx:
+        session = tx.session
         users = session.exec(select(User).order_by(User.username)).all()
         now = clock.now()
         return [
@@ -135,8 +136,8 @@ def list_users(db: Database, actor: Actor) -> list[dict[str, object]]:
 
 @audited("user.disable")
 def disable_user(db: Database, actor: Actor, username: str) -> int:
-    with db.write() as session:
-        authorize(session, actor, "user.manage")
+    with act(db, actor, "user.manage") as tx:
+        session = tx.session
         user = session.exec(select(User).where(User.username == username)).first()
         if user is None or user.id is None:
             raise UnknownUser(f"user {username!r} does not exist", subject=username)
@@ -169,8 +170,8 @@ def _done(session: Session, actor: Actor, action: str, user: User) -> None:
 @audited("user.unlock")
 def unlock_user(db: Database, actor: Actor, username: str) -> int:
     """Lift a lock left by failed logins now, instead of in fifteen minutes (admin only)."""
-    with db.write() as session:
-        authorize(session, actor, "user.manage")
+    with act(db, actor, "user.manage") as tx:
+        session = tx.session
         user = _user_named(session, username)
         user.failed_logins = 0
         user.locked_until = None
@@ -183,8 +184,8 @@ def unlock_user(db: Database, actor: Actor, username: str) -> int:
 @audited("user.enable")
 def enable_user(db: Database, actor: Actor, username: str) -> int:
     """Let a disabled account log in, act and witness again (admin only)."""
-    with db.write() as session:
-        authorize(session, actor, "user.manage")
+    with act(db, actor, "user.manage") as tx:
+        session = tx.session
         user = _user_named(session, username)
         user.active = True
         session.add(user)
@@ -197,8 +198,8 @@ def enable_user(db: Database, actor: Actor, username: str) -> int:
 def reset_password(db: Database, actor: Actor, username: str, new_password: str) -> int:
     """Give a user who forgot theirs a new password (admin only); it also lifts a lock."""
     password_hash = hash_password(new_password)
-    with db.write() as session:
-        authorize(session, actor, "user.manage")
+    with act(db, actor, "user.manage") as tx:
+        session = tx.session
         user = _user_named(session, username)
         user.password_hash = password_hash
         user.failed_logins = 0
@@ -213,8 +214,8 @@ def reset_password(db: Database, actor: Actor, username: str, new_password: str)
 def change_password(db: Database, actor: Actor, old_password: str, new_password: str) -> int:
     """Any user changes their own password; the old one proves it is them at the keyboard."""
     password_hash = hash_password(new_password)
-    with db.write() as session:
-        user = authorize(session, actor, "user.password")
+    with act(db, actor, "user.password") as tx:
+        session, user = tx.session, tx.user
         if not verify_password(user.password_hash, old_password):
             raise WrongPassword("the current password is not right", subject=user.username)
         user.password_hash = password_hash
