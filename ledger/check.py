@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime, timedelta, tzinfo
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
@@ -58,6 +59,14 @@ ENTRY_CLOCK_TOLERANCE = timedelta(minutes=5)
         "hash",
     )
 )
+
+
+def _zone(name: str) -> tzinfo:
+    """The clinic's zone for messages; UTC when the stored name is not a zone."""
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return UTC
 
 
 def _instant(value: object) -> datetime | None:
@@ -119,6 +128,7 @@ def _chain_and_balances(
     latest_entry: object = None
     versions = history.versions
     current_policy = str(versions[-1].get("witness_policy", "required")) if versions else ""
+    clinic_zone = _zone(str(versions[-1].get("timezone", "UTC")) if versions else "UTC")
 
     def unreadable(mid: object, exc: Exception) -> None:
         at = movement_id(mid)
@@ -219,7 +229,8 @@ def _chain_and_balances(
                         Problem(
                             mid,
                             "EntryTimeBackwards",
-                            f"movement {mid} was entered at {when:%Y-%m-%d %H:%M} UTC, "
+                            f"movement {mid} was entered at "
+                            f"{when.astimezone(clinic_zone):%Y-%m-%d %H:%M} on the clinic's clock, "
                             f"{latest - when} before an earlier movement; the clock of the "
                             "workstation that entered it was set back",
                         )
