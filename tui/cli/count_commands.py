@@ -365,3 +365,21 @@ def count_settings(
     after = update_settings(database, acting_user(database, user), **changes)
     shown = {k: after[k] for k in ("count_accept_ul", "count_signoff_ul", "holidays")}
     emit(as_json, shown, lambda: "\n".join(f"{k:<26} {v}" for k, v in shown.items()))
+
+
+@refusals_printed
+def alerts(db: DbOption = None, user: UserOption = None, as_json: JsonOption = False) -> None:
+    """What needs acting on now: vials near or past their dates, counts, discrepancies,
+    Form 106 deadlines, the registration's renewal."""
+    from ledger.queries.alerts import alerts as current_alerts
+
+    database = open_db(db)
+    found = current_alerts(database, acting_user(database, user))
+    emit(
+        as_json,
+        [a.as_json() for a in found],
+        lambda: (
+            "\n".join(f"{a.kind:<22} {a.subject:<16} {a.due or '':<10}  {a.message}" for a in found)
+            or "no alerts"
+        ),
+    )
