@@ -44,6 +44,12 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "adjust": frozenset({R, M}),
     "reverse": frozenset({R, M}),
     "quarantine": frozenset({R, M}),
+    # Counting the shelf: those who handle the stock. Signing off a variance, escalating a
+    # loss to the DEA and confirming it are the registrant's, whose registration it is.
+    "count": frozenset({R, N, M}),
+    "count.approve": frozenset({R}),
+    "discrepancy.investigate": frozenset({R, M}),
+    "discrepancy.escalate": frozenset({R}),
     # A backup is every patient's name and address: not for billing or auditors.
     "backup": frozenset({A, R, M}),
     "ledger.read": EVERYONE,

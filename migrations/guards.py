@@ -371,7 +371,12 @@ def _records_postgresql() -> list[Guard]:
 
 #: The revisions that install guards, oldest first. Each has `guards_of(dialect)`: the
 #: guards it installs, from the tables it names itself.
-REVISIONS_WITH_GUARDS = ("0002_ledger", "0003_guards", "0005_settings_history")
+REVISIONS_WITH_GUARDS = (
+    "0002_ledger",
+    "0003_guards",
+    "0005_settings_history",
+    "0006_counts",
+)
 
 
 def required(dialect: str) -> list[Guard]:
@@ -390,6 +395,10 @@ APPEND_ONLY = (
     "audit_event",
     "patient_correction",
     "settings_version",
+    "count_line",
+    "count_result",
+    "count_approval",
+    "discrepancy_note",
 )
 
 

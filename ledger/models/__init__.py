@@ -10,6 +10,17 @@ from ledger.models.clinic import (
     SettingsVersion,
     Supplier,
 )
+from ledger.models.counts import (
+    Count,
+    CountApproval,
+    CountKind,
+    CountLine,
+    CountResult,
+    Discrepancy,
+    DiscrepancyNote,
+    DiscrepancyStatus,
+    Outcome,
+)
 from ledger.models.movements import ChainHead, Movement, MovementKind
 from ledger.models.people import AuditEvent, Role, User
 from ledger.models.stock import Infusion, Receipt, Vial, VialBalance, VialState
@@ -18,9 +29,18 @@ __all__ = [
     "AuditEvent",
     "ChainHead",
     "ClinicSettings",
+    "Count",
+    "CountApproval",
+    "CountKind",
+    "CountLine",
+    "CountResult",
+    "Discrepancy",
+    "DiscrepancyNote",
+    "DiscrepancyStatus",
     "Infusion",
     "Movement",
     "MovementKind",
+    "Outcome",
     "Patient",
     "PatientCorrection",
     "Product",

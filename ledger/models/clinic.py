@@ -36,6 +36,12 @@ class ClinicSettings(SQLModel, table=True):
     exact_open_counts: bool = False
     #: Minutes an entry may trail its event before it counts as a late entry.
     late_entry_minutes: int = 15
+    #: A count variance up to this many µL is accepted with a note (0.1 mL).
+    count_accept_ul: int = Field(default=100, sa_column_kwargs={"server_default": "100"})
+    #: Up to this many µL a registrant signs it off; beyond it is a discrepancy (1.0 mL).
+    count_signoff_ul: int = Field(default=1000, sa_column_kwargs={"server_default": "1000"})
+    #: The clinic's holidays as comma-separated ISO dates: not business days for DEA notices.
+    holidays: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
 
 
 class SettingsVersion(SQLModel, table=True):

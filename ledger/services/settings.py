@@ -13,6 +13,7 @@ from ledger.errors import InvalidText
 from ledger.settings import record_version
 from ledger.text import clean_text
 from ledger.unit_of_work import act, look
+from ledger.units import parse_date
 
 WITNESS_POLICIES = ("required", "recommended")
 
@@ -65,6 +66,13 @@ def _validated(changes: dict[str, Any]) -> dict[str, Any]:
             out[key] = value
         elif key == "exact_open_counts":
             out[key] = bool(value)
+        elif key in ("count_accept_ul", "count_signoff_ul"):
+            # Variance tiers in whole µL (0.1 mL = 100): no floats near a drug amount.
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100_000:
+                raise InvalidText(f"{key.replace('_', ' ')} must be 0 to 100 mL in whole µL")
+            out[key] = value
+        elif key == "holidays":
+            out[key] = _holidays(value)
         elif key in RANGES:
             low, high = RANGES[key]
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
@@ -73,6 +81,18 @@ def _validated(changes: dict[str, Any]) -> dict[str, Any]:
         else:
             raise InvalidText(f"there is no setting called {key!r}")
     return out
+
+
+def _holidays(value: Any) -> str:
+    """Holidays as sorted, distinct ISO dates joined by commas (a list or such a string)."""
+    parts = value.split(",") if isinstance(value, str) else list(value)
+    days = set()
+    for part in parts:
+        text = str(part).strip()
+        if not text:
+            continue
+        days.add(parse_date(text, "holiday"))
+    return ",".join(sorted(d.isoformat() for d in days))
 
 
 def settings_as_dict(db: Database, actor: Actor) -> dict[str, Any]:
@@ -88,6 +108,8 @@ def update_settings(db: Database, actor: Actor, **changes: Any) -> dict[str, Any
         before = {k: getattr(row, k) for k in values}
         for key, value in values.items():
             setattr(row, key, value)
+        if row.count_accept_ul > row.count_signoff_ul:
+            raise InvalidText("the count's accepted variance cannot exceed its sign-off variance")
         tx.session.add(row)
         after = row.model_dump()
         # The new version takes effect now; the versions before it keep judging what was

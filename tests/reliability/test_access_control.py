@@ -30,7 +30,16 @@ from ledger.errors import (
 from ledger.models import Role
 from ledger.queries.history import movement_log
 from ledger.queries.stock import stock_on_hand
-from ledger.services import catalogue, corrections, disposal, receiving, transfers, users
+from ledger.services import (
+    catalogue,
+    corrections,
+    counts,
+    discrepancies,
+    disposal,
+    receiving,
+    transfers,
+    users,
+)
 from ledger.services.infusions import record_infusion
 from ledger.services.patient_corrections import correct_patient
 from ledger.services.patients import NewPatient, add_patient, import_patients
@@ -198,6 +207,26 @@ ACTIONS: dict[str, tuple[str, str, Action]] = {
         "quarantine",
         lambda c, a: quarantine(c.db, a, vial="K-000002", reason="cap looks tampered"),
     ),
+    "start_count": (
+        "count", "count.start", lambda c, a: counts.start_count(c.db, a, registration=DEA)
+    ),
+    "approve_count": (
+        "count.approve",
+        "count.approve",
+        lambda c, a: counts.approve(
+            c.db, a, 1, vial="K-000001", reason="spilt", witness=_witnesses(c, a)[0]
+        ),
+    ),
+    "note_discrepancy": (
+        "discrepancy.investigate",
+        "discrepancy.note",
+        lambda c, a: discrepancies.add_note(c.db, a, 1, text="asked the night nurse"),
+    ),
+    "escalate_discrepancy": (
+        "discrepancy.escalate",
+        "discrepancy.escalate",
+        lambda c, a: discrepancies.escalate(c.db, a, 1, loss_type="theft"),
+    ),
     "stock_on_hand": ("ledger.read", "", lambda c, a: stock_on_hand(c.db, a)),
     "movement_log": ("ledger.read", "", lambda c, a: movement_log(c.db, a)),
     "list_users": ("ledger.read", "", lambda c, a: users.list_users(c.db, a)),
@@ -233,6 +262,13 @@ def busy_clinic(sqlite_clinic: Clinic) -> Clinic:
         sqlite_clinic.db, sqlite_clinic.actor("nina"), patient="MRN2", vial="K-000001",
         drawn_ug=45_000, given_ug=40_000, wasted_ug=5_000, witness=sqlite_clinic.witness("omar"),
     )  # fmt: skip
+    # Count 1: K-000001 (9.1 mL on the book) read at 8.8 mL needs the registrant's sign-off,
+    # and M-000001 missing opens discrepancy 1.
+    maria = sqlite_clinic.actor("maria")
+    count = counts.start_count(sqlite_clinic.db, maria, registration=DEA)
+    counts.record_line(sqlite_clinic.db, maria, count, vial="K-000001", reading="8.8mL")
+    counts.record_line(sqlite_clinic.db, maria, count, vial="M-000001", reading="missing")
+    counts.submit_count(sqlite_clinic.db, maria, count)
     return sqlite_clinic
 
 

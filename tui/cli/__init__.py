@@ -6,6 +6,7 @@ import typer
 
 from tui.cli import (
     correction_commands,
+    count_commands,
     demo_commands,
     disposal_commands,
     export_commands,
@@ -44,6 +45,12 @@ app.command("transfer")(correction_commands.transfer)
 app.command("adjust")(correction_commands.adjust)
 app.command("reverse")(correction_commands.reverse)
 app.command("quarantine")(ledger_commands.quarantine)
+
+app.add_typer(count_commands.count_app, name="count")
+app.add_typer(count_commands.discrepancy_app, name="discrepancy")
+# Beside `settings set` (tui/cli/setup_commands.py) until its options take these three.
+setup_commands.settings_app.command("counts")(count_commands.count_settings)
+app.command("alerts")(count_commands.alerts)
 
 app.command("stock")(query_commands.stock)
 app.command("log")(query_commands.log)

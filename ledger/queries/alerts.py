@@ -1,0 +1,211 @@
+"""Alerts: what the clinic must act on now, from one query (the command line and dashboard).
+
+Each alert has a kind, the thing it is about, a due date where there is one, and a sentence.
+Kinds built so far: bud_soon, past_bud, expiring, expired_on_hand, count_overdue, count_open,
+discrepancy_open, form106_notice_due, form106_due, registration_expiring. The inventory and
+late-entry kinds wait for signed inventories and late-entry review.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlmodel import Session, col, select
+
+from ledger import clock
+from ledger.access import Actor, authorize
+from ledger.clock import local_date
+from ledger.database import Database
+from ledger.models import (
+    ClinicSettings,
+    Count,
+    Discrepancy,
+    DiscrepancyStatus,
+    Registration,
+    Vial,
+    VialBalance,
+    VialState,
+)
+from ledger.settings import clinic_settings
+
+#: An open vial this close to its beyond-use date is flagged.
+BUD_SOON = timedelta(days=3)
+#: A lot is flagged this many days before it expires (the alert says which window).
+EXPIRY_WINDOWS = (30, 60, 90)
+#: A count left open this long is flagged.
+COUNT_OPEN_FOR = timedelta(days=1)
+#: A discrepancy unresolved this long is flagged.
+DISCREPANCY_OPEN_FOR = timedelta(days=7)
+REGISTRATION_WITHIN = timedelta(days=60)
+ON_HAND = (VialState.SEALED, VialState.OPEN, VialState.QUARANTINED)
+
+
+@dataclass(frozen=True)
+class Alert:
+    kind: str
+    subject: str
+    due: date | None
+    message: str
+
+    def as_json(self) -> dict[str, str | None]:
+        return {
+            "kind": self.kind,
+            "subject": self.subject,
+            "due": self.due.isoformat() if self.due else None,
+            "message": self.message,
+        }
+
+
+def _vials(session: Session, settings: ClinicSettings, today: date) -> list[Alert]:
+    now = clock.now()
+    out: list[Alert] = []
+    rows = session.exec(
+        select(Vial, VialBalance.balance_ug)
+        .join(VialBalance, col(VialBalance.vial_id) == Vial.id)
+        .where(col(Vial.state).in_(ON_HAND), VialBalance.balance_ug > 0)
+        .order_by(col(Vial.label))
+    ).all()
+    lots: dict[tuple[str, date], int] = {}
+    for vial, _balance in rows:
+        if vial.state == VialState.OPEN and vial.bud is not None:
+            bud_day = local_date(settings.timezone, vial.bud)
+            if vial.bud < now:
+                out.append(
+                    Alert(
+                        "past_bud",
+                        vial.label,
+                        bud_day,
+                        f"vial {vial.label} passed its beyond-use date; waste it",
+                    )
+                )
+            elif vial.bud - now <= BUD_SOON:
+                out.append(
+                    Alert(
+                        "bud_soon",
+                        vial.label,
+                        bud_day,
+                        f"vial {vial.label} reaches its beyond-use date on {bud_day}",
+                    )
+                )
+        lots[(vial.lot, vial.expires)] = lots.get((vial.lot, vial.expires), 0) + 1
+    for (lot, expires), n in sorted(lots.items(), key=lambda kv: (kv[0][1], kv[0][0])):
+        if expires < today:
+            out.append(
+                Alert(
+                    "expired_on_hand",
+                    lot,
+                    expires,
+                    f"lot {lot} expired on {expires}; {n} vial(s) await disposal",
+                )
+            )
+            continue
+        days = (expires - today).days
+        window = next((w for w in EXPIRY_WINDOWS if days <= w), None)
+        if window is not None:
+            out.append(
+                Alert(
+                    "expiring",
+                    lot,
+                    expires,
+                    f"lot {lot} expires within {window} days ({expires}); {n} vial(s)",
+                )
+            )
+    return out
+
+
+def _counts(session: Session, settings: ClinicSettings, today: date) -> list[Alert]:
+    now = clock.now()
+    out: list[Alert] = []
+    last = session.exec(
+        select(Count.submitted_at)
+        .where(col(Count.submitted_at).is_not(None))
+        .order_by(col(Count.submitted_at).desc())
+    ).first()
+    interval = timedelta(days=settings.count_interval_days)
+    if last is None:
+        out.append(
+            Alert("count_overdue", "shelf", today, "no count of the shelf was ever submitted")
+        )
+    elif now - last > interval:
+        due = local_date(settings.timezone, last + interval)
+        out.append(Alert("count_overdue", "shelf", due, f"a count of the shelf was due on {due}"))
+    for count in session.exec(
+        select(Count).where(col(Count.submitted_at).is_(None)).order_by(col(Count.id))
+    ).all():
+        if now - count.started_at > COUNT_OPEN_FOR:
+            started = local_date(settings.timezone, count.started_at)
+            out.append(
+                Alert(
+                    "count_open",
+                    f"count {count.id}",
+                    None,
+                    f"count {count.id} was started on {started} and not submitted",
+                )
+            )
+    return out
+
+
+def _discrepancies(session: Session, today: date) -> list[Alert]:
+    now = clock.now()
+    out: list[Alert] = []
+    for d in session.exec(select(Discrepancy).order_by(col(Discrepancy.id))).all():
+        subject = f"discrepancy {d.id}"
+        if d.status in (DiscrepancyStatus.OPEN, DiscrepancyStatus.INVESTIGATING):
+            if now - d.opened_at > DISCREPANCY_OPEN_FOR:
+                out.append(
+                    Alert(
+                        "discrepancy_open",
+                        subject,
+                        None,
+                        f"{subject} has been unresolved since {d.discovered_on}",
+                    )
+                )
+        elif d.status == DiscrepancyStatus.ESCALATED and d.loss_movement_id is None:
+            # Until the registrant confirms the draft, both DEA deadlines stand.
+            out.append(
+                Alert(
+                    "form106_notice_due",
+                    subject,
+                    d.notice_due,
+                    f"written notice of {subject} to the DEA is due {d.notice_due}",
+                )
+            )
+            out.append(
+                Alert(
+                    "form106_due",
+                    subject,
+                    d.form_due,
+                    f"Form 106 for {subject} is due {d.form_due}",
+                )
+            )
+    return out
+
+
+def _registrations(session: Session, today: date) -> list[Alert]:
+    out = []
+    for reg in session.exec(select(Registration).order_by(col(Registration.id))).all():
+        if reg.expires - today <= REGISTRATION_WITHIN:
+            out.append(
+                Alert(
+                    "registration_expiring",
+                    reg.dea_number,
+                    reg.expires,
+                    f"DEA registration {reg.dea_number} expires on {reg.expires}",
+                )
+            )
+    return out
+
+
+def alerts(db: Database, actor: Actor) -> list[Alert]:
+    """Every alert now, on the clinic's calendar."""
+    with db.read() as session:
+        authorize(session, actor, "ledger.read")
+        settings = clinic_settings(session)
+        today = local_date(settings.timezone, clock.now())
+        return [
+            *_vials(session, settings, today),
+            *_counts(session, settings, today),
+            *_discrepancies(session, today),
+            *_registrations(session, today),
+        ]
