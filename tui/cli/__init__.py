@@ -49,7 +49,6 @@ app.command("quarantine")(ledger_commands.quarantine)
 app.add_typer(count_commands.count_app, name="count")
 app.add_typer(count_commands.discrepancy_app, name="discrepancy")
 # Beside `settings set` (tui/cli/setup_commands.py) until its options take these three.
-setup_commands.settings_app.command("counts")(count_commands.count_settings)
 app.command("alerts")(count_commands.alerts)
 
 app.command("stock")(query_commands.stock)

@@ -328,7 +328,7 @@ def confirm_loss(
 _ML = re.compile(r"([0-9]{1,3}(?:\.[0-9]{1,3})?)\s*(?:ml)?", re.IGNORECASE)
 
 
-def _ul(text: str | None, option: str) -> int | None:
+def ml_as_ul(text: str | None, option: str) -> int | None:
     """`0.1` or `0.1mL` -> 100 µL, exactly."""
     if text is None:
         return None
@@ -336,35 +336,6 @@ def _ul(text: str | None, option: str) -> int | None:
     if m is None:
         raise CommandFailed("InvalidAmount", f"{option} {text!r} is not a volume like 0.1mL")
     return int(Decimal(m[1]) * 1000)
-
-
-@refusals_printed
-def count_settings(
-    count_accept_ml: Annotated[
-        str | None, typer.Option("--count-accept-ml", help="Variance accepted with a note.")
-    ] = None,
-    count_signoff_ml: Annotated[
-        str | None, typer.Option("--count-signoff-ml", help="Variance the registrant signs off.")
-    ] = None,
-    holidays: Annotated[
-        str | None, typer.Option("--holidays", help="ISO dates: 2026-12-25,2027-01-01.")
-    ] = None,
-    db: DbOption = None,
-    user: UserOption = None,
-    as_json: JsonOption = False,
-) -> None:
-    """The count's variance tiers and the clinic's holidays (admin; kept in the history)."""
-    from ledger.services.settings import update_settings
-
-    changes = {
-        "count_accept_ul": _ul(count_accept_ml, "--count-accept-ml"),
-        "count_signoff_ul": _ul(count_signoff_ml, "--count-signoff-ml"),
-        "holidays": holidays,
-    }
-    database = open_db(db)
-    after = update_settings(database, acting_user(database, user), **changes)
-    shown = {k: after[k] for k in ("count_accept_ul", "count_signoff_ul", "holidays")}
-    emit(as_json, shown, lambda: "\n".join(f"{k:<26} {v}" for k, v in shown.items()))
 
 
 @refusals_printed

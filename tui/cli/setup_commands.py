@@ -392,12 +392,23 @@ def settings_set(
     exact_open_counts: Annotated[
         bool | None, typer.Option("--exact-open-counts/--estimated-open-counts")
     ] = None,
+    count_accept_ml: Annotated[
+        str | None, typer.Option("--count-accept-ml", help="Count variance accepted with a note.")
+    ] = None,
+    count_signoff_ml: Annotated[
+        str | None,
+        typer.Option("--count-signoff-ml", help="Count variance the registrant signs off."),
+    ] = None,
+    holidays: Annotated[
+        str | None, typer.Option("--holidays", help="ISO dates: 2026-12-25,2027-01-01.")
+    ] = None,
     db: DbOption = None,
     user: UserOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Change clinic settings (admin only; every change is audited)."""
+    """Change clinic settings (admin only; every change is audited and kept in the history)."""
     from ledger.services.settings import update_settings
+    from tui.cli.count_commands import ml_as_ul
 
     changes = {
         "name": name,
@@ -412,6 +423,9 @@ def settings_set(
         "retention_years": retention_years,
         "late_entry_minutes": late_entry_minutes,
         "exact_open_counts": exact_open_counts,
+        "count_accept_ul": ml_as_ul(count_accept_ml, "--count-accept-ml"),
+        "count_signoff_ul": ml_as_ul(count_signoff_ml, "--count-signoff-ml"),
+        "holidays": holidays,
     }
     if all(v is None for v in changes.values()):
         raise CommandFailed("NothingToChange", "name at least one setting to change")
