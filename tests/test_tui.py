@@ -23,6 +23,7 @@ async def _settle(app: VialbookApp, pilot) -> None:  # type: ignore[no-untyped-d
 
 
 async def _login(app: VialbookApp, pilot, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    await _settle(app, pilot)  # the clinic's name is read in a worker before the login shows
     await pilot.click("#username")
     await pilot.press(*username, "enter", *password, "enter")
     await _settle(app, pilot)

@@ -19,11 +19,12 @@ from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 class DashboardScreen(Screen[None]):
     BINDINGS = [
-        Binding("i", "record_infusion", "Record infusion", id="record_infusion"),
-        Binding("l", "show_log", "Movement log", id="show_log"),
-        Binding("c", "run_check", "Check ledger", id="run_check"),
-        Binding("r", "refresh", "Refresh", id="refresh"),
-        Binding("q", "app.quit", "Quit", id="quit"),
+        # Priority: run on the app's task, so keys typed right after "i" wait for the form.
+        Binding("i", "record_infusion", "Record infusion", id="record_infusion", priority=True),
+        Binding("l", "show_log", "Movement log", id="show_log", priority=True),
+        Binding("c", "run_check", "Check ledger", id="run_check", priority=True),
+        Binding("r", "refresh", "Refresh", id="refresh", priority=True),
+        Binding("q", "app.quit", "Quit", id="quit", priority=True),
     ]
 
     def __init__(self, actor: Actor) -> None:
@@ -127,6 +128,7 @@ class DashboardScreen(Screen[None]):
                 self.show_status(summary)
                 self.action_refresh()
 
+        self.app.hold_keys()  # type: ignore[attr-defined]
         self.app.push_screen(InfusionScreen(self.actor), recorded)
 
     def action_show_log(self) -> None:

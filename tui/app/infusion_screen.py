@@ -14,7 +14,8 @@ from ledger.auth import Credentials
 from ledger.queries.vials import vial_strength
 from ledger.services.infusions import record_infusion
 from ledger.units import mg_text, parse_amount_ug
-from tui.app.messages import DatabaseFailed, Refused
+from tui.app.messages import DatabaseFailed, KeysReady, Refused
+from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 FIELDS = [
@@ -32,7 +33,21 @@ FIELDS = [
 class InfusionScreen(ModalScreen[str | None]):
     """Dismisses with a one-line summary, or None when cancelled."""
 
-    BINDINGS = [Binding("escape", "cancel", "Cancel", id="cancel")]
+    # Enter and Tab move the focus on the app's own task (priority bindings), before the next
+    # key is handed on: at a scanner's pace a character never lands in the field just left.
+    BINDINGS = [
+        Binding("escape", "cancel", "Cancel", id="cancel"),
+        Binding("enter", "enter", "Next / record", id="infusion_enter", priority=True),
+        Binding("tab", "next_field", "Next field", id="infusion_next", priority=True, show=False),
+        Binding(
+            "shift+tab",
+            "previous_field",
+            "Previous field",
+            id="infusion_previous",
+            priority=True,
+            show=False,
+        ),
+    ]
 
     def __init__(self, actor: Actor) -> None:
         super().__init__()
@@ -57,20 +72,33 @@ class InfusionScreen(ModalScreen[str | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    @on(Input.Submitted)
-    def _next_field(self, event: Input.Submitted) -> None:
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one(f"#{FIELDS[0][0]}", Input))
+        self.app.post_message(KeysReady())
+
+    def action_enter(self) -> None:
         """Enter moves down the form, as on paper; on the last field it records."""
+        here = self.focused
+        if isinstance(here, Button):
+            here.press()
+            return
         keys = [key for key, _, _ in FIELDS]
-        here = keys.index(event.input.id or "")
-        if here + 1 < len(keys):
-            self.query_one(f"#{keys[here + 1]}", Input).focus()
+        at = keys.index(here.id) if here is not None and here.id in keys else len(keys) - 1
+        if at + 1 < len(keys):
+            self.set_focus(self.query_one(f"#{keys[at + 1]}", Input))
         else:
             self._record()
+
+    def action_next_field(self) -> None:
+        self.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.focus_previous()
 
     @on(Button.Pressed, "#record")
     def _record(self) -> None:
         self.query_one("#infusion-error", Static).update("Recording…")
-        self._save(self.values())
+        after_typing(self, lambda: self._save(self.values()))
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _save(self, v: dict[str, str]) -> None:

@@ -4,14 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from textual import on
+from textual import events, on, work
 from textual.app import App
 from textual.worker import Worker, WorkerState
 
 from ledger.access import Actor
 from ledger.database import Database
 from ledger.settings import clinic_settings
-from tui.app.messages import DatabaseFailed, Refused
+from tui.app.messages import ClinicLoaded, DatabaseFailed, KeysReady, Refused
+from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 
 class VialbookApp(App[None]):
@@ -23,11 +24,46 @@ class VialbookApp(App[None]):
         self.db = db
         self.actor = actor
         self.hint = hint
-        with db.read() as session:
-            self.clinic_name = clinic_settings(session).name
-        self.sub_title = self.clinic_name
+        self.clinic_name = ""
+        #: Keys typed while the screen meant for them is still coming up (a nurse typing her
+        #: username before the login screen shows, a scanner right after "i"). They are kept
+        #: in order and handed on once that screen has its first field focused (KeysReady).
+        self._held_keys: list[events.Key] | None = []
+
+    def hold_keys(self) -> None:
+        """Keep keys from now on until the next screen posts KeysReady."""
+        if self._held_keys is None:
+            self._held_keys = []
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded and self._held_keys is not None:
+            self._held_keys.append(event)
+            return
+        await super().on_event(event)
+
+    async def on_keys_ready(self, _: KeysReady) -> None:
+        held, self._held_keys = self._held_keys or [], None
+        for key in held:
+            # Through the app's own key handling, one by one on this task: a key that moves
+            # the focus (Enter, Tab) has moved it before the next key is handed on.
+            await super().on_event(key)
 
     def on_mount(self) -> None:
+        self._read_clinic()
+
+    @work(thread=True, exclusive=True, group="clinic", exit_on_error=False)
+    def _read_clinic(self) -> None:
+        try:
+            with self.db.read() as session:
+                name = clinic_settings(session).name
+        except LEDGER_FAILURES as exc:
+            self.post_message(failure_message(exc))
+            name = ""
+        self.post_message(ClinicLoaded(name))
+
+    def on_clinic_loaded(self, message: ClinicLoaded) -> None:
+        self.clinic_name = message.name
+        self.sub_title = message.name
         if self.actor is not None:
             self._open(self.actor)
         else:
@@ -42,7 +78,11 @@ class VialbookApp(App[None]):
             self.exit()
             return
         self.actor = actor
+        # Keys typed on the way in belong to the dashboard (it takes no typing).
+        self._held_keys, held = None, self._held_keys
         self.push_screen(DashboardScreen(actor))
+        for key in held or []:
+            self.post_message(key)
 
     @on(Refused)
     @on(DatabaseFailed)
