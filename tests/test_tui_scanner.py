@@ -64,6 +64,8 @@ async def test_a_whole_infusion_typed_at_scanner_speed_lands_field_by_field(
                 "enter",
                 "depression",
                 "enter",
+                "enter",  # started: now, as filled in
+                "enter",  # ended: now
                 "omar",
                 "tab",
                 pw("omar"),

@@ -40,7 +40,7 @@ class DashboardScreen(Screen[None]):
             yield Static("Needs attention", classes="section")
             yield DataTable(id="alerts", cursor_type="row")
             yield Static("", id="health")
-            yield Static("", id="status", classes="error")
+            yield Static("", id="status")
         yield Footer()
 
     def on_mount(self) -> None:
@@ -111,8 +111,11 @@ class DashboardScreen(Screen[None]):
         )
         self.app.call_from_thread(self.query_one("#health", Static).update, text)
 
-    def show_status(self, text: str) -> None:
-        self.query_one("#status", Static).update(text)
+    def show_status(self, text: str, *, ok: bool = False) -> None:
+        """A line under the tables: what was recorded (success colour) or what went wrong."""
+        status = self.query_one("#status", Static)
+        status.update(text)
+        status.set_classes("success" if ok else "error")
 
     def on_refused(self, message: Refused) -> None:
         self.show_status(message.text)
@@ -125,7 +128,7 @@ class DashboardScreen(Screen[None]):
 
         def recorded(summary: str | None) -> None:
             if summary:
-                self.show_status(summary)
+                self.show_status(summary, ok=True)
                 self.action_refresh()
 
         self.app.hold_keys()  # type: ignore[attr-defined]

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from textual.screen import Screen
 from textual.widgets import Input
 
 
-def after_typing(screen: Screen[object], then: Callable[[], object]) -> None:
+def after_typing(screen: Screen[Any], then: Callable[[], object]) -> None:
     """Call `then` once each Input on `screen` has processed the keys already queued for it.
 
     Enter is handled on the app's task (a priority binding) so the focus moves at once, but

@@ -79,9 +79,10 @@ class VialbookApp(App[None]):
             return
         self.actor = actor
         # Keys typed on the way in belong to the dashboard (it takes no typing).
-        self._held_keys, held = None, self._held_keys
+        held: list[events.Key] = self._held_keys or []
+        self._held_keys = None
         self.push_screen(DashboardScreen(actor))
-        for key in held or []:
+        for key in held:
             self.post_message(key)
 
     @on(Refused)
