@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input, Static
+from textual.worker import WorkerCancelled
 
 from ledger.database import open_database
 from ledger.models import Infusion
@@ -18,7 +19,14 @@ from tui.app.vialbook_app import VialbookApp
 
 async def _settle(app: VialbookApp, pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
-    await app.workers.wait_for_complete()
+    for _ in range(10):
+        try:
+            await app.workers.wait_for_complete()
+            break
+        except WorkerCancelled:
+            # An exclusive worker was replaced by a newer one (a refresh after a recording):
+            # wait for that one instead.
+            await pilot.pause()
     await pilot.pause()
 
 

@@ -20,7 +20,7 @@ def _keys(*parts: str) -> list[str]:
     """Text and named keys ("enter", "tab") as one stream of key names."""
     out: list[str] = []
     for part in parts:
-        if part in ("enter", "tab", "shift+tab"):
+        if part in ("enter", "ctrl+j", "tab", "shift+tab"):
             out.append(part)
         else:
             out.extend(part)
@@ -35,7 +35,7 @@ def _scan(app: VialbookApp, keys: list[str]) -> None:
     assert app._driver is not None
     for key in keys:
         name = key if len(key) > 1 or key.isalnum() else _character_to_key(key)
-        char = {"enter": "\r", "tab": "\t"}.get(key, key if len(key) == 1 else None)
+        char = {"enter": "\r", "ctrl+j": "\n", "tab": "\t"}.get(key, key if len(key) == 1 else None)
         event = events.Key(name, char)
         event.set_sender(app)
         app._driver.send_message(event)
@@ -89,8 +89,10 @@ async def test_a_whole_infusion_typed_at_scanner_speed_lands_field_by_field(
     assert inf.protocol == "depression"
 
 
+# Enter typed before the terminal leaves line mode arrives as a newline (ctrl+j).
+@pytest.mark.parametrize("enter", ["enter", "ctrl+j"])
 async def test_keys_typed_before_the_login_screen_appears_are_kept_in_order(
-    sqlite_clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+    sqlite_clinic: Clinic, monkeypatch: pytest.MonkeyPatch, enter: str
 ) -> None:
     # The clinic's name is read from a slow database: the login screen is not there yet
     # while the nurse types her username, Tab, her password and Enter.
@@ -106,7 +108,7 @@ async def test_keys_typed_before_the_login_screen_appears_are_kept_in_order(
     monkeypatch.setattr(vialbook_app, "clinic_settings", slow)
     app = VialbookApp(sqlite_clinic.db)
     async with app.run_test(size=(120, 36)) as pilot:
-        _scan(app, _keys("nina", "tab", pw("nina"), "enter"))
+        _scan(app, _keys("nina", "tab", pw("nina"), enter))
         await pilot.pause()
         go.set()
         await _settle(app, pilot)

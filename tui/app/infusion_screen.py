@@ -56,7 +56,8 @@ class InfusionScreen(ModalScreen[str | None]):
     # key is handed on: at a scanner's pace a character never lands in the field just left.
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="cancel"),
-        Binding("enter", "enter", "Next / record", id="infusion_enter", priority=True),
+        # ctrl+j: a scanner that ends with a line feed moves on just as Enter does.
+        Binding("enter,ctrl+j", "enter", "Next / record", id="infusion_enter", priority=True),
         Binding("tab", "next_field", "Next field", id="infusion_next", priority=True, show=False),
         Binding(
             "shift+tab",

@@ -22,7 +22,11 @@ class LoginScreen(Screen[Actor]):
     # Enter and Tab move the focus on the app's own task (priority), before the next key is
     # handed on: typed fast, the password never lands in the username box.
     BINDINGS = [
-        Binding("enter", "enter", "Next / log in", id="login_enter", priority=True, show=False),
+        # ctrl+j is Enter typed before the terminal left line mode (a newline), or a scanner's
+        # line feed: it moves on just the same.
+        Binding(
+            "enter,ctrl+j", "enter", "Next / log in", id="login_enter", priority=True, show=False
+        ),
         Binding("tab", "next_field", "Next field", id="login_next", priority=True, show=False),
         Binding(
             "shift+tab",
