@@ -5,12 +5,14 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input, Static
 from textual.worker import WorkerCancelled
 
+from ledger import clock
 from ledger.database import open_database
 from ledger.models import Infusion
 from tests.support import Clinic, dump, pw
@@ -306,6 +308,8 @@ def test_login_screen_snapshot(sqlite_clinic: Clinic, snap_compare, size) -> Non
 
 
 def test_dashboard_snapshot(sqlite_clinic: Clinic, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    # The title shows the clinic's time: pinned, so the picture is the same at any hour.
+    clock.set_clock(lambda: datetime(2026, 1, 6, 17, 0, tzinfo=UTC))
     app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("maria"))
 
     async def loaded(pilot) -> None:  # type: ignore[no-untyped-def]

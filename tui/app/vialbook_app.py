@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
 from textual import events, on, work
-from textual.app import App
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from ledger import clock
 from ledger.access import Actor
 from ledger.database import Database
 from ledger.settings import clinic_settings
 from tui.app.messages import ClinicLoaded, DatabaseFailed, KeysReady, Refused
+from tui.app.session_info import SessionInfo
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 
@@ -25,6 +34,8 @@ class VialbookApp(App[None]):
         self.actor = actor
         self.hint = hint
         self.clinic_name = ""
+        self.session: SessionInfo | None = None
+        self._clock_timer: Timer | None = None
         #: Keys typed while the screen meant for them is still coming up (a nurse typing her
         #: username before the login screen shows, a scanner right after "i"). They are kept
         #: in order and handed on once that screen has its first field focused (KeysReady).
@@ -70,6 +81,51 @@ class VialbookApp(App[None]):
             from tui.app.login_screen import LoginScreen
 
             self.push_screen(LoginScreen(self.clinic_name, self.hint), self._open)
+
+    def show_session(self, info: SessionInfo) -> None:
+        """The title bar: who is logged in, their roles, the registration, the clinic's time."""
+        self.session = info
+        self.sub_title = f"{info.username} ({info.roles_text()}) · {info.registration}"
+        self._tick()
+        if self._clock_timer is None:
+            self._clock_timer = self.set_interval(20, self._tick)
+
+    def _tick(self) -> None:
+        if self.session is None:
+            self.title = "vialbook"
+            return
+        now = clock.now().astimezone(ZoneInfo(self.session.timezone))
+        self.title = f"vialbook · {now:%a %d %b %H:%M}"
+
+    def action_log_out(self) -> None:
+        """Back to the login: nothing on screen stays for the next person."""
+        from tui.app.login_screen import LoginScreen
+
+        self.actor = None
+        self.session = None
+        self.sub_title = self.clinic_name
+        self._tick()
+        self.hold_keys()
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(LoginScreen(self.clinic_name, self.hint), self._open)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every action of the screen in the command palette (ctrl+p), as the user may."""
+        yield from super().get_system_commands(screen)
+        for binding in getattr(screen, "BINDINGS", []):
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            action = binding.action
+            if action.startswith("app.") or screen.check_action(action, ()) is False:
+                continue
+            yield SystemCommand(
+                binding.description,
+                f"Key {binding.key.split(',')[0]}",
+                partial(screen.run_action, action),
+            )
+        if self.actor is not None:
+            yield SystemCommand("Log out", "Back to the login screen", self.action_log_out)
 
     def _open(self, actor: Actor | None) -> None:
         from tui.app.dashboard_screen import DashboardScreen
