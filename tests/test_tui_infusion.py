@@ -138,3 +138,16 @@ async def test_a_late_start_without_a_reason_is_refused_and_asks_for_it(
         assert _static_text(app, "#infusion-error").startswith("LateEntryNeedsReason: ")
         assert app.focused is app.screen.query_one("#reason", Input)
     assert dump(sqlite_clinic.db) == before
+
+
+def test_infusion_screen_snapshot(sqlite_clinic: Clinic, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    clock.set_clock(lambda: MORNING)
+    app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("nina"))
+
+    async def typed_mrn(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _open_form(app, pilot)
+        await _type(app, pilot, "MRN1", "enter")
+        for field in app.screen.query(Input):
+            field.cursor_blink = False
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=typed_mrn)

@@ -181,8 +181,8 @@ class InfusionScreen(ModalScreen[str | None]):
         elif not found.address:
             self.patient = found
             card.update(
-                f"{found.line()}\nNo address on file: this infusion will be refused "
-                "(21 CFR 1304.22(c)); add the address first."
+                f"{found.line()}\nNo address on file: an infusion will be refused "
+                "(21 CFR 1304.22(c))"
             )
             card.set_classes("card error")
         else:
