@@ -25,6 +25,7 @@ class DashboardScreen(Screen[None]):
     BINDINGS = [
         Binding("1", "refresh", "Dashboard", id="area_dashboard", priority=True),
         Binding("2,i", "record_infusion", "Infusion", id="record_infusion", priority=True),
+        Binding("3", "receive", "Receive", id="receive", priority=True),
         Binding("5,l", "show_log", "Ledger", id="show_log", priority=True),
         Binding("c", "run_check", "Check ledger", id="run_check", priority=True),
         Binding("r", "refresh", "Refresh", id="refresh", priority=True, show=False),
@@ -35,7 +36,11 @@ class DashboardScreen(Screen[None]):
 
     #: What each action needs (ledger/access.py PERMISSIONS): what a user may not do is not
     #: shown. The services refuse on their own all the same.
-    NEEDS = {"record_infusion": "infusion.record", "show_log": "ledger.read"}
+    NEEDS = {
+        "record_infusion": "infusion.record",
+        "receive": "receive",
+        "show_log": "ledger.read",
+    }
 
     def __init__(self, actor: Actor) -> None:
         super().__init__()
@@ -170,6 +175,19 @@ class DashboardScreen(Screen[None]):
 
         self.app.hold_keys()  # type: ignore[attr-defined]
         self.app.push_screen(InfusionScreen(self.actor), recorded)
+
+    def action_receive(self) -> None:
+        if not self.check_action("receive", ()):
+            return
+        from tui.app.receive_screen import ReceiveScreen
+
+        def received(summary: str | None) -> None:
+            if summary:
+                self.show_status(summary, ok=True)
+                self.action_refresh()
+
+        self.app.hold_keys()  # type: ignore[attr-defined]
+        self.app.push_screen(ReceiveScreen(self.actor), received)
 
     def action_show_log(self) -> None:
         from tui.app.log_screen import LogScreen
