@@ -26,6 +26,7 @@ class DashboardScreen(Screen[None]):
         Binding("1", "refresh", "Dashboard", id="area_dashboard", priority=True),
         Binding("2,i", "record_infusion", "Infusion", id="record_infusion", priority=True),
         Binding("3", "receive", "Receive", id="receive", priority=True),
+        Binding("4", "show_vials", "Vials", id="show_vials", priority=True),
         Binding("5,l", "show_log", "Ledger", id="show_log", priority=True),
         Binding("c", "run_check", "Check ledger", id="run_check", priority=True),
         Binding("r", "refresh", "Refresh", id="refresh", priority=True, show=False),
@@ -40,6 +41,7 @@ class DashboardScreen(Screen[None]):
         "record_infusion": "infusion.record",
         "receive": "receive",
         "show_log": "ledger.read",
+        "show_vials": "ledger.read",
     }
 
     def __init__(self, actor: Actor) -> None:
@@ -188,6 +190,14 @@ class DashboardScreen(Screen[None]):
 
         self.app.hold_keys()  # type: ignore[attr-defined]
         self.app.push_screen(ReceiveScreen(self.actor), received)
+
+    def action_show_vials(self) -> None:
+        from tui.app.vials_screen import VialsScreen
+
+        if self.info is not None and self.check_action("show_vials", ()):
+            self.app.push_screen(
+                VialsScreen(self.actor, may_quarantine=self.info.may("quarantine"))
+            )
 
     def action_show_log(self) -> None:
         from tui.app.log_screen import LogScreen
