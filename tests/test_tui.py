@@ -32,6 +32,19 @@ async def _settle(app: VialbookApp, pilot) -> None:  # type: ignore[no-untyped-d
     await pilot.pause()
 
 
+async def _dashboard_filled(app: VialbookApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    """Until the dashboard's stock table has its rows: a picture taken over it shows them."""
+    for _ in range(50):
+        await _settle(app, pilot)
+        screen = app.screen
+        if (
+            type(screen).__name__ == "DashboardScreen"
+            and screen.query_one("#products", DataTable).row_count
+        ):
+            return
+    raise AssertionError("the dashboard never filled")
+
+
 async def _login(app: VialbookApp, pilot, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
     await _settle(app, pilot)  # the clinic's name is read in a worker before the login shows
     await pilot.click("#username")

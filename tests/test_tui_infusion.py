@@ -10,7 +10,7 @@ from ledger import clock
 from ledger.clock import as_utc
 from ledger.models import Infusion
 from tests.support import Clinic, dump, pw
-from tests.test_tui import _settle, _static_text
+from tests.test_tui import _dashboard_filled, _settle, _static_text
 from tui.app.vialbook_app import VialbookApp
 
 #: 10:00 in Denver on the clinic's second day.
@@ -145,6 +145,7 @@ def test_infusion_screen_snapshot(sqlite_clinic: Clinic, snap_compare) -> None: 
     app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("nina"))
 
     async def typed_mrn(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _dashboard_filled(app, pilot)
         await _open_form(app, pilot)
         await _type(app, pilot, "MRN1", "enter")
         for field in app.screen.query(Input):

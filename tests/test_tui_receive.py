@@ -9,7 +9,7 @@ from sqlmodel import col, select
 from ledger import clock
 from ledger.models import Receipt, Vial
 from tests.support import Clinic, dump
-from tests.test_tui import _settle, _static_text
+from tests.test_tui import _dashboard_filled, _settle, _static_text
 from tui.app.vialbook_app import VialbookApp
 
 #: 10:00 in Denver on the clinic's second day.
@@ -78,7 +78,7 @@ def test_receive_screen_snapshot(sqlite_clinic: Clinic, snap_compare) -> None:  
     app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("maria"))
 
     async def received(pilot) -> None:  # type: ignore[no-untyped-def]
-        await _settle(app, pilot)
+        await _dashboard_filled(app, pilot)
         await _type(app, pilot, "3", "Henry Schein", "enter", "INV-77", "enter", "enter")
         await _type(app, pilot, "00409-2051-05", "enter", "LOT9", "enter", "2027-06-30", "enter")
         await _type(app, pilot, "3", "enter")
