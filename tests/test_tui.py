@@ -326,6 +326,6 @@ def test_dashboard_snapshot(sqlite_clinic: Clinic, snap_compare) -> None:  # typ
     app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("maria"))
 
     async def loaded(pilot) -> None:  # type: ignore[no-untyped-def]
-        await _settle(app, pilot)
+        await _dashboard_filled(app, pilot)
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=loaded)
