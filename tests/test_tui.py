@@ -5,11 +5,14 @@ from __future__ import annotations
 import logging
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from textual.widgets import DataTable, Input, Static
+from textual.worker import WorkerCancelled
 
+from ledger import clock
 from ledger.database import open_database
 from ledger.models import Infusion
 from tests.support import Clinic, dump, pw
@@ -18,11 +21,32 @@ from tui.app.vialbook_app import VialbookApp
 
 async def _settle(app: VialbookApp, pilot) -> None:  # type: ignore[no-untyped-def]
     await pilot.pause()
-    await app.workers.wait_for_complete()
+    for _ in range(10):
+        try:
+            await app.workers.wait_for_complete()
+            break
+        except WorkerCancelled:
+            # An exclusive worker was replaced by a newer one (a refresh after a recording):
+            # wait for that one instead.
+            await pilot.pause()
     await pilot.pause()
 
 
+async def _dashboard_filled(app: VialbookApp, pilot) -> None:  # type: ignore[no-untyped-def]
+    """Until the dashboard's stock table has its rows: a picture taken over it shows them."""
+    for _ in range(50):
+        await _settle(app, pilot)
+        screen = app.screen
+        if (
+            type(screen).__name__ == "DashboardScreen"
+            and screen.query_one("#products", DataTable).row_count
+        ):
+            return
+    raise AssertionError("the dashboard never filled")
+
+
 async def _login(app: VialbookApp, pilot, username: str, password: str) -> None:  # type: ignore[no-untyped-def]
+    await _settle(app, pilot)  # the clinic's name is read in a worker before the login shows
     await pilot.click("#username")
     await pilot.press(*username, "enter", *password, "enter")
     await _settle(app, pilot)
@@ -34,13 +58,19 @@ def _static_text(app: VialbookApp, selector: str) -> str:
 
 async def _type_infusion(app: VialbookApp, pilot, fields: dict[str, str]) -> None:  # type: ignore[no-untyped-def]
     await pilot.press("i")
-    await pilot.pause()
+    await _settle(app, pilot)  # the form reads the clinic's clock in a worker
     for field, value in fields.items():
         app.screen.query_one(f"#{field}", Input).value = value
 
 
+#: Filled in by the form when it opens (now, on the clinic's clock), not typed.
+_FILLED_IN = {"started", "ended"}
+
+
 def _typed(app: VialbookApp) -> dict[str, str]:
-    return {i.id or "": i.value for i in app.screen.query(Input) if i.value}
+    return {
+        i.id or "": i.value for i in app.screen.query(Input) if i.value and i.id not in _FILLED_IN
+    }
 
 
 def _notifications(app: VialbookApp) -> list[str]:
@@ -92,7 +122,7 @@ async def test_a_nurse_records_an_infusion_from_the_form(sqlite_clinic: Clinic) 
     async with app.run_test(size=(110, 40)) as pilot:
         await _settle(app, pilot)
         await pilot.press("i")
-        await pilot.pause()
+        await _settle(app, pilot)  # the form reads the clinic's clock in a worker
         for field, value in [
             ("patient", "MRN1"),
             ("vial", "K-000001"),
@@ -123,7 +153,7 @@ async def test_a_refused_infusion_shows_the_rule_and_changes_nothing(
     async with app.run_test(size=(110, 40)) as pilot:
         await _settle(app, pilot)
         await pilot.press("i")
-        await pilot.pause()
+        await _settle(app, pilot)  # the form reads the clinic's clock in a worker
         for field, value in [
             ("patient", "MRN1"),
             ("vial", "K-000001"),
@@ -291,9 +321,11 @@ def test_login_screen_snapshot(sqlite_clinic: Clinic, snap_compare, size) -> Non
 
 
 def test_dashboard_snapshot(sqlite_clinic: Clinic, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    # The title shows the clinic's time: pinned, so the picture is the same at any hour.
+    clock.set_clock(lambda: datetime(2026, 1, 6, 17, 0, tzinfo=UTC))
     app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("maria"))
 
     async def loaded(pilot) -> None:  # type: ignore[no-untyped-def]
-        await _settle(app, pilot)
+        await _dashboard_filled(app, pilot)
 
     assert snap_compare(app, terminal_size=(100, 30), run_before=loaded)

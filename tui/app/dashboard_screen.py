@@ -14,21 +14,47 @@ from ledger.check import run_check
 from ledger.queries.stock import StockOnHand, stock_on_hand
 from ledger.units import mg_text, syringe_ml_text
 from tui.app.messages import DatabaseFailed, Refused
+from tui.app.session_info import SessionInfo, session_info
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 
 class DashboardScreen(Screen[None]):
+    # Priority: run on the app's task, so keys typed right after "i" wait for the form.
+    # Number keys are the areas, in the order of the clinic's day; letters are kept for
+    # the hands that learnt them.
     BINDINGS = [
-        Binding("i", "record_infusion", "Record infusion", id="record_infusion"),
-        Binding("l", "show_log", "Movement log", id="show_log"),
-        Binding("c", "run_check", "Check ledger", id="run_check"),
-        Binding("r", "refresh", "Refresh", id="refresh"),
-        Binding("q", "app.quit", "Quit", id="quit"),
+        Binding("1", "refresh", "Dashboard", id="area_dashboard", priority=True),
+        Binding("2,i", "record_infusion", "Infusion", id="record_infusion", priority=True),
+        Binding("3", "receive", "Receive", id="receive", priority=True),
+        Binding("4", "show_vials", "Vials", id="show_vials", priority=True),
+        Binding("5,l", "show_log", "Ledger", id="show_log", priority=True),
+        # In the palette and on "c"; the footer keeps its room for the areas at 80 columns.
+        Binding("c", "run_check", "Check ledger", id="run_check", priority=True, show=False),
+        Binding("r", "refresh", "Refresh", id="refresh", priority=True, show=False),
+        Binding("o", "app.log_out", "Log out", id="log_out", priority=True),
+        # Quit stays in the palette; the footer keeps its room for the areas at 80 columns.
+        Binding("q", "app.quit", "Quit", id="quit", priority=True, show=False),
     ]
+
+    #: What each action needs (ledger/access.py PERMISSIONS): what a user may not do is not
+    #: shown. The services refuse on their own all the same.
+    NEEDS = {
+        "record_infusion": "infusion.record",
+        "receive": "receive",
+        "show_log": "ledger.read",
+        "show_vials": "ledger.read",
+    }
 
     def __init__(self, actor: Actor) -> None:
         super().__init__()
         self.actor = actor
+        self.info: SessionInfo | None = None
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        need = self.NEEDS.get(action)
+        if need is None:
+            return True
+        return self.info is not None and self.info.may(need)
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -39,16 +65,34 @@ class DashboardScreen(Screen[None]):
             yield Static("Needs attention", classes="section")
             yield DataTable(id="alerts", cursor_type="row")
             yield Static("", id="health")
-            yield Static("", id="status", classes="error")
+            yield Static("", id="status")
         yield Footer()
 
     def on_mount(self) -> None:
         self.query_one("#who", Static).update(f"Logged in as {self.actor.username}")
+        self._who()
         products = self.query_one("#products", DataTable)
         products.add_columns("Product", "NDC", "On hand mg", "mL", "Sealed", "Open")
         alerts = self.query_one("#alerts", DataTable)
         alerts.add_columns("Vial", "Product", "Lot", "Expires", "mg left", "Why")
         self.action_refresh()
+
+    @work(thread=True, exclusive=True, group="who", exit_on_error=False)
+    def _who(self) -> None:
+        try:
+            info = session_info(self.app.db, self.actor)  # type: ignore[attr-defined]
+        except LEDGER_FAILURES as exc:
+            self.post_message(failure_message(exc))
+            return
+        self.app.call_from_thread(self._show_who, info)
+
+    def _show_who(self, info: SessionInfo) -> None:
+        self.info = info
+        self.query_one("#who", Static).update(
+            f"Logged in as {info.username} ({info.roles_text()}) · registration {info.registration}"
+        )
+        self.app.show_session(info)  # type: ignore[attr-defined]
+        self.refresh_bindings()
 
     def action_refresh(self) -> None:
         self._load_stock()
@@ -111,8 +155,11 @@ class DashboardScreen(Screen[None]):
         )
         self.app.call_from_thread(self.query_one("#health", Static).update, text)
 
-    def show_status(self, text: str) -> None:
-        self.query_one("#status", Static).update(text)
+    def show_status(self, text: str, *, ok: bool = False) -> None:
+        """A line under the tables: what was recorded (success colour) or what went wrong."""
+        status = self.query_one("#status", Static)
+        status.update(text)
+        status.set_classes("success" if ok else "error")
 
     def on_refused(self, message: Refused) -> None:
         self.show_status(message.text)
@@ -121,14 +168,38 @@ class DashboardScreen(Screen[None]):
         self.show_status(message.text)
 
     def action_record_infusion(self) -> None:
+        if not self.check_action("record_infusion", ()):
+            return
         from tui.app.infusion_screen import InfusionScreen
 
         def recorded(summary: str | None) -> None:
             if summary:
-                self.show_status(summary)
+                self.show_status(summary, ok=True)
                 self.action_refresh()
 
+        self.app.hold_keys()  # type: ignore[attr-defined]
         self.app.push_screen(InfusionScreen(self.actor), recorded)
+
+    def action_receive(self) -> None:
+        if not self.check_action("receive", ()):
+            return
+        from tui.app.receive_screen import ReceiveScreen
+
+        def received(summary: str | None) -> None:
+            if summary:
+                self.show_status(summary, ok=True)
+                self.action_refresh()
+
+        self.app.hold_keys()  # type: ignore[attr-defined]
+        self.app.push_screen(ReceiveScreen(self.actor), received)
+
+    def action_show_vials(self) -> None:
+        from tui.app.vials_screen import VialsScreen
+
+        if self.info is not None and self.check_action("show_vials", ()):
+            self.app.push_screen(
+                VialsScreen(self.actor, may_quarantine=self.info.may("quarantine"))
+            )
 
     def action_show_log(self) -> None:
         from tui.app.log_screen import LogScreen

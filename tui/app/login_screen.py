@@ -4,18 +4,39 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from ledger.access import Actor
 from ledger.auth import login
-from tui.app.messages import DatabaseFailed, Refused
+from tui.app.messages import DatabaseFailed, KeysReady, Refused
+from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 
 class LoginScreen(Screen[Actor]):
     """Dismisses with the authenticated Actor."""
+
+    # Enter and Tab move the focus on the app's own task (priority), before the next key is
+    # handed on: typed fast, the password never lands in the username box.
+    BINDINGS = [
+        # ctrl+j is Enter typed before the terminal left line mode (a newline), or a scanner's
+        # line feed: it moves on just the same.
+        Binding(
+            "enter,ctrl+j", "enter", "Next / log in", id="login_enter", priority=True, show=False
+        ),
+        Binding("tab", "next_field", "Next field", id="login_next", priority=True, show=False),
+        Binding(
+            "shift+tab",
+            "previous_field",
+            "Previous field",
+            id="login_previous",
+            priority=True,
+            show=False,
+        ),
+    ]
 
     def __init__(self, clinic_name: str, hint: str = "") -> None:
         super().__init__()
@@ -24,7 +45,7 @@ class LoginScreen(Screen[Actor]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box"):
-            yield Label(f"vialbook · {self.clinic_name}", id="login-title")
+            yield Label(f"vialbook · {self.clinic_name}".rstrip(" ·"), id="login-title")
             yield Input(placeholder="username", id="username")
             yield Input(placeholder="password", password=True, id="password")
             yield Button("Log in", variant="primary", id="login")
@@ -33,16 +54,30 @@ class LoginScreen(Screen[Actor]):
                 yield Static(self.hint, id="login-hint")
         yield Footer()
 
-    @on(Input.Submitted, "#username")
-    def _next_field(self) -> None:
-        self.query_one("#password", Input).focus()
+    def on_mount(self) -> None:
+        self.set_focus(self.query_one("#username", Input))
+        self.app.post_message(KeysReady())
 
-    @on(Input.Submitted, "#password")
+    def action_enter(self) -> None:
+        if self.focused is self.query_one("#username", Input):
+            self.set_focus(self.query_one("#password", Input))
+        else:
+            self._submit()
+
+    def action_next_field(self) -> None:
+        self.focus_next()
+
+    def action_previous_field(self) -> None:
+        self.focus_previous()
+
     @on(Button.Pressed, "#login")
     def _submit(self) -> None:
+        self.query_one("#login-error", Static).update("Checking…")
+        after_typing(self, self._check_typed)
+
+    def _check_typed(self) -> None:
         username = self.query_one("#username", Input).value.strip()
         password = self.query_one("#password", Input).value
-        self.query_one("#login-error", Static).update("Checking…")
         self._check(username, password)
 
     @work(thread=True, exclusive=True, exit_on_error=False)
@@ -57,7 +92,7 @@ class LoginScreen(Screen[Actor]):
     def on_refused(self, message: Refused) -> None:
         self.query_one("#login-error", Static).update(message.text)
         self.query_one("#password", Input).value = ""
-        self.query_one("#password", Input).focus()
+        self.set_focus(self.query_one("#password", Input))
 
     def on_database_failed(self, message: DatabaseFailed) -> None:
         # The password was not judged, so it stays: Enter tries again once the database is back.

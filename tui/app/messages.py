@@ -30,3 +30,15 @@ class LedgerChanged(Message):
     """Something was recorded; screens showing stock should reload."""
 
     summary: str
+
+
+@dataclass
+class KeysReady(Message):
+    """A screen that takes typing has its first field focused: keys held for it may go on."""
+
+
+@dataclass
+class ClinicLoaded(Message):
+    """The clinic's name was read (or could not be: then it is empty)."""
+
+    name: str

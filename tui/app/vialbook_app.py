@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
 
-from textual import on
-from textual.app import App
+from textual import events, on, work
+from textual.app import App, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
+from ledger import clock
 from ledger.access import Actor
 from ledger.database import Database
 from ledger.settings import clinic_settings
-from tui.app.messages import DatabaseFailed, Refused
+from tui.app.messages import ClinicLoaded, DatabaseFailed, KeysReady, Refused
+from tui.app.session_info import SessionInfo
+from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 
 class VialbookApp(App[None]):
@@ -23,17 +33,99 @@ class VialbookApp(App[None]):
         self.db = db
         self.actor = actor
         self.hint = hint
-        with db.read() as session:
-            self.clinic_name = clinic_settings(session).name
-        self.sub_title = self.clinic_name
+        self.clinic_name = ""
+        self.session: SessionInfo | None = None
+        self._clock_timer: Timer | None = None
+        #: Keys typed while the screen meant for them is still coming up (a nurse typing her
+        #: username before the login screen shows, a scanner right after "i"). They are kept
+        #: in order and handed on once that screen has its first field focused (KeysReady).
+        self._held_keys: list[events.Key] | None = []
+
+    def hold_keys(self) -> None:
+        """Keep keys from now on until the next screen posts KeysReady."""
+        if self._held_keys is None:
+            self._held_keys = []
+
+    async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key) and not event.is_forwarded and self._held_keys is not None:
+            self._held_keys.append(event)
+            return
+        await super().on_event(event)
+
+    async def on_keys_ready(self, _: KeysReady) -> None:
+        held, self._held_keys = self._held_keys or [], None
+        for key in held:
+            # Through the app's own key handling, one by one on this task: a key that moves
+            # the focus (Enter, Tab) has moved it before the next key is handed on.
+            await super().on_event(key)
 
     def on_mount(self) -> None:
+        self._read_clinic()
+
+    @work(thread=True, exclusive=True, group="clinic", exit_on_error=False)
+    def _read_clinic(self) -> None:
+        try:
+            with self.db.read() as session:
+                name = clinic_settings(session).name
+        except LEDGER_FAILURES as exc:
+            self.post_message(failure_message(exc))
+            name = ""
+        self.post_message(ClinicLoaded(name))
+
+    def on_clinic_loaded(self, message: ClinicLoaded) -> None:
+        self.clinic_name = message.name
+        self.sub_title = message.name
         if self.actor is not None:
             self._open(self.actor)
         else:
             from tui.app.login_screen import LoginScreen
 
             self.push_screen(LoginScreen(self.clinic_name, self.hint), self._open)
+
+    def show_session(self, info: SessionInfo) -> None:
+        """The title bar: who is logged in, their roles, the registration, the clinic's time."""
+        self.session = info
+        self.sub_title = f"{info.username} ({info.roles_text()}) · {info.registration}"
+        self._tick()
+        if self._clock_timer is None:
+            self._clock_timer = self.set_interval(20, self._tick)
+
+    def _tick(self) -> None:
+        if self.session is None:
+            self.title = "vialbook"
+            return
+        now = clock.now().astimezone(ZoneInfo(self.session.timezone))
+        self.title = f"vialbook · {now:%a %d %b %H:%M}"
+
+    def action_log_out(self) -> None:
+        """Back to the login: nothing on screen stays for the next person."""
+        from tui.app.login_screen import LoginScreen
+
+        self.actor = None
+        self.session = None
+        self.sub_title = self.clinic_name
+        self._tick()
+        self.hold_keys()
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.push_screen(LoginScreen(self.clinic_name, self.hint), self._open)
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
+        """Every action of the screen in the command palette (ctrl+p), as the user may."""
+        yield from super().get_system_commands(screen)
+        for binding in getattr(screen, "BINDINGS", []):
+            if not isinstance(binding, Binding) or not binding.description:
+                continue
+            action = binding.action
+            if action.startswith("app.") or screen.check_action(action, ()) is False:
+                continue
+            yield SystemCommand(
+                binding.description,
+                f"Key {binding.key.split(',')[0]}",
+                partial(screen.run_action, action),
+            )
+        if self.actor is not None:
+            yield SystemCommand("Log out", "Back to the login screen", self.action_log_out)
 
     def _open(self, actor: Actor | None) -> None:
         from tui.app.dashboard_screen import DashboardScreen
@@ -42,7 +134,12 @@ class VialbookApp(App[None]):
             self.exit()
             return
         self.actor = actor
+        # Keys typed on the way in belong to the dashboard (it takes no typing).
+        held: list[events.Key] = self._held_keys or []
+        self._held_keys = None
         self.push_screen(DashboardScreen(actor))
+        for key in held:
+            self.post_message(key)
 
     @on(Refused)
     @on(DatabaseFailed)
