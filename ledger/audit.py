@@ -55,6 +55,11 @@ def add(
     `verify-export` matches it exactly.
     """
     text = detail if isinstance(detail, str) else json.dumps(detail, sort_keys=True, default=str)
+    # What a person typed is kept as typed, except a NUL byte, which PostgreSQL cannot store:
+    # a refusal must always reach the trail.
+    text = text.replace("\x00", "\ufffd")
+    if username:
+        username = username.replace("\x00", "\ufffd")
     session.add(
         AuditEvent(
             at=clock.now(),

@@ -114,6 +114,8 @@ def login(
     commit, not two.
     """
     name = username.strip().lower() if isinstance(username, str) else ""
+    if not name.isprintable() or len(name) > 64:
+        name = ""  # no username holds such text; PostgreSQL refuses a NUL byte in a query
     with db.read() as session:
         user = session.exec(select(User).where(User.username == name)).first() if name else None
         if user is not None:

@@ -130,3 +130,20 @@ def test_a_weak_password_is_refused(clinic: Clinic, password: str) -> None:
         )  # fmt: skip
     assert dump(clinic.db) == before
     assert ("admin", "user.add", "refused", "WeakPassword") in audit_rows(clinic.db)
+
+
+def test_a_username_holding_a_nul_byte_is_a_failed_login_not_a_crash(db) -> None:  # type: ignore[no-untyped-def]
+    # PostgreSQL refuses a NUL byte anywhere in a query; the fuzzer typed one at the login.
+    import pytest as _pytest
+
+    from ledger.auth import login as _login
+    from ledger.errors import Refusal as _Refusal
+
+    with _pytest.raises(_Refusal) as refused:
+        _login(db, "\x9d\x00\x99Õu", "whatever-password")
+    assert refused.value.rule == "WrongPassword"
+    with db.engine.connect() as conn:
+        kept = conn.exec_driver_sql(
+            "SELECT username, rule FROM audit_event ORDER BY id DESC LIMIT 1"
+        ).one()
+    assert kept == ("\x9d\ufffd\x99Õu", "UnknownUser")

@@ -83,7 +83,12 @@ def start_count(
         reg = registration_for(tx.session, registration)
         witness_id = None
         if witness:
-            w = tx.session.exec(select(User).where(User.username == witness.strip())).first()
+            name = witness.strip().lower()
+            w = (
+                tx.session.exec(select(User).where(User.username == name)).first()
+                if name.isprintable() and len(name) <= 64
+                else None
+            )
             if w is None or w.id is None:
                 raise UnknownRecord(f"no user {witness!r}", subject=witness)
             # The same checks as any witness: someone else, active, a nurse or the registrant.
