@@ -210,3 +210,34 @@ def _instant(value: datetime | str) -> datetime:
     """A stored time as SQLite hands it back (text) or as a datetime; stored in UTC."""
     parsed = datetime.fromisoformat(value) if isinstance(value, str) else value
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def test_a_birth_tomorrow_on_the_clinic_calendar_is_refused_while_utc_is_already_there(
+    january_clinic: Clinic,
+) -> None:
+    """At 01:30 UTC on 15 June it is still 14 June in Denver: a date of birth of 15 June is
+    in the clinic's future. Judged on the UTC date it passed; judged on the clinic's it must not.
+    Both the single add and the CSV import are judged the same way."""
+    from ledger.errors import Refusal
+    from ledger.services.patients import NewPatient, add_patient, import_patients
+    from tests.support import dump
+
+    _pin(datetime(2026, 6, 15, 1, 30, tzinfo=UTC))
+    try:
+        before = dump(january_clinic.db)
+        nurse = january_clinic.actor("nina")
+        with pytest.raises(Refusal, match="date of birth 2026-06-15 is not plausible"):
+            add_patient(
+                january_clinic.db, nurse, NewPatient("Born Tomorrow", "1 Elm", date(2026, 6, 15))
+            )
+        manager = january_clinic.actor("maria")
+        csv_text = b"name,address,dob\nBorn Tomorrow,1 Elm,2026-06-15\n"
+        with pytest.raises(Refusal, match="line 2: date of birth 2026-06-15 is not plausible"):
+            import_patients(january_clinic.db, manager, csv_text)
+        assert dump(january_clinic.db) == before
+        born_today = add_patient(
+            january_clinic.db, nurse, NewPatient("Born Today", "1 Elm", date(2026, 6, 14))
+        )
+        assert born_today.dob == date(2026, 6, 14)
+    finally:
+        clock.set_clock(None)

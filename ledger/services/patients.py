@@ -56,8 +56,10 @@ class NewPatient:
     weight_g: int | None = None
 
 
-def _validated(p: NewPatient) -> Patient:
-    if p.dob > clock.now().date() or p.dob.year < 1900:
+def _validated(p: NewPatient, today: date) -> Patient:
+    """`today` is the clinic's date: a birth "tomorrow" on the clinic's calendar is a typo even
+    while it is already tomorrow in UTC."""
+    if p.dob > today or p.dob.year < 1900:
         raise InvalidText(f"date of birth {p.dob} is not plausible")
     if p.weight_g is not None:
         try:
@@ -171,9 +173,9 @@ def add_patient(
 ) -> Patient:
     """Add one patient. The same name and date of birth as a patient already held is refused,
     naming that patient's MRN, unless `allow_duplicate` says it is deliberate (two people)."""
-    row = _validated(patient)
     with act(db, actor, "patient.add") as tx:
         session = tx.session
+        row = _validated(patient, clock.clinic_today(tx.settings.timezone))
         _hold_patient_writers_lock(session)
         if not allow_duplicate:
             same = _same_people(session, [(_person_key(row.name), row.dob)])
@@ -254,7 +256,7 @@ def _records(stream: BinaryIO) -> Iterator[tuple[int, dict[str, str]]]:
         raise ImportRejected(f"line {reader.line_num + 1}: not readable as CSV ({exc})") from None
 
 
-def _row(line: int, r: dict[str, str]) -> Patient:
+def _row(line: int, r: dict[str, str], today: date) -> Patient:
     try:
         return _validated(
             NewPatient(
@@ -263,7 +265,8 @@ def _row(line: int, r: dict[str, str]) -> Patient:
                 dob=parse_date(r["dob"], "date of birth"),
                 mrn=r.get("mrn") or None,
                 weight_g=parse_weight_g(r["weight"]) if r.get("weight") else None,
-            )
+            ),
+            today,
         )
     except Refusal as exc:
         raise ImportRejected(f"line {line}: {exc.message}") from None
@@ -271,7 +274,7 @@ def _row(line: int, r: dict[str, str]) -> Patient:
 
 def _validate_whole_file(
     db: Database, actor: Actor, stream: BinaryIO, allow_duplicate: bool
-) -> tuple[int, set[str]]:
+) -> tuple[int, set[str], date]:
     """Read every row once, holding only a short key per row: (rows, the file's own MRNs).
 
     Nothing is written until the whole file is known good, so a bad row anywhere
@@ -287,6 +290,7 @@ def _validate_whole_file(
     rows = 0
     with look(db, actor, "patient.import") as tx:
         session = tx.session
+        today = clock.clinic_today(tx.settings.timezone)
         legacy = _legacy_mrns(session)
 
         def check_pending() -> None:
@@ -308,7 +312,7 @@ def _validate_whole_file(
             pending_people.clear()
 
         for line, r in _records(stream):
-            row = _row(line, r)
+            row = _row(line, r, today)
             if row.mrn:
                 if row.mrn in seen:
                     raise ImportRejected(f"line {line}: duplicate of line {seen[row.mrn]}")
@@ -334,7 +338,7 @@ def _validate_whole_file(
         check_pending_people()
     if not rows:
         raise ImportRejected("the file holds no patients")
-    return rows, set(mrn_lines)
+    return rows, set(mrn_lines), today
 
 
 def _write_batch(
@@ -391,12 +395,12 @@ def import_patients(
     """
     stream: BinaryIO = io.BytesIO(data) if isinstance(data, bytes | bytearray) else data
     start = stream.tell()
-    _, file_mrns = _validate_whole_file(db, actor, stream, allow_duplicate)
+    _, file_mrns, today = _validate_whole_file(db, actor, stream, allow_duplicate)
     stream.seek(start)
     ids: list[int] = []
     batch: list[tuple[int, Patient]] = []
     for line, r in _records(stream):
-        batch.append((line, _row(line, r)))
+        batch.append((line, _row(line, r, today)))
         if len(batch) >= BATCH_ROWS:
             ids += _write_batch_or_say_where(db, actor, batch, file_mrns, len(ids))
             batch = []
