@@ -49,7 +49,8 @@ def price_list(clinic: Clinic, day: date = DAY1) -> None:
         prices.set_price(clinic.db, bella, code="CONSULT", description="Consultation",
                          price_cents=15_000)  # fmt: skip
         packages.define_package(clinic.db, bella, code="SERIES6", name="Initial series",
-                                sessions=6, price_cents=240_000, valid_days=90, covers=["MOOD"])  # fmt: skip
+                                sessions=6, price_cents=240_000, valid_days=90,
+                                covers=["MOOD"])  # fmt: skip
         packages.define_package(clinic.db, bella, code="BOOST3", name="Booster pack",
                                 sessions=3, price_cents=100_000, valid_days=180,
                                 covers=["BOOSTER", "MOOD"])  # fmt: skip
