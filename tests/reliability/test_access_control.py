@@ -322,7 +322,8 @@ def busy_clinic(sqlite_clinic: Clinic) -> Clinic:
 
 
 def _billing(clinic: Clinic) -> None:
-    """Draft invoice 1 (a consultation); invoice 2 sells SERIES6 and has payment 1; invoice 3 is unpaid."""
+    """Draft invoice 1 (a consultation); invoice 2 sells SERIES6 and has payment 1; invoice 3
+    is an unpaid consultation."""
     bella, db = clinic.actor("bella"), clinic.db
     prices.set_price(db, bella, code="MOOD", description="Mood infusion", price_cents=45_000)
     prices.set_price(db, bella, code="CONSULT", description="Consultation", price_cents=15_000)
