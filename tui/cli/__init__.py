@@ -5,11 +5,13 @@ from __future__ import annotations
 import typer
 
 from tui.cli import (
+    billing_commands,
     correction_commands,
     count_commands,
     demo_commands,
     disposal_commands,
     export_commands,
+    invoice_commands,
     ledger_commands,
     maintenance_commands,
     query_commands,
@@ -57,6 +59,12 @@ app.command("check")(query_commands.check)
 app.command("backup")(maintenance_commands.backup)
 app.command("restore")(maintenance_commands.restore)
 app.add_typer(export_commands.export_app, name="export")
+
+app.add_typer(billing_commands.price_app, name="price")
+app.add_typer(billing_commands.package_app, name="package")
+app.add_typer(invoice_commands.invoice_app, name="invoice")
+app.add_typer(invoice_commands.payment_app, name="payment")
+app.add_typer(billing_commands.billing_app, name="billing")
 app.command("verify-export")(export_commands.verify_export)
 
 app.command("demo")(demo_commands.demo)
