@@ -10,6 +10,7 @@ from ledger.audited import audited
 from ledger.clock import valid_timezone
 from ledger.database import Database
 from ledger.errors import InvalidText
+from ledger.npi import npi_is_valid
 from ledger.settings import record_version
 from ledger.text import clean_text
 from ledger.unit_of_work import act, look
@@ -27,20 +28,6 @@ RANGES = {
     "retention_years": (2, 10),
     "late_entry_minutes": (1, 240),
 }
-
-
-def npi_is_valid(npi: str) -> bool:
-    """The NPI check digit: Luhn over the 80840 prefix and the first nine digits."""
-    if not re.fullmatch(r"[0-9]{10}", npi):
-        return False
-    digits = [int(c) for c in "80840" + npi[:9]]
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 0:
-            d *= 2
-            d = d - 9 if d > 9 else d
-        total += d
-    return (10 - total % 10) % 10 == int(npi[9])
 
 
 def _validated(changes: dict[str, Any]) -> dict[str, Any]:
