@@ -62,7 +62,9 @@ def test_icd10_codes_are_written_the_standard_way(typed: str, stored: str) -> No
     assert normalize_icd10(typed) == stored
 
 
-@pytest.mark.parametrize("bad", ["", "F3.31", "F33,1", "33.1", "F33.", "F33.12345", "FF3.1", "F33 1"])
+@pytest.mark.parametrize(
+    "bad", ["", "F3.31", "F33,1", "33.1", "F33.", "F33.12345", "FF3.1", "F33 1"]
+)
 def test_an_icd10_code_in_the_wrong_format_is_refused(bad: str) -> None:
     with pytest.raises(InvalidText, match="ICD-10-CM"):
         normalize_icd10(bad)
