@@ -145,9 +145,7 @@ def estimate_view(session: Session, estimate_id: int) -> EstimateView:
         if u is not None and u.id is not None:
             provider = Provider(u.id, u.full_name, u.npi or "")
     lines = session.exec(
-        select(EstimateLine)
-        .where(EstimateLine.estimate_id == e.id)
-        .order_by(col(EstimateLine.id))
+        select(EstimateLine).where(EstimateLine.estimate_id == e.id).order_by(col(EstimateLine.id))
     ).all()
     return EstimateView(
         estimate_id=e.id,
@@ -280,6 +278,5 @@ def _billed(session: Session, patient_id: int, codes: set[str], start: date, end
         ).all()
     )
     return sum(
-        max(0, int(amount) - min(int(amount), int(credited.get(inv, 0))))
-        for inv, amount in matched
+        max(0, int(amount) - min(int(amount), int(credited.get(inv, 0)))) for inv, amount in matched
     )

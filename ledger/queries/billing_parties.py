@@ -12,8 +12,8 @@ from sqlmodel import Session, func, select
 from ledger.errors import BillingIdentityMissing, UnknownRecord
 from ledger.identifiers import normalize_mrn
 from ledger.models import Patient, User
-from ledger.models.billing_records import DiagnosisStatus, PatientDiagnosis
 from ledger.models.base import table_of
+from ledger.models.billing_records import DiagnosisStatus, PatientDiagnosis
 from ledger.settings import clinic_settings
 
 
