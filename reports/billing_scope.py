@@ -117,18 +117,22 @@ def open_billing_scope(session: Session, actor: Actor, request: Request) -> Bill
 
 
 def money_range(
-    session: Session, scope: BillingScope, tables_ids: list[tuple[str, int]]
+    session: Session,
+    scope: BillingScope,
+    *,
+    patient_id: int | None = None,
+    after: datetime | None = None,
+    until: datetime | None = None,
 ) -> tuple[int | None, int | None]:
-    """The first and last money entries sealing these billing rows (table, id)."""
-    if not tables_ids:
-        return None, None
+    """The first and last money entries (of one patient, in a time window) the document
+    draws on, up to its pinned head."""
     m = table_of(MoneyEntry)
-    conditions = [
-        sa.and_(m.c.source_table == t, m.c.source_id == i) for t, i in tables_ids
-    ]
-    row = session.execute(
-        sa.select(sa.func.min(m.c.id), sa.func.max(m.c.id)).where(
-            sa.or_(*conditions), m.c.id <= scope.head_seq
-        )
-    ).one()
+    stmt = sa.select(sa.func.min(m.c.id), sa.func.max(m.c.id)).where(m.c.id <= scope.head_seq)
+    if patient_id is not None:
+        stmt = stmt.where(m.c.patient_id == patient_id)
+    if after is not None:
+        stmt = stmt.where(m.c.at > after)
+    if until is not None:
+        stmt = stmt.where(m.c.at <= until)
+    row = session.execute(stmt).one()
     return row[0], row[1]

@@ -6,6 +6,7 @@ import typer
 
 from tui.cli import (
     billing_check_commands,
+    billing_export_commands,  # noqa: F401 - registers the billing documents under `export`
     correction_commands,
     count_commands,
     demo_commands,
