@@ -37,8 +37,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # the superbill. Billing documents (estimates, superbills, the cross-check) are read by
     # billing, the registrant, the manager and auditors, and exported by billing and auditors;
     # a nurse never sees a price.
-    "patient.diagnose": frozenset({R, N, B}),
-    "gfe.create": frozenset({B}),
+    "patient.diagnose": frozenset({R, B}),
+    "billing.estimate": frozenset({B}),
     "billing.read": frozenset({R, M, B, U}),
     "billing.export": frozenset({B, U}),
     "receive": frozenset({R, N, M}),

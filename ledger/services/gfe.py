@@ -90,7 +90,7 @@ def _lines(
     return lines
 
 
-@audited("gfe.create")
+@audited("billing.estimate")
 def new_estimate(
     db: Database,
     actor: Actor,
@@ -109,7 +109,7 @@ def new_estimate(
     if scheduled_for is None and not requested:
         raise InvalidDate("give the service's --scheduled date, or say the patient --requested it")
     why = clean_text(note, "note", 2000, required=False) or None
-    with act(db, actor, "gfe.create") as tx:
+    with act(db, actor, "billing.estimate") as tx:
         clinic = clinic_identity(tx.session)
         provider = rendering_provider(tx.session)
         patient = patient_identity(tx.session, mrn)
