@@ -31,6 +31,8 @@ class CreditMovementKind(enum.StrEnum):
     CONSUME = "consume"
     EXPIRE = "expire"
     REFUND = "refund"
+    #: The invoice that sold it was voided before it was used.
+    VOID = "void"
 
 
 class PatientCreditKind(enum.StrEnum):
@@ -38,6 +40,8 @@ class PatientCreditKind(enum.StrEnum):
     OVERPAYMENT = "overpayment"
     #: Credit applied to a later invoice (negative).
     APPLIED = "applied"
+    #: A refund of a credit application gives the credit back (positive).
+    RETURNED = "returned"
 
 
 class Payment(SQLModel, table=True):
