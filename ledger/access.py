@@ -33,14 +33,6 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     "patient.import": frozenset({A, R, M, B}),
     # A DEA log prints the patient's identity: correcting it is for the accountable roles.
     "patient.correct": frozenset({A, R, M}),
-    # Diagnosis codes on the patient's record: the clinicians and the billing staff who code
-    # the superbill. Billing documents (estimates, superbills, the cross-check) are read by
-    # billing, the registrant, the manager and auditors, and exported by billing and auditors;
-    # a nurse never sees a price.
-    "patient.diagnose": frozenset({R, B}),
-    "billing.estimate": frozenset({B}),
-    "billing.read": frozenset({R, M, B, U}),
-    "billing.export": frozenset({B, U}),
     "receive": frozenset({R, N, M}),
     "infusion.record": frozenset({R, N}),
     "waste": frozenset({R, N}),

@@ -17,6 +17,7 @@ from ledger.models.billing_money import Payment, PaymentRefund
 from ledger.queries.billing_accounts import open_invoices
 from ledger.queries.billing_documents import invoice_by_ref
 from ledger.queries.billing_parties import identity_of
+from ledger.queries.billing_statement import dollars_text
 from reports.billing_scope import money_range, needs, open_billing_scope
 from reports.letterhead import letterhead, patient_block
 from reports.model import Column, Fact, Kind, Part, Report, Row, Total

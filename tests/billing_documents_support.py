@@ -4,12 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-from sqlmodel import select
-
 from ledger import clock
-from ledger.models import User
-from ledger.models.billing import Package, PriceItem
 from ledger.services import users
+from ledger.services.billing import packages, prices
 from ledger.services.infusions import record_infusion
 from ledger.services.settings import update_settings
 from tests.support import Clinic
@@ -38,29 +35,22 @@ def ready_for_billing(clinic: Clinic) -> None:
         address="1 Pearl St, Boulder CO 80302",
         medical_director="drkim",
     )
-    with clinic.db.write() as s:
-        admin_id = s.exec(select(User.id).where(User.username == "admin")).one()
-        at = clock.now()
-        day = date(2026, 2, 1)
-        for code, text, cpt, hcpcs, cents in (
-            ("MOOD", "Ketamine infusion for mood, 40 minutes", "96365", "J3490", 45_000),
-            ("PAIN", "Ketamine infusion for pain, per hour", "96365", None, 30_000),
-            ("CONSULT", "Consultation", "99204", None, 25_000),
-            ("KETAMINE", "Ketamine HCl, per mg", None, "J3490", 100),
-        ):
-            s.add(
-                PriceItem(
-                    code=code, description=text, cpt=cpt, hcpcs=hcpcs, unit_price_cents=cents,
-                    effective_from=day, created_at=at, created_by_id=admin_id,
-                )
-            )  # fmt: skip
-        s.add(
-            Package(
-                code="SERIES6", name="Initial series", sessions=6, price_cents=240_000,
-                valid_days=90, covers="MOOD", effective_from=day, created_at=at,
-                created_by_id=admin_id,
-            )
+    bella = clinic.actor("bella")
+    day = date(2026, 2, 1)
+    for code, text, cpt, hcpcs, cents in (
+        ("MOOD", "Ketamine infusion for mood, 40 minutes", "96365", "J3490", 45_000),
+        ("PAIN", "Ketamine infusion for pain, per hour", "96365", None, 30_000),
+        ("CONSULT", "Consultation", "99204", None, 25_000),
+        ("KETAMINE", "Ketamine HCl, per mg", None, "J3490", 100),
+    ):
+        prices.set_price(
+            clinic.db, bella, code=code, description=text, cpt=cpt, hcpcs=hcpcs,
+            price_cents=cents, effective_from=day,
         )  # fmt: skip
+    packages.define_package(
+        clinic.db, bella, code="SERIES6", name="Initial series", sessions=6,
+        price_cents=240_000, valid_days=90, covers=["MOOD"], effective_from=day,
+    )  # fmt: skip
 
 
 def infusion(

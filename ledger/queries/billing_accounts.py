@@ -3,8 +3,8 @@ invoice still owes (for statements and accounts-receivable aging) and the prepai
 liability (unused, unexpired credits at their allocated price).
 
 An invoice owes its total, less its credit notes and the payments applied to it, plus what
-was refunded of those applied payments (a refund takes back the unapplied part first); a
-voided invoice owes nothing from the day it was voided.
+was refunded of those payments (only an applied part is ever refunded); a voided invoice
+owes nothing from the day it was voided.
 """
 
 from __future__ import annotations
@@ -80,8 +80,8 @@ def open_invoices(
         ).all()
     )
     for x in payments:
-        unapplied = int(x.amount_cents) - int(x.applied_cents)
-        back = max(0, int(refunded.get(x.id, 0)) - unapplied)
+        # A refund gives back part of what was applied (an overpayment stays credit).
+        back = int(refunded.get(x.id, 0))
         applied[x.invoice_id] = applied.get(x.invoice_id, 0) + int(x.applied_cents) - back
     return [
         OpenInvoice(

@@ -38,6 +38,7 @@ app.add_typer(setup_commands.db_app, name="db")
 app.add_typer(setup_commands.settings_app, name="settings")
 setup_commands.patient_app.command("diagnose")(billing_check_commands.patient_diagnose)
 app.add_typer(gfe_commands.gfe_app, name="gfe")
+app.add_typer(billing_check_commands.billing_app, name="billing")
 
 app.command("receive")(ledger_commands.receive)
 app.command("infusion")(ledger_commands.infusion)
