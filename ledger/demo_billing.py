@@ -125,7 +125,7 @@ def _set_up(c: Any, day: date, mrns: list[str], state: _Billing) -> None:
         # The estimate for the series, then the series sold on an issued invoice.
         new_estimate(
             c.db, bella, mrn=mrn, packages=["SERIES6"], items=[EstimateItem("CONSULT")],
-            scheduled_for=day + timedelta(days=1),
+            scheduled_for=day + timedelta(days=7),
         )  # fmt: skip
         inv = invoices.new_invoice(c.db, bella, patient=mrn)
         lines.add_package_line(c.db, bella, inv, code="SERIES6")
