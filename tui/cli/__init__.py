@@ -5,12 +5,15 @@ from __future__ import annotations
 import typer
 
 from tui.cli import (
+    billing_check_commands,
     billing_commands,
+    billing_export_commands,  # noqa: F401 - registers the billing documents under `export`
     correction_commands,
     count_commands,
     demo_commands,
     disposal_commands,
     export_commands,
+    gfe_commands,
     invoice_commands,
     ledger_commands,
     maintenance_commands,
@@ -35,6 +38,8 @@ app.add_typer(setup_commands.product_app, name="product")
 app.add_typer(setup_commands.patient_app, name="patient")
 app.add_typer(setup_commands.db_app, name="db")
 app.add_typer(setup_commands.settings_app, name="settings")
+setup_commands.patient_app.command("diagnose")(billing_check_commands.patient_diagnose)
+app.add_typer(gfe_commands.gfe_app, name="gfe")
 
 app.command("receive")(ledger_commands.receive)
 app.command("infusion")(ledger_commands.infusion)
@@ -65,6 +70,8 @@ app.add_typer(billing_commands.package_app, name="package")
 app.add_typer(invoice_commands.invoice_app, name="invoice")
 app.add_typer(invoice_commands.payment_app, name="payment")
 app.add_typer(billing_commands.billing_app, name="billing")
+# The cross-check and the estimate check join the same `billing` group.
+billing_check_commands.register(billing_commands.billing_app)
 app.command("verify-export")(export_commands.verify_export)
 
 app.command("demo")(demo_commands.demo)
