@@ -376,6 +376,7 @@ REVISIONS_WITH_GUARDS = (
     "0003_guards",
     "0005_settings_history",
     "0006_counts",
+    "0008_reviews",
 )
 
 
@@ -399,6 +400,7 @@ APPEND_ONLY = (
     "count_result",
     "count_approval",
     "discrepancy_note",
+    "late_review",
 )
 
 

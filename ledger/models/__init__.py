@@ -23,6 +23,7 @@ from ledger.models.counts import (
 )
 from ledger.models.movements import ChainHead, Movement, MovementKind
 from ledger.models.people import AuditEvent, Role, User
+from ledger.models.reviews import LateReview
 from ledger.models.stock import Infusion, Receipt, Vial, VialBalance, VialState
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "DiscrepancyNote",
     "DiscrepancyStatus",
     "Infusion",
+    "LateReview",
     "Movement",
     "MovementKind",
     "Outcome",
