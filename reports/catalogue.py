@@ -31,6 +31,8 @@ class ReportKind:
     #: The options the report reads besides --to (and the output): "from", "registration",
     #: "vial", "schedule", "taken". The command line offers exactly these.
     options: frozenset[str] = frozenset({"from", "registration", "schedule"})
+    #: False for a report of one record or a blank sheet: it takes no --to.
+    needs_to: bool = True
 
     @property
     def build(self) -> Builder:
@@ -83,9 +85,10 @@ REPORTS: tuple[ReportKind, ...] = (
     ),
     ReportKind(
         "inventory",
-        "signed inventory of stock on hand on the --to date (--taken opening|close)",
+        "the signed inventory a count found (--count ID), or the book's stock on hand on the "
+        "--to date (--taken opening|close), which says it is the book, not a count",
         "inventory",
-        options=frozenset({"registration", "taken"}),
+        options=frozenset({"registration", "taken", "count"}),
     ),
     ReportKind(
         "audit-trail",
