@@ -111,7 +111,7 @@ class DemoCounts:
             self._weekly(day, close)
 
     def _weekly(self, day: date, close: datetime) -> None:
-        """Mostly clean; now and then a drop's worth accepted, or a spill the registrant signs off."""
+        """Mostly clean; now and then a drop's worth accepted, or a spill signed off."""
         rng = random.Random(day.toordinal())
         roll = rng.random()
         short: dict[str, int] = {}

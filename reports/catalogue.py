@@ -91,6 +91,35 @@ REPORTS: tuple[ReportKind, ...] = (
         options=frozenset({"registration", "taken", "count"}),
     ),
     ReportKind(
+        "count-sheet",
+        "a blank, blind sheet for a paper count: vial, product, lot, expiry, a box or a mL "
+        "line, signature lines; no book amounts",
+        "count_sheet",
+        # Blank: not a record, so never in the bundle.
+        dea=False,
+        options=frozenset({"registration"}),
+        needs_to=False,
+    ),
+    ReportKind(
+        "count-result",
+        "one count (--count ID): book, counted, variance and outcome per vial, approvals and "
+        "discrepancies",
+        "count_result",
+        # One record each: the bundle adds every count of its period itself.
+        dea=False,
+        options=frozenset({"count"}),
+        needs_to=False,
+    ),
+    ReportKind(
+        "form-106-draft",
+        "the DEA Form 106 draft of an escalated discrepancy (--discrepancy ID), with its "
+        "notice and form due dates",
+        "form106_draft",
+        dea=False,
+        options=frozenset({"discrepancy"}),
+        needs_to=False,
+    ),
+    ReportKind(
         "audit-trail",
         "who did or tried what, when: logins, locks, refusals, exports and their sha256, "
         "settings changes, backups",
