@@ -41,7 +41,8 @@ COLUMNS = (
     _mg("Expected mg"),
     _mg("Book on hand mg"),
     _mg("Book minus expected mg"),
-    Column("Physical count", width=18, wrap=True),
+    Column("Count", Kind.INTEGER, width=5),
+    Column("Count day", Kind.DATE, width=10),
     _mg("Physical count mg"),
     _mg("Count minus book at the count mg"),
     _mg("Count minus expected mg"),
@@ -90,8 +91,14 @@ class ProductAudit:
     def _count_cells(self) -> tuple[Value, ...]:
         c = self.counted
         if c is None:
-            return (None, None, None, None)
-        return (c.text(), mg(c.counted_ug), mg(c.variance_ug), mg(c.counted_ug - self.expected_ug))
+            return (None, None, None, None, None)
+        return (
+            c.count_id,
+            c.day,
+            mg(c.counted_ug),
+            mg(c.variance_ug),
+            mg(c.counted_ug - self.expected_ug),
+        )
 
 
 def figures(session: Session, scope: Scope) -> list[ProductAudit]:

@@ -102,8 +102,8 @@ REPORTS: tuple[ReportKind, ...] = (
     ),
     ReportKind(
         "count-result",
-        "one count (--count ID): book, counted, variance and outcome per vial, approvals and "
-        "discrepancies",
+        "one count (--count ID; the last submitted without it): book, counted, variance and "
+        "outcome per vial, approvals and discrepancies",
         "count_result",
         # One record each: the bundle adds every count of its period itself.
         dea=False,
@@ -112,8 +112,8 @@ REPORTS: tuple[ReportKind, ...] = (
     ),
     ReportKind(
         "form-106-draft",
-        "the DEA Form 106 draft of an escalated discrepancy (--discrepancy ID), with its "
-        "notice and form due dates",
+        "the DEA Form 106 draft of an escalated discrepancy (--discrepancy ID; the latest "
+        "without it, or a blank form when none), with its notice and form due dates",
         "form106_draft",
         dea=False,
         options=frozenset({"discrepancy"}),

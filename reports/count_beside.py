@@ -35,10 +35,6 @@ class ProductCount:
     not_counted: int = 0
     lines: list[Row] = field(default_factory=list)
 
-    def text(self) -> str:
-        gap = f"; {self.not_counted} vial(s) not counted" if self.not_counted else ""
-        return f"count {self.count_id} on {self.day.isoformat()}{gap}"
-
 
 LINES = (
     Column("Count", Kind.INTEGER, width=6),
@@ -50,7 +46,7 @@ LINES = (
     Column("Counted mg", Kind.DECIMAL, places=3, width=10),
     Column("Variance mg", Kind.DECIMAL, places=3, width=10),
     Column("Outcome", width=13),
-    Column("Answered by", width=22, wrap=True),
+    Column("Note", width=22, wrap=True),
 )
 
 

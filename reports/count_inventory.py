@@ -44,7 +44,7 @@ DISPOSAL = (
     *_PRODUCT,
     Column("Lot", width=10),
     Column("Lot expires", Kind.DATE, width=10),
-    Column("Why", width=16, wrap=True),
+    Column("Status", width=16, wrap=True),
     Column("Container", width=8),
     Column("Counted mL", Kind.DECIMAL, places=3, width=8),
     Column("Counted mg", Kind.DECIMAL, places=3, width=10),
@@ -53,7 +53,7 @@ NOT_FOUND = (
     Column("Vial", width=10),
     *_PRODUCT,
     Column("Lot", width=10),
-    Column("Found", width=24, wrap=True),
+    Column("Status", width=24, wrap=True),
 )
 
 

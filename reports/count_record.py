@@ -11,8 +11,8 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from ledger.access import Actor, authorize
-from ledger.clock import local_date
-from ledger.errors import InvalidText, UnknownRecord
+from ledger.clock import end_of_day, local_date
+from ledger.errors import UnknownRecord
 from ledger.models import (
     Count,
     CountLine,
@@ -83,16 +83,30 @@ def _name(session: Session, user_id: int | None) -> str:
     return f"{user.full_name} ({user.username})" if user else str(user_id)
 
 
+def latest_submitted(session: Session, request: Request) -> Count | None:
+    """Without --count: the last count submitted (by the end of --to, when one is given)."""
+    stmt = select(Count).where(col(Count.submitted_at).is_not(None))
+    if request.date_to != date.min:
+        tz = clinic_settings(session).timezone
+        stmt = stmt.where(col(Count.started_at) <= end_of_day(tz, request.date_to))
+    return session.exec(stmt.order_by(col(Count.started_at).desc(), col(Count.id).desc())).first()
+
+
 def load_count(
     session: Session, actor: Actor, request: Request, *, submitted: bool = True
 ) -> CountRecord:
     """The count `request.count`, authorized for export, its period its own day."""
     authorize(session, actor, "export")
-    if request.count is None:
-        raise InvalidText("name the count: --count ID")
-    count = session.get(Count, request.count)
+    count = (
+        session.get(Count, request.count)
+        if request.count is not None
+        else latest_submitted(session, request)
+    )
     if count is None:
-        raise UnknownRecord(f"no count {request.count}", subject=str(request.count))
+        raise UnknownRecord(
+            f"no count {request.count}" if request.count else "no count was submitted yet",
+            subject=str(request.count),
+        )
     reg = session.get(Registration, count.registration_id)
     assert reg is not None
     settings = clinic_settings(session)

@@ -25,7 +25,7 @@ COLUMNS = (
     Column("Variance mg", Kind.DECIMAL, places=3, width=10),
     Column("Variance mL", Kind.DECIMAL, places=3, width=8),
     Column("Outcome", width=13),
-    Column("Answered by", width=24, wrap=True),
+    Column("Note", width=24, wrap=True),
 )
 
 

@@ -30,7 +30,7 @@ COLUMNS = (
 )
 #: Vials a counter expects on the shelf.
 ON_SHELF = (VialState.SEALED, VialState.OPEN, VialState.QUARANTINED)
-TICK = "[ ] present  [ ] missing"
+TICK = "[ ] present [ ] missing"
 LINE = "________ mL"
 
 

@@ -7,13 +7,17 @@ itself within 45 days. The figures are the discrepancy's, read from the ledger."
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import date
 
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
+from ledger import clock
 from ledger.access import Actor, authorize
+from ledger.clock import local_date
 from ledger.database import Database
-from ledger.errors import DiscrepancyNotEscalated, InvalidText, UnknownRecord
+from ledger.errors import DiscrepancyNotEscalated, UnknownRecord
 from ledger.models import Discrepancy, DiscrepancyNote, Product, Registration, User, Vial
+from ledger.settings import clinic_settings
 from ledger.units import strength_text, volume_text
 from reports.model import Column, Fact, Kind, Part, Report, Row
 from reports.scope import Request, mg, open_scope
@@ -35,11 +39,10 @@ NOTES = (
 )
 
 
-def build(db: Database, actor: Actor, request: Request) -> Report:
-    with db.read() as session:
-        authorize(session, actor, "export")
-        if request.discrepancy is None:
-            raise InvalidText("name the discrepancy: --discrepancy ID")
+def _chosen(session: Session, request: Request) -> Discrepancy | None:
+    """The discrepancy asked for, or without --discrepancy the latest escalated one
+    (discovered by the end of --to, when one is given); None when there is none."""
+    if request.discrepancy is not None:
         d = session.get(Discrepancy, request.discrepancy)
         if d is None:
             raise UnknownRecord(f"no discrepancy {request.discrepancy}")
@@ -47,6 +50,45 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
             raise DiscrepancyNotEscalated(
                 f"discrepancy {d.id} is {d.status}; the registrant escalates it to draft Form 106"
             )
+        return d
+    stmt = select(Discrepancy).where(col(Discrepancy.loss_type).is_not(None))
+    if request.date_to != date.min:
+        stmt = stmt.where(col(Discrepancy.discovered_on) <= request.date_to)
+    return session.exec(stmt.order_by(col(Discrepancy.id).desc())).first()
+
+
+def _blank(session: Session, actor: Actor, request: Request) -> Report:
+    """No escalated discrepancy: the form's layout with the registration filled in."""
+    today = local_date(clinic_settings(session).timezone, clock.now())
+    scope = open_scope(session, actor, replace(request, date_from=today, date_to=today))
+    blank = "________"
+    return Report(
+        name="form-106-draft",
+        title="DEA Form 106 draft: blank (no escalated discrepancy)",
+        header=scope.header(),
+        period=scope.period,
+        filters=(
+            Fact("Type of loss", "theft / significant loss / in-transit loss (circle one)"),
+            Fact("Date of discovery", blank),
+            Fact("Written notice to the DEA Field Division due", "1 business day after discovery"),
+            Fact("Form 106 due", "45 days after discovery"),
+        ),
+        parts=(
+            Part("Controlled substances lost", PRODUCTS, lambda: iter(()), sheet="Products lost"),
+        ),
+        integrity=scope.integrity(None, None),
+        signatures=("Registrant",),
+        timezone=scope.timezone,
+        registration=scope.dea_number,
+    )
+
+
+def build(db: Database, actor: Actor, request: Request) -> Report:
+    with db.read() as session:
+        authorize(session, actor, "export")
+        d = _chosen(session, request)
+        if d is None:
+            return _blank(session, actor, request)
         vial = session.get(Vial, d.vial_id)
         reg = session.get(Registration, d.registration_id)
         assert vial is not None and reg is not None
@@ -89,7 +131,7 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
         header=scope.header(),
         period=scope.period,
         filters=(
-            Fact("Type of loss", d.loss_type),
+            Fact("Type of loss", d.loss_type or ""),
             Fact("Date of discovery", day.isoformat()),
             Fact("Written notice to the DEA Field Division due", str(d.notice_due)),
             Fact("Form 106 due", str(d.form_due)),

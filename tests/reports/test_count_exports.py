@@ -91,6 +91,7 @@ def test_the_count_sheet_lists_the_shelf_and_no_book_amount(story_db, tmp_path) 
         ml = Decimal(s.balance_ug) / s.strength_ug_per_ml
         assert f"{ml:.2f} mL" not in text
     assert "Counted by" in text and "Witness" in text and "[ ] present [ ] missing" in text
+    assert "[ ] present [ ] missing" in {r["Present / missing"] for r in rows}
 
 
 def test_a_count_result_carries_the_ledgers_figures(story_db, tmp_path) -> None:
@@ -120,7 +121,7 @@ def test_a_count_result_carries_the_ledgers_figures(story_db, tmp_path) -> None:
         assert row["Outcome"] == s.outcome
         if s.vial_id == approved.vial_id:
             assert row["Outcome"] == "needs_signoff"
-            assert row["Answered by"] == (
+            assert row["Note"] == (
                 f"approved by the registrant: adjustment #{approved.movement_id}"
             )
 
@@ -148,7 +149,7 @@ def test_the_accountability_audit_stands_beside_the_last_count(story_db, tmp_pat
             "on p.id = v.product_id where r.count_id = :c and p.ndc = :n",
             c=last.id, n=ndc,
         )  # fmt: skip
-        assert str(row["Physical count"]).startswith(f"count {last.id} on ")
+        assert row["Count"] == last.id
         assert _dec(row["Physical count mg"]) == mg_decimal(counted.found)
         assert _dec(row["Count minus book at the count mg"]) == mg_decimal(counted.variance)
         assert _dec(row["Count minus expected mg"]) == mg_decimal(counted.found - book.ug)

@@ -96,10 +96,10 @@ def test_the_counted_inventory_lists_what_the_count_found(clinic: Clinic, tmp_pa
     assert opened["Vial"] == "K-000001"
     assert Decimal(str(opened["Counted mL"])) == Decimal("9.1")
     assert Decimal(str(opened["Counted mg"])) == Decimal(455)
-    apart = {r["Vial"]: r["Why"] for r in _sheet(out, "Awaiting disposal")}
+    apart = {r["Vial"]: r["Status"] for r in _sheet(out, "Awaiting disposal")}
     assert apart == {"K-000003": "quarantined", "KH-000001": "expired", "KH-000002": "expired"}
     (missing,) = _sheet(out, "Not on the shelf")
-    assert (missing["Vial"], missing["Found"]) == ("K-000005", "missing from the shelf")
+    assert (missing["Vial"], missing["Status"]) == ("K-000005", "missing from the shelf")
     about = _about(out)
     assert about["Taken at"] == "opening of business on 2026-04-06"
     assert about["Witnessed by"] == "Omar (omar)"
