@@ -48,6 +48,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # loss to the DEA and confirming it are the registrant's, whose registration it is.
     "count": frozenset({R, N, M}),
     "count.approve": frozenset({R}),
+    # A signed inventory is the registrant's record (21 CFR 1304.11).
+    "count.sign": frozenset({R}),
+    # The registrant reads each entry made after the fact and marks it reviewed.
+    "late.review": frozenset({R}),
     "discrepancy.investigate": frozenset({R, M}),
     "discrepancy.escalate": frozenset({R}),
     # A backup is every patient's name and address: not for billing or auditors.

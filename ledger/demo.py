@@ -301,6 +301,9 @@ def _run_days(
     summary: DemoSummary,
 ) -> None:
     rng = c.rng
+    from ledger.demo_counts import DemoCounts
+
+    shelf_counts = DemoCounts(c, first_day, last_day, mrns)
     day = first_day
     invoice_no = 5000
     broke = False
@@ -366,7 +369,9 @@ def _run_days(
                 protocol="depression",
             )
             summary.notes.append(f"{stale} left open past its beyond-use date")
+        shelf_counts.after_day(day)
         day += timedelta(days=1)
+    summary.notes += shelf_counts.notes
 
 
 def _one_infusion(c: _Clinic, when: datetime, mrn: str) -> None:

@@ -377,6 +377,7 @@ REVISIONS_WITH_GUARDS = (
     "0005_settings_history",
     "0006_counts",
     "0007_billing",
+    "0008_reviews",
 )
 
 
@@ -415,6 +416,7 @@ APPEND_ONLY = (
     "patient_diagnosis",
     "good_faith_estimate",
     "estimate_line",
+    "late_review",
 )
 
 

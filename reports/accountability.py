@@ -20,7 +20,8 @@ from ledger.database import Database
 from ledger.kinds import IN_KINDS, OUT_KINDS, RULES
 from ledger.models import Movement, MovementKind, Product, Vial
 from ledger.models.base import table_of
-from reports.model import Column, Kind, Part, Report, Row, Total
+from reports.count_beside import LINES, ProductCount, counts_by_product
+from reports.model import Column, Kind, Part, Report, Row, Total, Value
 from reports.scope import Request, Scope, mg, movement_range, open_scope
 from reports.totals import product_figures
 
@@ -40,7 +41,11 @@ COLUMNS = (
     _mg("Expected mg"),
     _mg("Book on hand mg"),
     _mg("Book minus expected mg"),
+    Column("Count", Kind.INTEGER, width=5),
+    Column("Count day", Kind.DATE, width=10),
     _mg("Physical count mg"),
+    _mg("Count minus book at the count mg"),
+    _mg("Count minus expected mg"),
 )
 
 
@@ -53,6 +58,8 @@ class ProductAudit:
     opening_ug: int = 0
     closing_ug: int = 0
     moved: dict[str, int] = field(default_factory=dict)
+    #: The physical count beside it (reports/count_beside.py), when there is one.
+    counted: ProductCount | None = None
 
     def out(self, kind: str) -> int:
         """Stock that left by `kind`, as a positive figure."""
@@ -78,7 +85,19 @@ class ProductAudit:
             mg(self.expected_ug),
             mg(self.closing_ug),
             mg(self.closing_ug - self.expected_ug),
-            None,
+            *self._count_cells(),
+        )
+
+    def _count_cells(self) -> tuple[Value, ...]:
+        c = self.counted
+        if c is None:
+            return (None, None, None, None, None)
+        return (
+            c.count_id,
+            c.day,
+            mg(c.counted_ug),
+            mg(c.variance_ug),
+            mg(c.counted_ug - self.expected_ug),
         )
 
 
@@ -123,10 +142,14 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
     with db.read() as session:
         scope = open_scope(session, actor, request)
         audits = figures(session, scope)
+        counted = counts_by_product(session, scope)
+        for a in audits:
+            a.counted = counted.get(a.ndc)
         first, last = movement_range(session, scope)
         reversals = product_figures(session, scope, (K.REVERSAL,), sign=1)
     differing = sum(1 for a in audits if a.closing_ug != a.expected_ug)
     rows = [a.row() for a in audits]
+    lines = [line for a in audits if a.counted for line in a.counted.lines]
     return Report(
         name="accountability-audit",
         title="Accountability audit",
@@ -156,8 +179,18 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
                 "Opening is the book balance at the end of the day before the period; book on "
                 "hand is the balance at the end of its last day. Reversed entries are left out: "
                 "a reversal counts against the kind of entry it reverses, and each product's "
-                "reversals are shown on their own line. Write the physical count in the last "
-                "column.",
+                "reversals are shown on their own line. The physical count is the last count "
+                "submitted in the period (or the first just after it): what it found, its "
+                "difference from the book when it was taken, and from the expected closing.",
+            ),
+            Part(
+                title="Counted vial lines that differ from the book",
+                sheet="Count lines",
+                columns=LINES,
+                rows=lambda: iter(lines),
+                note="Each line of the count beside the audit whose count differed from the "
+                "book, or that was left out, and what answered it: an approved adjustment, a "
+                "discrepancy, or the accepted tier.",
             ),
         ),
         integrity=scope.integrity(first, last),

@@ -10,14 +10,22 @@ import os
 import tempfile
 import zipfile
 from dataclasses import replace
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from sqlmodel import col, select
 
 from ledger import audit
 from ledger.access import Actor
 from ledger.audited import audited
+from ledger.clock import end_of_day
 from ledger.database import Database
-from reports.catalogue import REPORTS
+from ledger.models import Count, Discrepancy
+from ledger.queries.inventories import INVENTORY_KINDS
+from ledger.queries.registrations import registration_for
+from ledger.settings import clinic_settings
+from reports.catalogue import REPORTS, find
 from reports.destination import check_destination, place
 from reports.export import FORMATS, Progress, draw, sha256_file
 from reports.scope import Request, pinned_head
@@ -55,6 +63,44 @@ def _manifest(reports: list[Any], files: list[dict[str, object]], request: Reque
     }
 
 
+def _records(db: Database, request: Request) -> list[tuple[str, str, Request]]:
+    """The reports of one record that fall in the period: each count submitted in it (its
+    result, and its inventory when it is one) and each Form 106 draft discovered in it."""
+    out: list[tuple[str, str, Request]] = []
+    with db.read() as session:
+        reg = registration_for(session, request.registration)
+        tz = clinic_settings(session).timezone
+        after = end_of_day(tz, request.date_from - timedelta(days=1))
+        until = end_of_day(tz, request.date_to)
+        for count in session.exec(
+            select(Count)
+            .where(
+                Count.registration_id == reg.id,
+                col(Count.submitted_at).is_not(None),
+                col(Count.started_at) > after,
+                col(Count.started_at) <= until,
+            )
+            .order_by(col(Count.id))
+        ).all():
+            one = replace(request, count=count.id)
+            out.append((f"count-result-{count.id}", "count-result", one))
+            if count.kind in {str(k) for k in INVENTORY_KINDS}:
+                out.append((f"inventory-count-{count.id}", "inventory", one))
+        for d in session.exec(
+            select(Discrepancy)
+            .where(
+                Discrepancy.registration_id == reg.id,
+                col(Discrepancy.loss_type).is_not(None),
+                col(Discrepancy.discovered_on) >= request.date_from,
+                col(Discrepancy.discovered_on) <= request.date_to,
+            )
+            .order_by(col(Discrepancy.id))
+        ).all():
+            one = replace(request, discrepancy=d.id)
+            out.append((f"form-106-draft-{d.id}", "form-106-draft", one))
+    return out
+
+
 @audited("export")
 def export_bundle(
     db: Database,
@@ -71,12 +117,14 @@ def export_bundle(
     with db.read() as session:
         head_seq, _ = pinned_head(session, request.head_seq)
     pinned = replace(request, head_seq=head_seq, vial=None)
-    reports = [kind.build(db, actor, pinned) for kind in REPORTS if kind.dea]
+    named = [(kind.name, kind.build(db, actor, pinned)) for kind in REPORTS if kind.dea]
+    named += [(stem, find(kind).build(db, actor, one)) for stem, kind, one in _records(db, pinned)]
+    reports = [report for _, report in named]
     files: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".bundle-") as work:
-        for report in reports:
+        for stem, report in named:
             for fmt in FORMATS:
-                name = f"{report.name}.{fmt}"
+                name = f"{stem}.{fmt}"
                 path = Path(work) / name
                 draw(report, fmt, path, progress)
                 files.append(

@@ -34,6 +34,8 @@ class ReportKind:
     #: A billing document: exported by billing staff and auditors, tied to the money chain,
     #: with its own options (tui/cli/billing_export_commands.py).
     billing: bool = False
+    #: False for a report of one record or a blank sheet: it takes no --to.
+    needs_to: bool = True
 
     @property
     def build(self) -> Builder:
@@ -86,9 +88,39 @@ REPORTS: tuple[ReportKind, ...] = (
     ),
     ReportKind(
         "inventory",
-        "signed inventory of stock on hand on the --to date (--taken opening|close)",
+        "the signed inventory a count found (--count ID), or the book's stock on hand on the "
+        "--to date (--taken opening|close), which says it is the book, not a count",
         "inventory",
-        options=frozenset({"registration", "taken"}),
+        options=frozenset({"registration", "taken", "count"}),
+    ),
+    ReportKind(
+        "count-sheet",
+        "a blank, blind sheet for a paper count: vial, product, lot, expiry, a box or a mL "
+        "line, signature lines; no book amounts",
+        "count_sheet",
+        # Blank: not a record, so never in the bundle.
+        dea=False,
+        options=frozenset({"registration"}),
+        needs_to=False,
+    ),
+    ReportKind(
+        "count-result",
+        "one count (--count ID; the last submitted without it): book, counted, variance and "
+        "outcome per vial, approvals and discrepancies",
+        "count_result",
+        # One record each: the bundle adds every count of its period itself.
+        dea=False,
+        options=frozenset({"count"}),
+        needs_to=False,
+    ),
+    ReportKind(
+        "form-106-draft",
+        "the DEA Form 106 draft of an escalated discrepancy (--discrepancy ID; the latest "
+        "without it, or a blank form when none), with its notice and form due dates",
+        "form106_draft",
+        dea=False,
+        options=frozenset({"discrepancy"}),
+        needs_to=False,
     ),
     ReportKind(
         "audit-trail",

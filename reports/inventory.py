@@ -48,6 +48,13 @@ OPENED = (
 )
 
 
+#: Said on every book-side inventory: the figures are the ledger's, nobody counted the shelf.
+BOOK = (
+    "the book (the ledger's balances), not a physical count; the inventory a count found is "
+    "`vialbook export inventory --count ID`"
+)
+
+
 def cutoff(scope: Scope) -> datetime:
     """The instant the inventory describes: the end of that day, or of the day before."""
     day = scope.request.date_to
@@ -164,6 +171,11 @@ def _opened_rows(scope: Scope, h: sa.Subquery, at: datetime) -> tuple[sa.Select,
 
 
 def build(db: Database, actor: Actor, request: Request) -> Report:
+    if request.count is not None:
+        # The inventory a count found, signed by the registrant (21 CFR 1304.11).
+        from reports.count_inventory import build as counted
+
+        return counted(db, actor, request)
     p = table_of(Product)
     with db.read() as session:
         scope = open_scope(session, actor, request)
@@ -204,10 +216,10 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
     opened_stmt, opened_convert = _opened_rows(scope, h, at)
     return Report(
         name="inventory",
-        title="Controlled substance inventory",
+        title="Controlled substance inventory: the book, not a count",
         header=scope.header(),
         period=scope.period,
-        filters=(Fact("Taken at", when),),
+        filters=(Fact("Taken at", when), Fact("Source", BOOK)),
         parts=(
             Part(
                 title="Sealed containers (counted exactly)",

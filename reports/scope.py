@@ -50,6 +50,10 @@ class Request:
     #: Only products of this DEA schedule (3 for Schedule III), so that Schedule III-V
     #: records can be handed over apart from the others.
     schedule: int | None = None
+    #: Reports of one count (its result, its inventory): the count's id.
+    count: int | None = None
+    #: The Form 106 draft: the discrepancy's id.
+    discrepancy: int | None = None
 
 
 @dataclass(frozen=True)

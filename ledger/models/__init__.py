@@ -54,6 +54,7 @@ from ledger.models.counts import (
 )
 from ledger.models.movements import ChainHead, Movement, MovementKind
 from ledger.models.people import AuditEvent, Role, User
+from ledger.models.reviews import LateReview
 from ledger.models.stock import Infusion, Receipt, Vial, VialBalance, VialState
 
 __all__ = [
@@ -83,6 +84,7 @@ __all__ = [
     "LineKind",
     "MoneyEntry",
     "MoneyHead",
+    "LateReview",
     "Movement",
     "MovementKind",
     "Outcome",

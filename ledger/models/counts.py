@@ -128,8 +128,11 @@ class Discrepancy(SQLModel, table=True):
     escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     notice_due: date | None = None
     form_due: date | None = None
-    #: The `loss` movement a confirmed Form 106 recorded.
+    #: The `loss` movement: recorded by a confirmed Form 106, or by `vialbook loss` itself
+    #: when the loss was found outside a count (the discrepancy then opened with it).
     loss_movement_id: int | None = Field(default=None, foreign_key="movement.id")
+    #: When the registrant confirmed the Form 106 draft; until then both DEA deadlines stand.
+    form_confirmed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 
 class DiscrepancyNote(SQLModel, table=True):

@@ -1,9 +1,9 @@
 """Alerts: what the clinic must act on now, from one query (the command line and dashboard).
 
 Each alert has a kind, the thing it is about, a due date where there is one, and a sentence.
-Kinds built so far: bud_soon, past_bud, expiring, expired_on_hand, count_overdue, count_open,
-discrepancy_open, form106_notice_due, form106_due, registration_expiring. The inventory and
-late-entry kinds wait for signed inventories and late-entry review.
+Kinds: bud_soon, past_bud, expiring, expired_on_hand, count_overdue, count_open,
+discrepancy_open, form106_notice_due, form106_due, inventory_due, registration_expiring,
+late_entry.
 """
 
 from __future__ import annotations
@@ -22,11 +22,14 @@ from ledger.models import (
     Count,
     Discrepancy,
     DiscrepancyStatus,
+    LateReview,
+    Movement,
     Registration,
     Vial,
     VialBalance,
     VialState,
 )
+from ledger.queries.inventories import next_inventory_due
 from ledger.settings import clinic_settings
 
 #: An open vial this close to its beyond-use date is flagged.
@@ -38,6 +41,8 @@ COUNT_OPEN_FOR = timedelta(days=1)
 #: A discrepancy unresolved this long is flagged.
 DISCREPANCY_OPEN_FOR = timedelta(days=7)
 REGISTRATION_WITHIN = timedelta(days=60)
+#: The biennial inventory is flagged this long before it is due.
+INVENTORY_WITHIN = timedelta(days=30)
 ON_HAND = (VialState.SEALED, VialState.OPEN, VialState.QUARANTINED)
 
 
@@ -161,7 +166,7 @@ def _discrepancies(session: Session, today: date) -> list[Alert]:
                         f"{subject} has been unresolved since {d.discovered_on}",
                     )
                 )
-        elif d.status == DiscrepancyStatus.ESCALATED and d.loss_movement_id is None:
+        elif d.status == DiscrepancyStatus.ESCALATED and d.form_confirmed_at is None:
             # Until the registrant confirms the draft, both DEA deadlines stand.
             out.append(
                 Alert(
@@ -197,6 +202,53 @@ def _registrations(session: Session, today: date) -> list[Alert]:
     return out
 
 
+def _inventories(session: Session, settings: ClinicSettings, today: date) -> list[Alert]:
+    """Per registration: no initial inventory yet, or the next one within 30 days or late."""
+    out = []
+    for reg in session.exec(select(Registration).order_by(col(Registration.id))).all():
+        due = next_inventory_due(session, settings, reg.id)
+        if due is None:
+            out.append(
+                Alert(
+                    "inventory_due",
+                    reg.dea_number,
+                    today,
+                    f"no signed initial inventory for {reg.dea_number}; take one and sign it",
+                )
+            )
+        elif due - today <= INVENTORY_WITHIN:
+            late = " and is overdue" if due < today else ""
+            out.append(
+                Alert(
+                    "inventory_due",
+                    reg.dea_number,
+                    due,
+                    f"the biennial inventory of {reg.dea_number} is due on {due}{late}",
+                )
+            )
+    return out
+
+
+def _late_entries(session: Session, settings: ClinicSettings) -> list[Alert]:
+    """Entries made after the fact that the registrant has not yet reviewed."""
+    rows = session.exec(
+        select(Movement.id, Movement.kind, Movement.event_at)
+        .outerjoin(LateReview, col(LateReview.movement_id) == Movement.id)
+        .where(col(Movement.late).is_(True), col(LateReview.id).is_(None))
+        .order_by(col(Movement.id))
+    ).all()
+    return [
+        Alert(
+            "late_entry",
+            f"movement {mid}",
+            None,
+            f"{kind} of {local_date(settings.timezone, event_at)} was entered late; "
+            f"the registrant reviews it (vialbook review-late {mid})",
+        )
+        for mid, kind, event_at in rows
+    ]
+
+
 def alerts(db: Database, actor: Actor) -> list[Alert]:
     """Every alert now, on the clinic's calendar."""
     with db.read() as session:
@@ -207,5 +259,7 @@ def alerts(db: Database, actor: Actor) -> list[Alert]:
             *_vials(session, settings, today),
             *_counts(session, settings, today),
             *_discrepancies(session, today),
+            *_inventories(session, settings, today),
             *_registrations(session, today),
+            *_late_entries(session, settings),
         ]

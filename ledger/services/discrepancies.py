@@ -8,7 +8,7 @@ Division within one business day of discovery; Form 106 follows within 45 days.
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlmodel import col, select
@@ -16,6 +16,7 @@ from sqlmodel import col, select
 from ledger.access import Actor
 from ledger.audited import audited
 from ledger.business_days import holidays_of, next_business_day
+from ledger.clock import local_date
 from ledger.database import Database
 from ledger.errors import (
     DiscrepancyClosed,
@@ -208,17 +209,26 @@ def escalate(db: Database, actor: Actor, discrepancy_id: int, *, loss_type: str)
 @audited("discrepancy.confirm-loss")
 def confirm_loss(db: Database, actor: Actor, discrepancy_id: int) -> int:
     """The registrant confirms the draft: the `loss` movement, linked to the discrepancy, in
-    the same transaction. A loss never takes more than the vial holds now."""
+    the same transaction. A loss never takes more than the vial holds now. A loss recorded
+    outside a count is already in the book: confirming its draft writes no second loss."""
     with act(db, actor, "discrepancy.escalate") as tx:
         d = _get(tx, discrepancy_id)
         if d.status != DiscrepancyStatus.ESCALATED:
             raise DiscrepancyNotEscalated(
                 f"discrepancy {discrepancy_id} is {d.status}; escalate it before confirming"
             )
-        if d.loss_movement_id is not None:
+        if d.form_confirmed_at is not None:
             raise LossAlreadyRecorded(
                 f"discrepancy {discrepancy_id}'s loss is movement {d.loss_movement_id}"
             )
+        if d.loss_movement_id is not None:
+            d.form_confirmed_at = tx.entered_at
+            tx.session.add(d)
+            tx.audit(
+                action="discrepancy.confirm-loss",
+                detail={"discrepancy": discrepancy_id, "movement": d.loss_movement_id},
+            )
+            return d.loss_movement_id
         if d.short_ug <= 0:
             raise DiscrepancyNotEscalated(
                 f"discrepancy {discrepancy_id} found more than the book: there is no loss"
@@ -236,9 +246,32 @@ def confirm_loss(db: Database, actor: Actor, discrepancy_id: int) -> int:
         tx.posting.settle_state(vial)
         tx.posting.finish()  # the movement exists before the discrepancy points at it
         d.loss_movement_id = posted.id
+        d.form_confirmed_at = tx.entered_at
         tx.session.add(d)
         tx.audit(
             action="discrepancy.confirm-loss",
             detail={"discrepancy": discrepancy_id, "movement": posted.id},
         )
         return posted.id
+
+
+def open_for_loss(
+    tx: UnitOfWork, *, vial: Vial, movement_id: int, amount_ug: int, discovered_at: datetime
+) -> int:
+    """A loss found outside a count opens its discrepancy in the same transaction, so every
+    loss has a record of its investigation (and, if escalated, its Form 106 draft). The loss
+    is already in the book: the discrepancy points at it from the start."""
+    assert vial.id is not None
+    found = Discrepancy(
+        registration_id=vial.registration_id,
+        vial_id=vial.id,
+        result_id=None,
+        short_ug=amount_ug,
+        discovered_on=local_date(tx.settings.timezone, discovered_at),
+        opened_at=tx.entered_at,
+        loss_movement_id=movement_id,
+    )
+    tx.session.add(found)
+    tx.session.flush()
+    assert found.id is not None
+    return found.id

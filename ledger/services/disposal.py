@@ -37,12 +37,15 @@ class Posted:
 
     movement_ids: list[int]
     balances_ug: dict[str, int]
+    #: The discrepancy a loss opened, to investigate it.
+    discrepancy: int | None = None
 
     @classmethod
-    def of(cls, posting: Posting, vials: list[Vial]) -> Posted:
+    def of(cls, posting: Posting, vials: list[Vial], discrepancy: int | None = None) -> Posted:
         return cls(
             movement_ids=[m.id for m in posting.movements],
             balances_ug={v.label: posting.balance(v) for v in vials},
+            discrepancy=discrepancy,
         )
 
 
@@ -174,21 +177,35 @@ def record_loss(
     discovered_at: datetime | None = None,
     late_reason: str | None = None,
 ) -> Posted:
-    """Theft or loss as discovered. Reporting deadlines come from the discrepancy record."""
-    return _single_vial_action(
-        db,
-        actor,
-        action="loss",
-        kind=MovementKind.LOSS,
-        vial=vial,
-        amount_ug=amount_ug,
-        reason=reason,
-        method=None,
-        witness=None,
-        event_at=discovered_at,
-        late_reason=late_reason,
-        what="loss",
-    )
+    """Theft or loss as discovered, and the discrepancy that investigates it, linked, in one
+    transaction. Reporting deadlines come from the discrepancy once it is escalated."""
+    from ledger.services.discrepancies import open_for_loss
+
+    why = clean_text(reason, "reason", 500)
+    with act(db, actor, "loss") as tx:
+        session, settings, posting = tx.session, tx.settings, tx.posting
+        when, late, late_why = event_time(settings, tx.entered_at, discovered_at, late_reason)
+        v = posting.vial_by_label(vial)
+        check_after_receipt(session, v, when)
+        if v.state in GONE:
+            raise VialNotUsable(f"vial {v.label} is {v.state}", subject=v.label)
+        amount = _amount(amount_ug, posting.balance(v), v)
+        posted = posting.move(
+            kind=MovementKind.LOSS,
+            vial=v,
+            amount_ug=-amount,
+            actor_id=tx.user_id,
+            event_at=when,
+            late=late,
+            reason=with_late_note(why, late_why),
+        )
+        posting.settle_state(v)
+        posting.finish()  # the movement exists before the discrepancy points at it
+        found = open_for_loss(
+            tx, vial=v, movement_id=posted.id, amount_ug=amount, discovered_at=when
+        )
+        tx.audit(detail={"vial": v.label, "movement": posted.id, "discrepancy": found})
+        return Posted.of(posting, [v], discrepancy=found)
 
 
 @audited("destroy")

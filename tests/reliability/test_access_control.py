@@ -36,7 +36,9 @@ from ledger.services import (
     counts,
     discrepancies,
     disposal,
+    inventories,
     receiving,
+    reviews,
     transfers,
     users,
 )
@@ -223,6 +225,12 @@ ACTIONS: dict[str, tuple[str, str, Action]] = {
             c.db, a, 1, vial="K-000001", reason="spilt", witness=_witnesses(c, a)[0]
         ),
     ),
+    "sign_inventory": (
+        "count.sign", "count.sign", lambda c, a: inventories.sign_count(c.db, a, 2)
+    ),
+    "review_late_entry": (
+        "late.review", "late.review", lambda c, a: reviews.review_late(c.db, a, 11)
+    ),
     "note_discrepancy": (
         "discrepancy.investigate",
         "discrepancy.note",
@@ -317,6 +325,18 @@ def busy_clinic(sqlite_clinic: Clinic) -> Clinic:
     counts.record_line(sqlite_clinic.db, maria, count, vial="K-000001", reading="8.8mL")
     counts.record_line(sqlite_clinic.db, maria, count, vial="M-000001", reading="missing")
     counts.submit_count(sqlite_clinic.db, maria, count)
+    # Count 2: an initial inventory, submitted, for the registrant to sign.
+    inventory = counts.start_count(
+        sqlite_clinic.db, maria, kind="initial", at="opening", registration=DEA
+    )
+    counts.submit_count(sqlite_clinic.db, maria, inventory)
+    # Movement 11: M-000001's content wasted, entered two hours late, for review.
+    disposal.waste(
+        sqlite_clinic.db, sqlite_clinic.actor("nina"), vial="M-000001", amount_ug=None,
+        reason="drawn up and not used", method="drug-disposal container",
+        witness=sqlite_clinic.witness("omar"), event_at=clock.now() - timedelta(hours=2),
+        late_reason="charted at the end of the shift",
+    )  # fmt: skip
     _billing(sqlite_clinic)
     return sqlite_clinic
 

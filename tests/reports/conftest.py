@@ -14,7 +14,7 @@ from ledger.access import Actor
 from ledger.auth import Credentials, login
 from ledger.database import Database, open_database
 from ledger.demo import build_demo, password
-from ledger.services import corrections, disposal
+from ledger.services import corrections, discrepancies, disposal
 
 #: The demo's last day; its history runs for DEMO_DAYS before it.
 DEMO_UNTIL = date(2026, 3, 31)
@@ -49,7 +49,8 @@ def _sealed(db: Database, prefix: str) -> list[str]:
 @pytest.fixture(scope="module")
 def busy_demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
     """The small demo plus one of every other entry a log lists: a destruction, a return to
-    a reverse distributor, a loss and a reversed waste, all on its last day."""
+    a reverse distributor, a loss (its discrepancy escalated) and a reversed waste, all on
+    its last day."""
     db = open_database(str(tmp_path_factory.mktemp("busy") / "demo.db"))
     build_demo(db, days=DEMO_DAYS, until=DEMO_UNTIL)
     clock.set_clock(lambda: BUSY_AT)
@@ -67,9 +68,12 @@ def busy_demo_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]
             distributor_address="9 Dock Rd, Denver, CO 80216", distributor_dea="RR1234563",
             invoice_number="RD-2026-0042",
         )  # fmt: skip
-        disposal.record_loss(
+        lost = disposal.record_loss(
             db, drkim, vial=k[-1], amount_ug=2_500, reason="count short; vial cap intact",
         )  # fmt: skip
+        # The loss opened its discrepancy; the registrant escalates it: a Form 106 draft.
+        assert lost.discrepancy is not None
+        discrepancies.escalate(db, drkim, lost.discrepancy, loss_type="significant-loss")
         wasted = disposal.waste(
             db, nina, vial=k[-2], amount_ug=1_000, reason="draw contaminated",
             method="drug-disposal container", witness=_creds("omar"),

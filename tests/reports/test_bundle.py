@@ -41,7 +41,17 @@ def test_a_bundle_holds_every_report_twice_and_a_manifest_of_hashes(demo_db, tmp
             assert hashlib.sha256(z.read(entry["name"])).hexdigest() == entry["sha256"]
     assert stored == json.loads(json.dumps(manifest))
     dea = [k.name for k in REPORTS if k.dea]
-    assert len(stored["files"]) == 2 * len(dea)
+    # Every count of the period (the demo's all fall in it) joins with its result, and an
+    # inventory count with its inventory too.
+    with demo_db.engine.connect() as conn:
+        counts = conn.execute(
+            sa.text("select id, kind from count where submitted_at is not null order by id")
+        ).all()
+    per_record = [f"count-result-{i}" for i, _ in counts]
+    per_record += [f"inventory-count-{i}" for i, kind in counts if kind != "routine"]
+    assert counts and "inventory-count-1" in per_record  # the demo's initial inventory
+    assert len(stored["files"]) == 2 * (len(dea) + len(per_record))
+    assert {f"{n}.{fmt}" for n in per_record for fmt in ("pdf", "xlsx")} <= names
     assert names == {f["name"] for f in stored["files"]} | {MANIFEST}
     assert {"loss-log.pdf", "loss-log.xlsx"} <= names
     assert not any(name.startswith("audit-trail") for name in names)

@@ -57,6 +57,7 @@ app.add_typer(count_commands.count_app, name="count")
 app.add_typer(count_commands.discrepancy_app, name="discrepancy")
 # Beside `settings set` (tui/cli/setup_commands.py) until its options take these three.
 app.command("alerts")(count_commands.alerts)
+app.command("review-late")(count_commands.review_late)
 
 app.command("stock")(query_commands.stock)
 app.command("log")(query_commands.log)

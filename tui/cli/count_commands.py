@@ -177,6 +177,26 @@ def approve(
     )
 
 
+@count_app.command("sign")
+@refusals_printed
+def sign(
+    count: CountId, db: DbOption = None, user: UserOption = None, as_json: JsonOption = False
+) -> None:
+    """The registrant signs a submitted initial, biennial or ad-hoc count: it is then the
+    inventory record (`vialbook export inventory --count ID` prints it)."""
+    from ledger.services.inventories import sign_count
+
+    database = open_db(db)
+    signed = sign_count(database, acting_user(database, user), count)
+    due = signed["next_inventory_due"]
+    emit(
+        as_json,
+        signed,
+        f"count {count} ({signed['kind']}) signed by {signed['signed_by']}"
+        + (f"; next biennial inventory due {due}" if due else ""),
+    )
+
+
 # -- discrepancies ---------------------------------------------------------------------------
 def _summary_text(d: dict[str, Any]) -> str:
     due = f"  notice due {d['notice_due']}, form due {d['form_due']}" if d["notice_due"] else ""
@@ -350,7 +370,23 @@ def alerts(db: DbOption = None, user: UserOption = None, as_json: JsonOption = F
         as_json,
         [a.as_json() for a in found],
         lambda: (
-            "\n".join(f"{a.kind:<22} {a.subject:<16} {a.due or '':<10}  {a.message}" for a in found)
+            "\n".join(f"{a.kind:<22} {a.subject:<16} {str(a.due or ''):<10}  {a.message}" for a in found)
             or "no alerts"
         ),
     )
+
+
+@refusals_printed
+def review_late(
+    movement: Annotated[int, typer.Argument(help="The late entry's movement number.")],
+    note: Annotated[str | None, typer.Option("--note", help="What the review found.")] = None,
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The registrant marks a late entry reviewed (the entry itself never changes)."""
+    from ledger.services.reviews import review_late as review
+
+    database = open_db(db)
+    done = review(database, acting_user(database, user), movement, note=note)
+    emit(as_json, done, f"late entry {movement} reviewed by {done['reviewed_by']}")

@@ -109,25 +109,23 @@ def loss(
     user: UserOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Record a theft or loss as discovered."""
+    """Record a theft or loss as discovered; it opens a discrepancy to investigate it."""
     from ledger.services.disposal import record_loss
 
     database = open_db(db)
     ug = vial_amount(database, vial, amount, "amount") if amount else None
     when = clinic_time(database, discovered_at)
     actor = acting_user(database, user)
-    print_posted(
-        record_loss(
-            database,
-            actor,
-            vial=vial,
-            amount_ug=ug,
-            reason=reason,
-            discovered_at=when,
-            late_reason=late_reason,
-        ),
-        as_json,
+    posted = record_loss(
+        database,
+        actor,
+        vial=vial,
+        amount_ug=ug,
+        reason=reason,
+        discovered_at=when,
+        late_reason=late_reason,
     )
+    print_posted(posted, as_json, extra={"discrepancy": posted.discrepancy})
 
 
 @refusals_printed

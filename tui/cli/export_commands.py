@@ -32,6 +32,13 @@ export_app = typer.Typer(
 
 FromOption = Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")]
 ToOption = Annotated[str, typer.Option("--to", help="Last day, YYYY-MM-DD.")]
+MaybeToOption = Annotated[str | None, typer.Option("--to", help="Last day, YYYY-MM-DD.")]
+CountOption = Annotated[
+    int | None, typer.Option("--count", help="The count's id (a counted inventory, a result).")
+]
+DiscrepancyOption = Annotated[
+    int | None, typer.Option("--discrepancy", help="The discrepancy's id (its Form 106 draft).")
+]
 FormatOption = Annotated[
     str | None, typer.Option("--format", help="pdf or xlsx (default: from --out's suffix).")
 ]
@@ -61,6 +68,8 @@ OPTIONAL = {
     "vial": "vial",
     "schedule": "schedule",
     "taken": "taken",
+    "count": "count",
+    "discrepancy": "discrepancy",
 }
 
 
@@ -85,24 +94,33 @@ def progress_line(as_json: bool) -> Iterator[Callable[[int], None] | None]:
 
 
 def _request(
-    date_from: str,
-    date_to: str,
+    date_from: str | None,
+    date_to: str | None,
     registration: str | None,
     vial: str | None,
     taken: str = "close",
     schedule: str | None = None,
+    count: int | None = None,
+    discrepancy: int | None = None,
 ) -> Any:
+    from datetime import date
+
     from ledger.identifiers import validate_schedule
     from ledger.units import parse_date
     from reports.scope import Request
 
+    # A report of one record (a count, a discrepancy) or a blank sheet goes without --to:
+    # its builder dates it from the record or from the clinic's day.
+    to = parse_date(date_to, "--to") if date_to else date.min
     return Request(
-        date_from=parse_date(date_from, "--from"),
-        date_to=parse_date(date_to, "--to"),
+        date_from=parse_date(date_from, "--from") if date_from else to,
+        date_to=to,
         registration=registration,
         vial=vial,
         taken=taken,
         schedule=validate_schedule(schedule) if schedule else None,
+        count=count,
+        discrepancy=discrepancy,
     )
 
 
@@ -113,17 +131,19 @@ def _format(fmt: str | None, out: Path) -> str:
     return chosen
 
 
-def _report_command(name: str, description: str) -> Callable[..., None]:
+def _report_command(name: str, description: str, needs_to: bool = True) -> Callable[..., None]:
     @refusals_printed
     def command(
         date_from: FromOption,
-        date_to: ToOption,
         out: OutOption,
+        date_to: MaybeToOption = None,
         fmt: FormatOption = None,
         registration: RegistrationOption = None,
         vial: VialOption = None,
         taken: TakenOption = "close",
         schedule: ScheduleOption = None,
+        count: CountOption = None,
+        discrepancy: DiscrepancyOption = None,
         force: ForceOption = False,
         db: DbOption = None,
         user: UserOption = None,
@@ -132,7 +152,11 @@ def _report_command(name: str, description: str) -> Callable[..., None]:
         from reports.export import export_report
 
         chosen = _format(fmt, out)
-        request = _request(date_from, date_to, registration, vial, taken, schedule)
+        if date_to is None and needs_to and count is None and discrepancy is None:
+            raise CommandFailed("MissingOption", "give --to YYYY-MM-DD (or --count ID)")
+        request = _request(
+            date_from, date_to, registration, vial, taken, schedule, count, discrepancy
+        )
         database = open_db(db)
         actor = acting_user(database, user)
         with progress_line(as_json) as tick:
@@ -162,26 +186,42 @@ def _report_command(name: str, description: str) -> Callable[..., None]:
     return command
 
 
-def _with_its_options(command: Callable[..., None], options: frozenset[str]) -> Callable[..., None]:
+def _with_its_options(
+    command: Callable[..., None], options: frozenset[str], needs_to: bool = True
+) -> Callable[..., None]:
     """Offer only the options the report reads; the others keep their defaults, and a report
-    that takes no --from (an inventory) covers its --to day."""
+    that takes no --from (an inventory) covers its --to day. --to is required unless the
+    report is of one record (a count, a discrepancy) or a blank sheet."""
     dropped = {param for option, param in OPTIONAL.items() if option not in options}
+    if not needs_to:
+        dropped.add("date_to")
     signature = inspect.signature(command, eval_str=True)
+    optional_to = not needs_to or "count" in options or "discrepancy" in options
+
+    def kept(p: inspect.Parameter) -> inspect.Parameter:
+        if p.name == "date_to" and not optional_to:
+            return p.replace(default=inspect.Parameter.empty)
+        return p
 
     @functools.wraps(command)
     def run(**kwargs: Any) -> None:
-        kwargs.setdefault("date_from", kwargs["date_to"])
+        kwargs.setdefault("date_from", kwargs.get("date_to"))
         command(**kwargs)
 
-    run.__signature__ = signature.replace(  # type: ignore[attr-defined]
-        parameters=[p for p in signature.parameters.values() if p.name not in dropped]
-    )
+    params = [kept(p) for p in signature.parameters.values() if p.name not in dropped]
+    # Required options first, as Python wants them.
+    params.sort(key=lambda p: p.default is not inspect.Parameter.empty)
+    run.__signature__ = signature.replace(parameters=params)  # type: ignore[attr-defined]
     return run
 
 
 for _kind in REPORTS:
     export_app.command(_kind.name)(
-        _with_its_options(_report_command(_kind.name, _kind.description), _kind.options)
+        _with_its_options(
+            _report_command(_kind.name, _kind.description, _kind.needs_to),
+            _kind.options,
+            _kind.needs_to,
+        )
     )
 
 

@@ -53,18 +53,21 @@ def vial_amount(database, vial: str, text: str, what: str) -> int:  # type: igno
     return parse_amount_ug(text, vial_strength(database, vial), what)
 
 
-def print_posted(result, as_json: bool) -> None:  # type: ignore[no-untyped-def]
+def print_posted(result, as_json: bool, extra: dict[str, object] | None = None) -> None:  # type: ignore[no-untyped-def]
     from ledger.units import mg_text
 
+    more = {k: v for k, v in (extra or {}).items() if v is not None}
     emit(
         as_json,
         {
             "movement_ids": result.movement_ids,
             "balances_ug": result.balances_ug,
             "balances_mg": {k: mg_text(v) for k, v in result.balances_ug.items()},
+            **more,
         },
         lambda: "\n".join(
             [f"recorded movements {', '.join(map(str, result.movement_ids))}"]
             + [f"  {k}: {mg_text(v)} mg left" for k, v in result.balances_ug.items()]
+            + [f"  {k} {v} opened to investigate it" for k, v in more.items()]
         ),
     )
