@@ -47,7 +47,7 @@ PARALLEL_FROM = 40_000
 MAX_WORKERS = 3
 #: This process also runs the record cross-checks, so it takes a smaller range: its share
 #: against each worker's.
-OWN_SHARE, WORKER_SHARE = 2, 3
+OWN_SHARE, WORKER_SHARE = 1, 4
 
 HEX = "0123456789abcdef"
 #: The one form SQLAlchemy writes a time in on SQLite, digit by digit (check_forms' GLOB and
