@@ -121,7 +121,8 @@ def set_up_chain(db: Database, layout: Layout, profile: Profile, seed: int) -> C
     for site in range(1, layout.sites + 1):
         for p in history.patients(site, profile, seed):
             out.writerow([p.name, p.address, p.dob.isoformat(), p.mrn, f"{p.weight_g // 1000}kg"])
-    import_patients(db, admin, buffer.getvalue().encode())
+    # Synthetic names and birth dates can repeat across a busy site's thousands of patients.
+    import_patients(db, admin, buffer.getvalue().encode(), allow_duplicate=True)
     return _ids(db, actors)
 
 

@@ -1,82 +1,30 @@
 """`vialbook check`: re-derive every hash and balance from the movements, report every problem.
 
-Each check is a small named function over the stream or over one SQL question;
-all of them run, and every problem names the movement it is about.
+Each check is a small named function over the stream (ledger/check_chain.py, cut into
+ranges verified in parallel) or over one SQL question; all of them run, and every
+problem names the movement it is about.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from pathlib import Path
 
 import sqlalchemy as sa
 
-from ledger import check_forms, check_money, check_records, replay
+from ledger import check_chain, check_forms, check_money, check_records
 from ledger.access import Actor, authorize
 from ledger.chain import GENESIS_HASH
 from ledger.database import Database
 from ledger.errors import AnchorIncomplete
 from ledger.kinds import RULES
-from ledger.models import ChainHead, Movement, Vial, VialBalance
+from ledger.models import ChainHead, Movement, MovementKind, VialBalance
 from ledger.problem import Add, Problem, movement_id, shown
 from ledger.settings import SettingsHistory, settings_history
 
 __all__ = ["CheckReport", "Problem", "run_check"]
-
-#: Workstations' clocks differ a little, and a writer that waited for the chain lock was
-#: stamped before the one that went first; an entry earlier than its predecessor by more than
-#: this was stamped by a clock that was set back.
-ENTRY_CLOCK_TOLERANCE = timedelta(minutes=5)
-
-
-# Where each field sits in the rows replay.rows streams (its COLUMNS: the chain's fields, then
-# prev_hash and hash), looked up by name so a change of layout cannot shift a check.
-(
-    _ID,
-    _ENTERED_AT,
-    _KIND,
-    _VIAL_ID,
-    _AMOUNT_UG,
-    _ACTOR_ID,
-    _WITNESS_ID,
-    _WITNESS2_ID,
-    _PREV_HASH,
-    _HASH,
-) = (
-    replay.COLUMNS.index(name)
-    for name in (
-        "id",
-        "entered_at",
-        "kind",
-        "vial_id",
-        "amount_ug",
-        "actor_id",
-        "witness_id",
-        "witness2_id",
-        "prev_hash",
-        "hash",
-    )
-)
-
-
-def _zone(name: str) -> tzinfo:
-    """The clinic's zone for messages; UTC when the stored name is not a zone."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return UTC
-
-
-def _instant(value: object) -> datetime | None:
-    """A stored entry time as an aware instant, or None when it cannot be read (check_forms
-    names those)."""
-    try:
-        parsed = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    except ValueError:
-        return None
-    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
 @dataclass
@@ -106,145 +54,89 @@ def _t(model: type) -> sa.Table:
     return model.__table__  # type: ignore[attr-defined,no-any-return]
 
 
-def _chain_and_balances(
-    conn: sa.Connection, report: CheckReport, history: SettingsHistory, malformed: set[int]
-) -> None:
-    """One pass: sequence, hashes, balance bounds and witness rules per movement.
-
-    A movement whose stored values cannot be read is named (MalformedValue) and the
-    pass goes on: one bad row must not hide the problems after it.
-    """
-    received = {
-        k: v
-        for k, v in conn.execute(sa.select(_t(Vial).c.id, _t(Vial).c.received_ug)).all()
-        if type(v) is int
-    }
-    balances: dict[object, int] = {}
-    expected_prev = GENESIS_HASH
-    expected_id = 1
-    add = report.problems.append
-    derive = replay.hasher(conn.dialect.name)
-    count = 0
-    latest_entry: object = None
+def _rules(conn: sa.Connection, history: SettingsHistory) -> check_chain.Rules:
     versions = history.versions
-    current_policy = str(versions[-1].get("witness_policy", "required")) if versions else ""
-    clinic_zone = _zone(str(versions[-1].get("timezone", "UTC")) if versions else "UTC")
+    return check_chain.Rules(
+        dialect=conn.dialect.name,
+        witnesses={k: (r.witnesses, r.policy_relaxes) for k, r in RULES.items()},
+        kinds=frozenset(k.value for k in MovementKind),
+        starts=tuple(history.starts),
+        policies=tuple(str(v.get("witness_policy", "required")) for v in versions),
+        zone=str(versions[-1].get("timezone", "UTC")) if versions else "UTC",
+    )
 
-    def unreadable(mid: object, exc: Exception) -> None:
-        at = movement_id(mid)
-        if at not in malformed:  # check_forms has not named it already
-            malformed.add(at or expected_id)
-            add(
-                Problem(
-                    at or expected_id,
-                    "MalformedValue",
-                    f"movement {shown(mid)} holds a value vialbook cannot read ({exc})",
-                )
-            )
 
-    for r in replay.rows(conn):
-        mid, entered, kind, vial, amount, actor, w1, w2, prev, stored = (
-            r[_ID],
-            r[_ENTERED_AT],
-            r[_KIND],
-            r[_VIAL_ID],
-            r[_AMOUNT_UG],
-            r[_ACTOR_ID],
-            r[_WITNESS_ID],
-            r[_WITNESS2_ID],
-            r[_PREV_HASH],
-            r[_HASH],
-        )
-        count += 1
-        if mid != expected_id:
-            add(
-                Problem(
-                    movement_id(mid),
-                    "SequenceGap",
-                    f"movement {shown(mid)} follows {expected_id - 1}; movements are missing "
-                    "or reordered",
-                )
-            )
-        if prev != expected_prev:
-            add(
-                Problem(
-                    movement_id(mid),
-                    "ChainBroken",
-                    f"movement {shown(mid)} does not link to the movement before it",
-                )
-            )
-        try:
-            if derive(prev, r) != stored:
-                add(
-                    Problem(
-                        mid,
-                        "HashMismatch",
-                        f"movement {mid}'s content does not match its hash; it was altered",
-                    )
-                )
-        except (ValueError, TypeError, OverflowError, AttributeError) as exc:
-            unreadable(mid, exc)
-        try:
-            bal = balances.get(vial, 0) + amount
-            balances[vial] = bal
-            if bal < 0:
-                add(Problem(mid, "NegativeBalance", f"vial {vial} goes below zero ({bal} µg)"))
-            if bal > received.get(vial, bal):
-                add(
-                    Problem(
-                        mid,
-                        "BalanceAboveReceived",
-                        f"vial {vial} holds more than it was received with ({bal} µg)",
-                    )
-                )
-        except TypeError as exc:
-            unreadable(mid, exc)
-        rule = RULES.get(kind) if isinstance(kind, str) else None
-        needed = 0
-        if rule is not None and rule.witnesses:
-            # Judged under the settings in force when the movement was entered; only a kind
-            # the policy relaxes needs the lookup.
-            if rule.policy_relaxes and len(history.starts) > 1:
-                when = _instant(entered)
-                policy = str(history.at(when).get("witness_policy", "required")) if when else ""
-            else:
-                policy = current_policy
-            needed = rule.witnesses_needed(policy or "required")
-        if needed and w1 is None:
-            add(Problem(mid, "WitnessRequired", f"{kind} movement {mid} has no witness"))
-        elif needed == 2 and w2 is None:
-            add(Problem(mid, "WitnessRequired", f"{kind} movement {mid} has only one witness"))
-        # Entry times are stored in one sortable form, so most rows compare as they come;
-        # only an entry earlier than the latest one is parsed, to weigh it against the
-        # tolerance.
-        if type(entered) is type(latest_entry) and entered >= latest_entry:  # type: ignore[operator]
-            latest_entry = entered
-        elif latest_entry is None:
-            latest_entry = entered
-        elif entered is not None:
-            when, latest = _instant(entered), _instant(latest_entry)
-            if when is not None and latest is not None:
-                if when < latest - ENTRY_CLOCK_TOLERANCE:
-                    add(
-                        Problem(
-                            mid,
-                            "EntryTimeBackwards",
-                            f"movement {mid} was entered at "
-                            f"{when.astimezone(clinic_zone):%Y-%m-%d %H:%M} on the clinic's clock, "
-                            f"{latest - when} before an earlier movement; the clock of the "
-                            "workstation that entered it was set back",
-                        )
-                    )
-                if when > latest:
-                    latest_entry = entered
-        if w1 is not None and (actor == w1 or actor == w2 or w1 == w2):
-            add(Problem(mid, "SelfWitness", f"movement {mid} is witnessed by its own actor"))
-        expected_prev = stored
-        expected_id = (mid if type(mid) is int else expected_id) + 1
-    report.movements = count
-    report.head = expected_prev if isinstance(expected_prev, str) else str(expected_prev)
-    _cache(conn, balances, add)
-    _head(conn, report, add)
+def _connect_args(conn: sa.Connection) -> object | None:
+    """How a worker process reaches this database, or None when it cannot (memory)."""
+    url = conn.engine.url
+    if conn.dialect.name == "sqlite":
+        path = url.database
+        return path if path and path != ":memory:" and Path(path).is_file() else None
+    if conn.dialect.name == "postgresql":
+        args: dict[str, object] = url.translate_connect_args(username="user", database="dbname")
+        args.update(url.query)
+        return args
+    return None
+
+
+@dataclass
+class _ChainPass:
+    """The streaming pass, cut into ranges: this process verifies the first, workers the rest."""
+
+    outcomes: list[check_chain.Outcome]
+    workers: list[check_chain.Worker]
+
+
+def _start_chain(
+    conn: sa.Connection, rules: check_chain.Rules, seams: Sequence[int] | None
+) -> _ChainPass:
+    """Start the workers on the later ranges, then verify the first range here."""
+    raw = conn.connection.dbapi_connection
+    if raw is None:
+        raise RuntimeError("the database connection is closed")
+    connect = _connect_args(conn)
+    if seams is None:
+        first, last = conn.exec_driver_sql("SELECT min(id), max(id) FROM movement").one()
+        if connect is not None and type(first) is int and type(last) is int:
+            count = last - first + 1
+            seams = check_chain.cut(first, last, count, check_chain.worker_count())
+        else:
+            seams = []
+    seams = sorted(set(seams)) if connect is not None else []
+    bounds = [None, *seams, None]
+    workers = [
+        check_chain.Worker(check_chain.Job(rules.dialect, connect, rules, lo, hi))
+        for lo, hi in zip(seams, bounds[2:], strict=True)
+    ]
+    received = check_chain.received_by_vial(raw)
+    own = check_chain.verify_range(raw, rules, received, check_chain.Start(), None, bounds[1])
+    return _ChainPass([own], workers)
+
+
+def _finish_chain(
+    conn: sa.Connection, chain: _ChainPass, report: CheckReport
+) -> tuple[list[Problem], list[Problem]]:
+    """Join the ranges; name each value not in its stored form (check_forms), then the
+    pass's problems in the order one pass would have met them."""
+    outcomes = chain.outcomes + [w.outcome() for w in chain.workers]
+    whole, balances = check_chain.join(outcomes)
+    forms: list[Problem] = []
+    malformed = check_forms.stored_forms(conn, forms.append, movement_ids=whole.suspicious)
+    found: list[Problem] = []
+    for item in whole.found:
+        if isinstance(item, check_chain.Unreadable):
+            if item.at in malformed:  # check_forms has named it already
+                continue
+            malformed.add(item.key)
+            found.append(Problem(item.key, "MalformedValue", item.message))
+        else:
+            found.append(item)
+    report.movements = whole.count
+    last = whole.last_hash if whole.count else GENESIS_HASH
+    report.head = last if isinstance(last, str) else str(last)
+    _cache(conn, balances, found.append)
+    _head(conn, report, found.append)
+    return forms, found
 
 
 def _cache(conn: sa.Connection, balances: dict[object, int], add: Add) -> None:
@@ -313,8 +205,18 @@ def full_anchor(anchor: str) -> str:
     return text
 
 
-def run_check(db: Database, actor: Actor | None = None, anchors: list[str] = ()) -> CheckReport:  # type: ignore[assignment]
-    """Every check, in one read transaction. `actor=None` is for internal self-tests."""
+def run_check(
+    db: Database,
+    actor: Actor | None = None,
+    anchors: list[str] = (),  # type: ignore[assignment]
+    *,
+    seams: Sequence[int] | None = None,
+) -> CheckReport:
+    """Every check, in one read transaction. `actor=None` is for internal self-tests.
+
+    `seams` are the movement ids where the chain is cut into ranges verified in parallel;
+    None lets the size of the ledger decide (tests pass them to prove the joins).
+    """
     anchors = [full_anchor(a) for a in anchors]
     report = CheckReport()
     with db.read() as session:
@@ -322,13 +224,16 @@ def run_check(db: Database, actor: Actor | None = None, anchors: list[str] = ())
             authorize(session, actor, "ledger.check")
         conn = session.connection()
         history = settings_history(conn)
-        add = report.problems.append
-        malformed = check_forms.stored_forms(conn, add)
-        _chain_and_balances(conn, report, history, malformed)
+        # The chain's workers run while this process checks the records outside the chain.
+        chain = _start_chain(conn, _rules(conn, history), seams)
+        records: list[Problem] = []
         for records_check in check_records.CHECKS:
-            records_check(conn, add)
-        check_money.check_money(conn, add)
+            records_check(conn, records.append)
+        check_money.check_money(conn, records.append)
+        forms, found = _finish_chain(conn, chain, report)
         for anchor in anchors:
             _anchor(conn, anchor, report)
+    # In the order one pass meets them: stored forms, the chain, the records, anchors.
+    report.problems[:0] = forms + found + records
     report.problems.sort(key=lambda p: (p.movement_id is None, p.movement_id or 0))
     return report

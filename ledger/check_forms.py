@@ -9,6 +9,9 @@ leaving the hash texts, the movement kinds and times it can store but Python can
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterator
+from typing import Any
+
 import sqlalchemy as sa
 
 from ledger.models import MovementKind, metadata
@@ -96,8 +99,19 @@ def _postgresql_bad(table: str, col: sa.Column) -> str | None:  # type: ignore[t
     return None
 
 
-def stored_forms(conn: sa.Connection, add: Add) -> set[int]:
-    """Name every value not in its canonical form; return the movements that hold one."""
+#: Movement ids per SQL question when only some movements are looked at.
+_IDS_PER_QUERY = 500
+
+
+def stored_forms(
+    conn: sa.Connection, add: Add, movement_ids: Collection[object] | None = None
+) -> set[int]:
+    """Name every value not in its canonical form; return the movements that hold one.
+
+    `movement_ids`: the movements to look at, when the streaming pass has already
+    screened the rest (ledger/check_chain.py accepts only rows this would accept);
+    None looks at every movement.
+    """
     sqlite = conn.dialect.name == "sqlite"
     bad_of = _sqlite_bad if sqlite else _postgresql_bad
     malformed: set[int] = set()
@@ -114,8 +128,8 @@ def stored_forms(conn: sa.Connection, add: Add) -> set[int]:
             for name, bad in checks
         )
         where = " OR ".join(bad for _, bad in checks)
-        sql = f"SELECT t.{key}, {at}, {values} FROM {table.name} t WHERE {where}"
-        for row in conn.exec_driver_sql(sql):
+        sql = f"SELECT t.{key}, {at}, {values} FROM {table.name} t WHERE ({where})"
+        for row in _bad_rows(conn, sql, movement_ids if table.name == "movement" else None):
             at_movement = movement_id(row[1])
             if table.name == "movement" and at_movement is not None:
                 malformed.add(at_movement)
@@ -134,3 +148,13 @@ def stored_forms(conn: sa.Connection, add: Add) -> set[int]:
                     )
                 )
     return malformed
+
+
+def _bad_rows(conn: sa.Connection, sql: str, ids: Collection[object] | None) -> Iterator[Any]:
+    if ids is None:
+        yield from conn.exec_driver_sql(sql)
+        return
+    wanted = sorted({i for i in ids if type(i) is int})
+    for n in range(0, len(wanted), _IDS_PER_QUERY):
+        chunk = ", ".join(str(i) for i in wanted[n : n + _IDS_PER_QUERY])
+        yield from conn.exec_driver_sql(f"{sql} AND t.id IN ({chunk})")

@@ -197,8 +197,16 @@ def infusions(conn: sa.Connection, add: Add) -> None:
     )
 
 
+#: Amounts within this bound add up exactly in any database; beyond it Python decides.
+_EXACT = 2**52
+
+
 def mass_balance(conn: sa.Connection, add: Add) -> None:
-    """drawn = given + wasted, and the movements carry exactly those amounts."""
+    """drawn = given + wasted, and the movements carry exactly those amounts.
+
+    The database sums and compares; only infusions that may be wrong come back, and each
+    is judged again here with Python's exact integers.
+    """
     i, m = table_of(Infusion), table_of(Movement)
     given = sa.func.coalesce(
         sa.func.sum(sa.case((m.c.kind == MovementKind.ADMINISTER, -m.c.amount_ug), else_=0)), 0
@@ -206,6 +214,8 @@ def mass_balance(conn: sa.Connection, add: Add) -> None:
     wasted = sa.func.coalesce(
         sa.func.sum(sa.case((m.c.kind == MovementKind.WASTE, -m.c.amount_ug), else_=0)), 0
     )
+    as_big = [sa.cast(c, sa.BigInteger) for c in (i.c.given_ug, i.c.wasted_ug)]
+    big = [sa.or_(c > _EXACT, c < -_EXACT) for c in as_big]
     stmt = (
         sa.select(
             i.c.id,
@@ -219,10 +229,19 @@ def mass_balance(conn: sa.Connection, add: Add) -> None:
         .select_from(
             i.outerjoin(m, sa.and_(m.c.infusion_id == i.c.id, m.c.kind != MovementKind.REVERSAL))
         )
-        .group_by(i.c.id, i.c.drawn_ug, i.c.given_ug, i.c.wasted_ug)
+        # Grouped by the key alone, the database walks infusions in order and sorts nothing.
+        .group_by(i.c.id)
+        .having(
+            sa.or_(
+                *big,
+                _differs(i.c.drawn_ug, as_big[0] + i.c.wasted_ug),
+                _differs(given, i.c.given_ug),
+                _differs(wasted, i.c.wasted_ug),
+            )
+        )
         .order_by(i.c.id)
     )
-    for row in conn.execution_options(yield_per=5000).execute(stmt):
+    for row in conn.execute(stmt):
         amounts = (row.drawn_ug, row.given_ug, row.wasted_ug)
         if not all(type(a) is int for a in amounts):
             continue  # check_forms names the malformed amount

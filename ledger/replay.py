@@ -4,6 +4,9 @@
 skips SQLAlchemy's per-row type processing: it reads the driver's own values and
 turns each stored time into the encoding's UTC text directly. Any difference from
 `canonical_bytes` would show up at once as a hash mismatch on untouched ledgers.
+
+Nothing here imports SQLAlchemy: a worker process verifying a range of the chain
+loads only this, the driver and the encoding (ledger/check_chain.py).
 """
 
 from __future__ import annotations
@@ -13,15 +16,13 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
-import sqlalchemy as sa
-
 from ledger.chain import FIELDS, canonical_text, time_text
 
 COLUMNS = (*FIELDS, "prev_hash", "hash")
 BATCH = 5000
 
 
-def _sqlite_time(value: Any) -> str:
+def sqlite_time(value: Any) -> str:
     # SQLAlchemy stores SQLite times as "YYYY-MM-DD HH:MM:SS.ffffff" in UTC.
     if isinstance(value, str) and len(value) == 26 and value[10] == " ":
         return f"{value[:10]}T{value[11:]}Z"
@@ -31,27 +32,37 @@ def _sqlite_time(value: Any) -> str:
     return time_text(parsed)
 
 
-def _server_time(value: datetime) -> str:
+def server_time(value: datetime) -> str:
     return time_text(value)
 
 
 #: PostgreSQL stores times Python cannot hold (infinity, years past 9999); the driver would
 #: fail on the whole batch. Such a time is read as NULL and named by check_forms instead.
-_READABLE = (
+READABLE = (
     "CASE WHEN {c} > '0001-01-02 00:00:00+00' AND {c} < '9999-12-31 00:00:00+00' THEN {c} END"
 )
 
 
-def rows(conn: sa.Connection) -> Iterator[tuple[Any, ...]]:
-    """Every movement in sequence order, streamed in batches from the driver."""
+def id_range(lo: int | None, hi: int | None) -> str:
+    """SQL for `lo <= id < hi`, either end open; the bounds are our own integers."""
+    parts = []
+    if lo is not None:
+        parts.append(f"id >= {int(lo)}")
+    if hi is not None:
+        parts.append(f"id < {int(hi)}")
+    return f" WHERE {' AND '.join(parts)}" if parts else ""
+
+
+def rows(
+    raw: Any, dialect: str, lo: int | None = None, hi: int | None = None
+) -> Iterator[tuple[Any, ...]]:
+    """The movements with `lo <= id < hi` in sequence order, streamed in batches from a
+    DB-API connection (SQLite's or psycopg's)."""
     columns = list(COLUMNS)
-    if conn.dialect.name == "postgresql":
-        columns[1:3] = [_READABLE.format(c=c) for c in columns[1:3]]
-    sql = f"SELECT {', '.join(columns)} FROM movement ORDER BY id"
-    raw = conn.connection.dbapi_connection
-    if raw is None:
-        raise RuntimeError("the database connection is closed")
-    if conn.dialect.name == "postgresql":
+    if dialect == "postgresql":
+        columns[1:3] = [READABLE.format(c=c) for c in columns[1:3]]
+    sql = f"SELECT {', '.join(columns)} FROM movement{id_range(lo, hi)} ORDER BY id"
+    if dialect == "postgresql":
         cursor = raw.cursor(name="vialbook_check")  # server-side: memory stays flat
     else:
         cursor = raw.cursor()
@@ -65,7 +76,7 @@ def rows(conn: sa.Connection) -> Iterator[tuple[Any, ...]]:
 
 def hasher(dialect: str) -> Callable[[str, tuple[Any, ...]], str]:
     """A function (prev_hash, row) -> hash for rows as `rows` yields them."""
-    to_text = _sqlite_time if dialect == "sqlite" else _server_time
+    to_text = sqlite_time if dialect == "sqlite" else server_time
     sha256 = hashlib.sha256
 
     def derive(prev_hash: str, r: tuple[Any, ...]) -> str:

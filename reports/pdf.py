@@ -1,22 +1,29 @@
 """The PDF renderer: Letter pages drawn one at a time on a reportlab canvas.
 
 Rows are drawn as they stream from the database, so no table of the whole log is
-ever built; only finished, compressed pages stay in memory until the file is
-saved. "Page X of Y" works in one pass: every page draws a form named "pages",
-and the form's content (Y) is written once the last page is known.
+ever built. reportlab keeps every page until the file is saved; here each finished
+page is compressed at once and its content moved to a temporary file beside the
+export, so only a small page record per page stays in memory (a 100,000-row log
+is some 2,000 pages). "Page X of Y" works in one pass: every page draws a form
+named "pages", and the form's content (Y) is written once the last page is known.
 """
 
 from __future__ import annotations
 
+import tempfile
+import zlib
 from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
 from pathlib import Path
+from typing import IO, Any
 
 from reportlab.lib.colors import Color
 from reportlab.lib.pagesizes import landscape, letter
+from reportlab.lib.rl_accel import fp_str
 from reportlab.lib.utils import simpleSplit
+from reportlab.pdfbase.pdfdoc import PDFArray, PDFDictionary, PDFName, PDFStream
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
@@ -48,8 +55,65 @@ def face(font: str, text: str) -> str:
     return font
 
 
+#: Inside a PDF string, a backslash and the parentheses are escaped.
+_PDF_ESCAPES = str.maketrans({"\\": "\\\\", "(": "\\(", ")": "\\)"})
+
+
+class _SpilledStream(PDFStream):
+    """A page's content, already deflated, read back from the spill file when saved."""
+
+    def __init__(self, spill: IO[bytes], offset: int, length: int) -> None:
+        self.spill, self.offset, self.length = spill, offset, length
+        super().__init__(PDFDictionary({"Filter": PDFArray([PDFName("FlateDecode")])}), b"")
+
+    @property  # type: ignore[override]
+    def content(self) -> bytes:
+        self.spill.seek(self.offset)
+        return self.spill.read(self.length)
+
+    @content.setter
+    def content(self, _value: Any) -> None:
+        pass  # the content lives in the spill file
+
+
 class _Canvas(Canvas):
-    """A canvas that switches to the Unicode face for the strings that need it."""
+    """A canvas that moves each finished page out of memory, and switches to the Unicode
+    face for the strings that need it."""
+
+    spill: IO[bytes] | None = None
+
+    def showPage(self) -> None:  # noqa: N802
+        super().showPage()
+        if self.spill is None:
+            return
+        page = self._doc.Pages.pages[-1]
+        text = page.stream
+        data = zlib.compress(text.encode("utf-8") if isinstance(text, str) else text)
+        self.spill.seek(0, 2)
+        offset = self.spill.tell()
+        self.spill.write(data)
+        page.Contents = _SpilledStream(self.spill, offset, len(data))
+        page.stream = None
+
+    def cell(self, x: float, y: float, text: str) -> None:
+        """One table cell's line: the common case (printable ASCII in Helvetica) written as
+        its PDF operators directly, as drawString would write them without building a
+        text object per string; anything else through drawString."""
+        if not text:
+            return
+        if text.isascii() and text.isprintable() and self._fontname in (FONT, BOLD):
+            self._code.append(
+                f"BT 1 0 0 1 {fp_str(x)} {fp_str(y)} Tm ({text.translate(_PDF_ESCAPES)}) Tj ET"
+            )
+        else:
+            self.drawString(x, y, text)
+
+    def right_cell(self, x: float, y: float, text: str) -> None:
+        """A cell's line ending at `x` (figures line up on the right)."""
+        if text.isascii() and text.isprintable() and self._fontname in (FONT, BOLD):
+            self.cell(x - stringWidth(text, self._fontname, self._fontsize), y, text)
+        else:
+            self.drawRightString(x, y, text)
 
     def drawString(self, x, y, text, *args, **kwargs):  # type: ignore[no-untyped-def] # noqa: N802
         self._in_face(super().drawString, x, y, text, *args, **kwargs)
@@ -133,6 +197,9 @@ class _Pages:
         self.width, self.height = self.size
         self.report = report
         self.canvas = _Canvas(str(path), pagesize=self.size, pageCompression=1)
+        # Beside the export: it holds the same patient names, and goes when closed.
+        self.spill = tempfile.TemporaryFile(dir=path.parent)
+        self.canvas.spill = self.spill
         c = self.canvas
         c.setTitle(report.title)
         c.setAuthor(report.integrity.generated_by)
@@ -145,6 +212,7 @@ class _Pages:
         self.y = 0.0
         self.part: Part | None = None
         self.widths: list[float] = []
+        self.squeeze = False
         self.size_pt = CELL_SIZE
         self.leading = CELL_SIZE + 1.5
 
@@ -229,6 +297,8 @@ class _Pages:
         )
         layout = lay_out(part.columns, heads, longest, usable, PAD, start)
         self.widths = list(layout.widths)
+        # Only a table too wide for the page has values wider than their column.
+        self.squeeze = not layout.fits
         self.size_pt = layout.size
         self.leading = self.size_pt + 1.5
         self.room(60)
@@ -265,11 +335,12 @@ class _Pages:
             numeric = col.kind in (Kind.INTEGER, Kind.DECIMAL, Kind.MONEY) and not bold
             y = self.y - PAD - self.size_pt
             for line in lines:
-                shrunk = not bold and not col.wrap and self._squeeze(line, w - 2 * PAD)
+                shrunk = self.squeeze and not bold and not col.wrap
+                shrunk = shrunk and self._squeeze(line, w - 2 * PAD)
                 if numeric:
-                    c.drawRightString(x + w - PAD, y, line)
+                    c.right_cell(x + w - PAD, y, line)
                 else:
-                    c.drawString(x + PAD, y, line)
+                    c.cell(x + PAD, y, line)
                 if shrunk:
                     c.setFont(FONT, self.size_pt)
                 y -= self.leading
@@ -376,6 +447,13 @@ def _rows_with_progress(rows: Iterator[tuple[Value, ...]], progress: Progress | 
 def render(report: Report, path: Path, progress: Progress | None = None) -> None:
     """Write the report to `path` as PDF."""
     pages = _Pages(report, path)
+    try:
+        _draw(pages, report, progress)
+    finally:
+        pages.spill.close()
+
+
+def _draw(pages: _Pages, report: Report, progress: Progress | None) -> None:
     pages.new_page()
     for part in report.parts:
         pages.start_part(part)

@@ -34,6 +34,8 @@ CellText = Callable[[Value, Column], str]
 class Layout:
     widths: tuple[float, ...]
     size: float
+    #: False when even the smallest size did not fit and every column was scaled down.
+    fits: bool = True
 
 
 @lru_cache(maxsize=50_000)
@@ -121,7 +123,7 @@ def lay_out(
     size = sizes[-1]
     natural = [max(heads[i], longest[i]) * size + 2 * pad for i in range(len(columns))]
     scale = usable / sum(natural)
-    return Layout(tuple(w * scale for w in natural), size)
+    return Layout(tuple(w * scale for w in natural), size, fits=False)
 
 
 def heading_lines(text: str, font: str, size: float, width: float) -> list[str]:
