@@ -137,10 +137,12 @@ class SignoffModal(ModalScreen[str | None]):
         self.app.call_from_thread(self.dismiss, summary)
 
     def _forget_passwords(self) -> None:
-        # Each attempt is signed afresh; everything else typed stays for the correction.
-        for key, _, secret in self._inputs():
-            if secret:
-                self.query_one(f"#sign-{key}", Input).value = ""
+        # Each attempt is signed afresh; everything else typed stays for the correction,
+        # and the first password is where typing goes on.
+        secrets = [self.query_one(f"#sign-{key}", Input) for key, _, s in self._inputs() if s]
+        for field in secrets:
+            field.value = ""
+        self.set_focus(secrets[0])
 
     @on(Refused)
     def _refused(self, message: Refused) -> None:
