@@ -211,6 +211,11 @@ async def test_the_app_outlives_a_database_failure_mid_infusion_and_prints_no_pa
 
         # The share comes back: the same form, Record again, and the infusion is in.
         offline.rename(share)
+        # A button takes no click while its last press still shows (Textual's 0.2 s effect):
+        # on a quick machine the second click came too soon and was dropped. Wait it out.
+        record = app.screen.query_one("#record")
+        while record.has_class("-active"):
+            await pilot.pause(0.05)
         await pilot.click("#record")
         await _settle(app, pilot)
         assert type(app.screen).__name__ == "DashboardScreen"

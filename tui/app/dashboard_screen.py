@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
@@ -11,6 +11,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from ledger.access import Actor
 from ledger.check import run_check
+from ledger.queries.alerts import Alert, alerts
 from ledger.queries.stock import StockOnHand, stock_on_hand
 from ledger.units import mg_text, syringe_ml_text
 from tui.app.messages import DatabaseFailed, Refused
@@ -31,6 +32,9 @@ class DashboardScreen(Screen[None]):
         Binding("5,l", "show_log", "Ledger", id="show_log", priority=True),
         Binding("6", "show_exports", "Exports", id="show_exports", priority=True),
         Binding("7", "show_admin", "Admin", id="show_admin", priority=True),
+        Binding("8", "show_counts", "Counts", id="show_counts", priority=True),
+        # In the palette and on "d"; the counts area reaches them too.
+        Binding("d", "show_discrepancies", "Discrepancies", id="show_discrepancies", show=False),
         # In the palette and on "c"; the footer keeps its room for the areas at 80 columns.
         Binding("c", "run_check", "Check ledger", id="run_check", priority=True, show=False),
         Binding("r", "refresh", "Refresh", id="refresh", priority=True, show=False),
@@ -48,12 +52,15 @@ class DashboardScreen(Screen[None]):
         "show_vials": "ledger.read",
         "show_exports": "export",
         "show_admin": "user.manage",
+        "show_counts": "count",
+        "show_discrepancies": "ledger.read",
     }
 
     def __init__(self, actor: Actor) -> None:
         super().__init__()
         self.actor = actor
         self.info: SessionInfo | None = None
+        self.alerts: list[Alert] = []
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         need = self.NEEDS.get(action)
@@ -78,8 +85,6 @@ class DashboardScreen(Screen[None]):
         self._who()
         products = self.query_one("#products", DataTable)
         products.add_columns("Product", "NDC", "On hand mg", "mL", "Sealed", "Open")
-        alerts = self.query_one("#alerts", DataTable)
-        alerts.add_columns("Vial", "Product", "Lot", "Expires", "mg left", "Why")
         self.action_refresh()
 
     @work(thread=True, exclusive=True, group="who", exit_on_error=False)
@@ -101,6 +106,7 @@ class DashboardScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self._load_stock()
+        self._load_alerts()
 
     @work(thread=True, exclusive=True, group="stock", exit_on_error=False)
     def _load_stock(self) -> None:
@@ -124,20 +130,31 @@ class DashboardScreen(Screen[None]):
                 str(p.open),
                 key=p.ndc,
             )
-        alerts = self.query_one("#alerts", DataTable)
-        alerts.clear()
-        for v in stock.vials:
-            why = "expired" if v.expired else "past beyond-use date" if v.past_bud else ""
-            if why:
-                alerts.add_row(
-                    v.label,
-                    v.product,
-                    v.lot,
-                    v.expires.isoformat(),
-                    mg_text(v.balance_ug),
-                    why,
-                    key=v.label,
-                )
+
+    @work(thread=True, exclusive=True, group="alerts", exit_on_error=False)
+    def _load_alerts(self) -> None:
+        try:
+            found = alerts(self.app.db, self.actor)  # type: ignore[attr-defined]
+        except LEDGER_FAILURES as exc:
+            self.post_message(failure_message(exc))
+            return
+        self.app.call_from_thread(self._show_alerts, found)
+
+    def _show_alerts(self, found: list[Alert]) -> None:
+        """The alerts query's list; Enter on one opens what it is about."""
+        table = self.query_one("#alerts", DataTable)
+        table.clear(columns=True)  # as wide as today's alerts
+        table.add_columns("Alert", "About", "Due", "What to do")
+        self.alerts = found
+        for n, a in enumerate(found):
+            due = a.due.isoformat() if a.due else ""
+            table.add_row(a.kind.replace("_", " "), a.subject, due, a.message, key=str(n))
+
+    @on(DataTable.RowSelected, "#alerts")
+    def _open_alert(self, event: DataTable.RowSelected) -> None:
+        from tui.app.alert_target import open_alert
+
+        open_alert(self, self.alerts[int(str(event.row_key.value))])
 
     def action_run_check(self) -> None:
         self.query_one("#health", Static).update("Checking the ledger…")
@@ -198,13 +215,26 @@ class DashboardScreen(Screen[None]):
         self.app.hold_keys()  # type: ignore[attr-defined]
         self.app.push_screen(ReceiveScreen(self.actor), received)
 
-    def action_show_vials(self) -> None:
+    def action_show_vials(self, at: str | None = None) -> None:
         from tui.app.vials_screen import VialsScreen
 
         if self.info is not None and self.check_action("show_vials", ()):
             self.app.push_screen(
-                VialsScreen(self.actor, may_quarantine=self.info.may("quarantine"))
+                VialsScreen(self.actor, may_quarantine=self.info.may("quarantine"), at=at)
             )
+
+    def action_show_counts(self, count_id: int | None = None) -> None:
+        from tui.app.count_screen import CountScreen
+
+        if self.check_action("show_counts", ()):
+            self.app.hold_keys()  # type: ignore[attr-defined]
+            self.app.push_screen(CountScreen(self.actor, count_id))
+
+    def action_show_discrepancies(self, at: int | None = None) -> None:
+        from tui.app.discrepancy_screen import DiscrepancyScreen
+
+        if self.check_action("show_discrepancies", ()):
+            self.app.push_screen(DiscrepancyScreen(self.actor, at=at))
 
     def action_show_log(self) -> None:
         from tui.app.log_screen import LogScreen

@@ -29,9 +29,11 @@ class VialsScreen(Screen[None]):
         Binding("f5", "reload", "Reload", id="vials_reload"),
     ]
 
-    def __init__(self, actor: Actor, *, may_quarantine: bool) -> None:
+    def __init__(self, actor: Actor, *, may_quarantine: bool, at: str | None = None) -> None:
         super().__init__()
         self.actor = actor
+        #: A vial label or lot to put the cursor on once listed (an alert opened this screen).
+        self.at = at
         self.may_quarantine = may_quarantine
         self.vials: list[VialStock] = []
         self.zone: ZoneInfo | None = None
@@ -79,6 +81,10 @@ class VialsScreen(Screen[None]):
     def _loaded(self, zone: ZoneInfo, vials: list[VialStock]) -> None:
         self.zone, self.vials = zone, vials
         self._show()
+        at, self.at = self.at, None
+        row = next((n for n, v in enumerate(self.vials) if at in (v.label, v.lot)), None)
+        if at is not None and row is not None:
+            self.query_one("#vials", DataTable).move_cursor(row=row)
 
     @on(Input.Changed)
     def _filter(self) -> None:

@@ -1,0 +1,286 @@
+"""Counts and discrepancies in the app, by key presses: a blind count with a vial in each tier,
+the registrant's typed sign-off, an escalation with its Form 106 deadlines, and alerts that
+open what they are about. Rows are read back from the ledger."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime
+
+import sqlalchemy as sa
+from textual.widgets import DataTable, Input, Static
+
+from ledger import clock
+from ledger.models import metadata
+from ledger.services import counts
+from ledger.services.infusions import record_infusion
+from tests.support import Clinic, dump, pw
+from tests.test_tui import _settle, _static_text
+from tui.app.vialbook_app import VialbookApp
+
+#: A Tuesday afternoon in Denver, the day after the test clinic opened.
+TUESDAY = datetime(2026, 1, 6, 20, 0, tzinfo=UTC)
+#: K-000001 455 mg (9.1 mL), K-000002 400 mg (8 mL), K-000003 450 mg (9 mL); sealed 500 mg.
+BOOK_FIGURES = ("455", "9.1", "400", "450")
+#: The tables a sign-off writes.
+STOCK = ("movement", "vial_balance", "chain_head", "count_approval")
+
+
+def _draw(clinic: Clinic, vial: str, mg: int) -> None:
+    record_infusion(
+        clinic.db, clinic.actor("nina"), patient="MRN1", vial=vial, drawn_ug=mg * 1000,
+        given_ug=mg * 1000, wasted_ug=0, witness=clinic.witness("omar"),
+    )  # fmt: skip
+
+
+def _opened(clinic: Clinic) -> Clinic:
+    clock.set_clock(lambda: TUESDAY)
+    _draw(clinic, "K-000001", 45)
+    _draw(clinic, "K-000002", 100)
+    _draw(clinic, "K-000003", 50)
+    return clinic
+
+
+def _rows(clinic: Clinic, table: str) -> list[dict]:  # type: ignore[type-arg]
+    t = metadata.tables[table]
+    with clinic.db.engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(sa.select(t).order_by(t.c.id))]
+
+
+async def _keys(app: VialbookApp, pilot, *keys: str) -> None:  # type: ignore[no-untyped-def]
+    """Words are typed letter by letter; key names (enter, tab, down…) pressed as they are."""
+    named = {"enter", "tab", "shift+tab", "escape", "down", "up"}
+    for k in keys:
+        await pilot.press(*([k] if k in named else list(k)))
+    await _settle(app, pilot)
+
+
+def _cells(app: VialbookApp, selector: str) -> list[list[str]]:
+    table = app.screen.query_one(selector, DataTable)
+    return [[str(c) for c in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def _column(app: VialbookApp, selector: str, name: str) -> dict[str, str]:
+    table = app.screen.query_one(selector, DataTable)
+    at = [str(c.label) for c in table.ordered_columns].index(name)
+    return {row[0]: row[at] for row in _cells(app, selector)}
+
+
+def _screen_text(app: VialbookApp) -> str:
+    """Everything the count screen shows: its titles, every Static, every table cell."""
+    parts = [app.title, app.sub_title]
+    parts += [str(s.render()) for s in app.screen.query(Static)]
+    for table in app.screen.query(DataTable):
+        parts += [str(c.label) for c in table.ordered_columns]
+        parts += [cell for row in _cells(app, f"#{table.id}") for cell in row]
+    return "\n".join(parts)
+
+
+async def _down_to(app: VialbookApp, pilot, selector: str, key: str) -> None:  # type: ignore[no-untyped-def]
+    table = app.screen.query_one(selector, DataTable)
+    table.focus()
+    await _keys(app, pilot, *["down"] * (table.get_row_index(key) - table.cursor_row))
+
+
+async def test_a_blind_count_by_keys_with_a_vial_in_each_tier_shows_no_book_amount(
+    sqlite_clinic: Clinic,
+) -> None:
+    clinic = _opened(sqlite_clinic)
+    app = VialbookApp(clinic.db, actor=clinic.actor("maria"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await _keys(app, pilot, "8")
+        assert type(app.screen).__name__ == "CountScreen"
+        assert "No count is open" in _static_text(app, "#count-title")
+        await _keys(app, pilot, "n")
+        assert type(app.screen).__name__ == "CountStartModal"
+        await _keys(app, pilot, "enter", "enter", "omar", "enter")
+        assert type(app.screen).__name__ == "CountScreen"
+        assert [r[0] for r in _cells(app, "#count-vials")] == [
+            "K-000001", "K-000002", "K-000003", "K-000004", "K-000005",
+            "M-000001", "M-000002", "M-000003",
+        ]  # fmt: skip
+        # Open vials read in mL, sealed ones present or missing; one key or one number each.
+        await _keys(app, pilot, "enter", "9.05", "enter")  # 0.05 mL short: accepted
+        await _keys(app, pilot, "enter", "7.5", "enter")  # 0.5 mL short: sign-off
+        await _keys(app, pilot, "enter", "7", "enter")  # 2 mL short: discrepancy
+        await _keys(app, pilot, "p", "m", "p", "p", "p")  # K-000005 missing: discrepancy
+        assert _column(app, "#count-vials", "Counted") == {
+            "K-000001": "9.05 mL", "K-000002": "7.5 mL", "K-000003": "7 mL",
+            "K-000004": "present", "K-000005": "missing",
+            "M-000001": "present", "M-000002": "present", "M-000003": "present",
+        }  # fmt: skip
+        # Blind: nothing on the count screen comes from the book.
+        shown = _screen_text(app)
+        assert "8 of 8 counted" in shown
+        assert not [figure for figure in BOOK_FIGURES if figure in shown]
+        assert not re.search(r"\b(book|balance|left)\b", shown, re.IGNORECASE)
+
+        await _keys(app, pilot, "s")
+        assert type(app.screen).__name__ == "CountReviewScreen"
+        outcome = _column(app, "#review-lines", "Outcome")
+        # After submission the book is shown: the same check finds its figures now.
+        assert _column(app, "#review-lines", "Book mg")["K-000001"] == "455"
+    assert outcome == {
+        "K-000001": "accepted", "K-000002": "needs sign-off", "K-000003": "DISCREPANCY",
+        "K-000004": "accepted", "K-000005": "DISCREPANCY",
+        "M-000001": "accepted", "M-000002": "accepted", "M-000003": "accepted",
+    }  # fmt: skip
+    (count,) = _rows(clinic, "count")
+    assert count["submitted_at"] is not None and count["witness_id"] is not None
+    results = {r["vial_id"]: r["outcome"] for r in _rows(clinic, "count_result")}
+    assert sorted(results.values()).count("discrepancy") == 2
+    assert len(_rows(clinic, "count_line")) == 8
+    assert len(_rows(clinic, "discrepancy")) == 2
+    assert not _rows(clinic, "count_approval")
+
+
+async def test_a_refused_reading_keeps_what_was_typed(sqlite_clinic: Clinic) -> None:
+    clinic = _opened(sqlite_clinic)
+    counts.start_count(clinic.db, clinic.actor("maria"))
+    app = VialbookApp(clinic.db, actor=clinic.actor("maria"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await _keys(app, pilot, "8", "enter", "12", "enter")  # more than the vial holds
+        assert "CountReadingInvalid" in _static_text(app, "#count-status")
+        assert app.screen.query_one("#count-ml", Input).value == "12"
+        assert app.screen.focused is app.screen.query_one("#count-ml", Input)
+    assert not _rows(clinic, "count_line")
+
+
+def _submitted(clinic: Clinic) -> int:
+    """A count with K-000002 0.5 mL short (sign-off) and K-000005 missing (discrepancy)."""
+    maria = clinic.actor("maria")
+    count = counts.start_count(clinic.db, maria, witness="omar")
+    readings = {"K-000001": "9.1mL", "K-000002": "7.5mL", "K-000003": "9mL"}
+    for vial in ("K-000004", "M-000001", "M-000002", "M-000003"):
+        readings[vial] = "present"
+    readings["K-000005"] = "missing"
+    for vial, reading in readings.items():
+        counts.record_line(clinic.db, maria, count, vial=vial, reading=reading)
+    counts.submit_count(clinic.db, maria, count)
+    return count
+
+
+async def test_the_registrant_signs_off_in_a_typed_modal_after_a_nurse_and_a_wrong_password(
+    sqlite_clinic: Clinic,
+) -> None:
+    clinic = _opened(sqlite_clinic)
+    count = _submitted(clinic)
+    app = VialbookApp(clinic.db, actor=clinic.actor("maria"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await _keys(app, pilot, "8", "v")
+        assert type(app.screen).__name__ == "CountReviewScreen"
+        await _down_to(app, pilot, "#review-lines", "K-000002")
+        await _keys(app, pilot, "a")
+        assert type(app.screen).__name__ == "SignoffModal"
+        before = dump(clinic.db)
+        # A nurse is no registrant: refused, in the modal, with what was typed kept.
+        await _keys(app, pilot, "spill at the draw", "enter", "nina", "enter", pw("nina"))
+        await _keys(app, pilot, "enter", "omar", "enter", pw("omar"), "enter")
+        assert type(app.screen).__name__ == "SignoffModal"
+        assert "PermissionDenied" in _static_text(app, "#signoff-error")
+        assert app.screen.query_one("#sign-reason", Input).value == "spill at the draw"
+        assert app.screen.query_one("#sign-witness", Input).value == "omar"
+        assert app.screen.query_one("#sign-registrant_password", Input).value == ""
+        # The registrant, with a wrong password: refused too.
+        await _keys(app, pilot, "shift+tab", "drkim", "enter", "not-my-password", "enter")
+        await _keys(app, pilot, "enter", pw("omar"), "enter")
+        assert "WrongPassword" in _static_text(app, "#signoff-error")
+        # Neither refusal wrote a thing but the audit trail and the password counters.
+        after = dump(clinic.db)
+        assert {k: after[k] for k in STOCK} == {k: before[k] for k in STOCK}
+        # Now right: her password, the witness's, and the adjustment is written.
+        await _keys(app, pilot, pw("drkim"), "enter", "enter", pw("omar"), "enter")
+        assert type(app.screen).__name__ == "CountReviewScreen"
+        assert "signed off by drkim" in _static_text(app, "#review-status")
+        follow = _column(app, "#review-lines", "Follow-up")["K-000002"]
+    (approval,) = _rows(clinic, "count_approval")
+    assert follow == f"signed off: movement {approval['movement_id']}"
+    assert approval["reason"] == "spill at the draw"
+    users = {u["username"]: u["id"] for u in _rows(clinic, "app_user")}
+    assert approval["approved_by_id"] == users["drkim"]
+    assert approval["witness_id"] == users["omar"]
+    adjustments = [m for m in _rows(clinic, "movement") if m["kind"] == "adjustment"]
+    assert [(m["id"], m["amount_ug"]) for m in adjustments] == [(approval["movement_id"], -25_000)]
+    assert f'"count": {count}' in adjustments[0]["detail"]
+
+
+async def test_an_alert_opens_the_discrepancy_and_the_registrant_escalates_it(
+    sqlite_clinic: Clinic,
+) -> None:
+    clinic = _opened(sqlite_clinic)
+    _submitted(clinic)
+    (found,) = _rows(clinic, "discrepancy")
+    # Eight days on, a Wednesday: the discrepancy has been open too long and says so.
+    clock.set_clock(lambda: datetime(2026, 1, 14, 18, 0, tzinfo=UTC))
+    app = VialbookApp(clinic.db, actor=clinic.actor("maria"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        alerts = _cells(app, "#alerts")
+        row = next(i for i, r in enumerate(alerts) if r[0] == "discrepancy open")
+        await _down_to(app, pilot, "#alerts", str(row))
+        await _keys(app, pilot, "enter")
+        assert type(app.screen).__name__ == "DiscrepancyScreen"
+        assert f"Discrepancy {found['id']} · open · vial K-000005" in _static_text(
+            app, "#discrepancy-title"
+        )
+        await _keys(app, pilot, "n", "seal box empty on the shelf", "enter")
+        assert "Note added" in _static_text(app, "#discrepancy-status")
+        await _keys(app, pilot, "e", "theft", "enter", "drkim", "enter", pw("drkim"), "enter")
+        assert type(app.screen).__name__ == "DiscrepancyScreen"
+        detail = _static_text(app, "#discrepancy-detail")
+    (escalated,) = _rows(clinic, "discrepancy")
+    assert escalated["status"] == "escalated" and escalated["loss_type"] == "theft"
+    # Found Tuesday the 6th: written notice by the next business day, Form 106 in 45 days.
+    assert escalated["discovered_on"] == date(2026, 1, 6)
+    assert escalated["notice_due"] == date(2026, 1, 7)
+    assert escalated["form_due"] == date(2026, 2, 20)
+    # On the 14th both count down from the clinic's today.
+    assert "FORM 106 DRAFT" in detail
+    assert "2026-01-07 (OVERDUE by 7 days)" in detail
+    assert "2026-02-20 (in 37 days)" in detail
+    assert "seal box empty on the shelf" in detail
+    (note,) = _rows(clinic, "discrepancy_note")
+    assert note["text"] == "seal box empty on the shelf"
+
+
+async def test_a_count_alert_opens_the_count_and_an_auditor_is_offered_no_count(
+    sqlite_clinic: Clinic,
+) -> None:
+    clinic = _opened(sqlite_clinic)
+    counts.start_count(clinic.db, clinic.actor("maria"))
+    clock.set_clock(lambda: datetime(2026, 1, 8, 18, 0, tzinfo=UTC))
+    app = VialbookApp(clinic.db, actor=clinic.actor("maria"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        alerts = _cells(app, "#alerts")
+        row = next(i for i, r in enumerate(alerts) if r[0] == "count open")
+        await _down_to(app, pilot, "#alerts", str(row))
+        await _keys(app, pilot, "enter")
+        assert type(app.screen).__name__ == "CountScreen"
+        assert _static_text(app, "#count-title").startswith("Count 1 · routine")
+    auditor = VialbookApp(clinic.db, actor=clinic.actor("audrey"))
+    async with auditor.run_test(size=(120, 36)) as pilot:
+        await _settle(auditor, pilot)
+        assert not auditor.screen.check_action("show_counts", ())
+        await _keys(auditor, pilot, "8")
+        assert type(auditor.screen).__name__ == "DashboardScreen"
+
+
+def test_count_screen_snapshot(sqlite_clinic: Clinic, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    clinic = _opened(sqlite_clinic)
+    maria = clinic.actor("maria")
+    count = counts.start_count(clinic.db, maria, witness="omar")
+    counts.record_line(clinic.db, maria, count, vial="K-000001", reading="9.05mL")
+    counts.record_line(clinic.db, maria, count, vial="K-000004", reading="present")
+    app = VialbookApp(clinic.db, actor=maria)
+
+    async def counting(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _settle(app, pilot)
+        await _keys(app, pilot, "8")
+        for field in app.screen.query(Input):
+            field.cursor_blink = False
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=counting)
