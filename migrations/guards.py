@@ -376,6 +376,7 @@ REVISIONS_WITH_GUARDS = (
     "0003_guards",
     "0005_settings_history",
     "0006_counts",
+    "0009_protocols_idle_lock",
 )
 
 

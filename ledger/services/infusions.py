@@ -23,7 +23,7 @@ from ledger.errors import (
     SingleDoseVialAlreadyUsed,
 )
 from ledger.models import Infusion, MovementKind, Patient, VialState
-from ledger.services.protocols import dose_per_kg, ordered_ug
+from ledger.services.protocols import order_for, ordered_ug, over_order_judged
 from ledger.services.rules import (
     FUTURE_SKEW,
     check_after_receipt,
@@ -54,6 +54,8 @@ class InfusionRecorded:
     wasted_ug: int
     ordered_ug: int | None
     late: bool
+    #: Given more than 10% above the order, confirmed with a reason (flagged in the log).
+    over_order: bool = False
 
 
 def _amounts(drawn: int, given: int, wasted: int) -> None:
@@ -100,10 +102,12 @@ def record_infusion(
     reason: str | None = None,
     waste_reason: str | None = None,
     waste_method: str | None = None,
+    confirm_over_order: bool = False,
+    over_order_reason: str | None = None,
 ) -> InfusionRecorded:
     _amounts(drawn_ug, given_ug, wasted_ug)
     protocol_text = clean_text(protocol, "protocol", 64, required=False) or None
-    ug_per_kg = dose_per_kg(protocol_text)
+    why_over = clean_text(over_order_reason, "over-order reason", 500, required=False) or None
     why_wasted = clean_text(waste_reason, "waste reason", 500, required=False) or (
         "residue after administration" if wasted_ug else None
     )
@@ -122,6 +126,13 @@ def record_infusion(
             if t is not None and t > posting.entered_at + FUTURE_SKEW + LONGEST_INFUSION:
                 raise EventInFuture("the infusion's start or end is too far in the future")
         person = find_patient(session, patient)
+        # The order: the protocol from the clinic's list (or a plain mg/kg) × the weight.
+        order = order_for(session, protocol_text)
+        weight = weight_g if weight_g is not None else person.weight_g
+        ordered = ordered_ug(weight, order.ug_per_kg)
+        over_reason = over_order_judged(
+            given_ug, ordered, confirmed=confirm_over_order, reason=why_over
+        )
         if not person.address.strip():
             raise PatientAddressMissing(
                 f"patient {person.mrn} has no address on file; the administration record "
@@ -160,7 +171,6 @@ def record_infusion(
             else None
         )
         assert user.id is not None and person.id is not None and v.id is not None
-        weight = weight_g if weight_g is not None else person.weight_g
         infusion = Infusion(
             patient_id=person.id,
             vial_id=v.id,
@@ -169,9 +179,9 @@ def record_infusion(
             given_ug=given_ug,
             wasted_ug=wasted_ug,
             weight_g=weight,
-            protocol=protocol_text,
-            dose_ug_per_kg=ug_per_kg,
-            ordered_ug=ordered_ug(weight, ug_per_kg),
+            protocol=order.protocol,
+            dose_ug_per_kg=order.ug_per_kg,
+            ordered_ug=ordered,
             started_at=started_at,
             ended_at=ended_at,
             event_at=when,
@@ -180,6 +190,8 @@ def record_infusion(
             witness_id=witness_user.id if witness_user else None,
             late=late,
             reason=why,
+            over_order=over_reason is not None,
+            over_order_reason=over_reason,
         )
         session.add(infusion)
         session.flush()
@@ -228,4 +240,5 @@ def record_infusion(
             wasted_ug=wasted_ug,
             ordered_ug=infusion.ordered_ug,
             late=late,
+            over_order=infusion.over_order,
         )

@@ -12,6 +12,7 @@ from tui.cli import (
     export_commands,
     ledger_commands,
     maintenance_commands,
+    protocol_commands,
     query_commands,
     setup_commands,
     user_commands,  # noqa: F401 - registers user unlock/enable/reset-password/password
@@ -33,6 +34,7 @@ app.add_typer(setup_commands.product_app, name="product")
 app.add_typer(setup_commands.patient_app, name="patient")
 app.add_typer(setup_commands.db_app, name="db")
 app.add_typer(setup_commands.settings_app, name="settings")
+app.add_typer(protocol_commands.protocol_app, name="protocol")
 
 app.command("receive")(ledger_commands.receive)
 app.command("infusion")(ledger_commands.infusion)

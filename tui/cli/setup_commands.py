@@ -402,6 +402,10 @@ def settings_set(
     holidays: Annotated[
         str | None, typer.Option("--holidays", help="ISO dates: 2026-12-25,2027-01-01.")
     ] = None,
+    idle_lock_minutes: Annotated[
+        int | None,
+        typer.Option("--idle-lock-minutes", help="Idle minutes before the app locks its screen."),
+    ] = None,
     db: DbOption = None,
     user: UserOption = None,
     as_json: JsonOption = False,
@@ -426,6 +430,7 @@ def settings_set(
         "count_accept_ul": ml_as_ul(count_accept_ml, "--count-accept-ml"),
         "count_signoff_ul": ml_as_ul(count_signoff_ml, "--count-signoff-ml"),
         "holidays": holidays,
+        "idle_lock_minutes": idle_lock_minutes,
     }
     if all(v is None for v in changes.values()):
         raise CommandFailed("NothingToChange", "name at least one setting to change")
