@@ -118,9 +118,7 @@ def test_a_confirmed_over_order_is_kept_and_flagged_in_the_administration_log(
     )
     out = tmp_path / "administration.pdf"
     pdf.render(report, out)
-    text = " ".join(
-        " ".join(p.extract_text().split()) for p in pypdf.PdfReader(out).pages
-    )
+    text = " ".join(" ".join(p.extract_text().split()) for p in pypdf.PdfReader(out).pages)
     assert text.count("OVER ORDER 40 mg:") == 1
     assert "prescriber raised the dose today" in text
     assert "more than 10% above the ordered dose" in text  # the report's note explains it
@@ -151,7 +149,9 @@ def test_admin_and_registrant_manage_the_list_and_a_retired_protocol_is_refused(
     with clinic.db.read() as s:
         assert s.get(Infusion, result.infusion_id).protocol == "ptsd"
     assert "ptsd" not in [e.name for e in list_protocols(clinic.db, drkim)]
-    assert ("ptsd", False) in [(e.name, e.active) for e in list_protocols(clinic.db, drkim, retired=True)]
+    assert ("ptsd", False) in [
+        (e.name, e.active) for e in list_protocols(clinic.db, drkim, retired=True)
+    ]
     assert ("admin", "protocol.retire", "ok", None) in audit_rows(clinic.db)
 
 
@@ -161,12 +161,18 @@ def test_the_idle_lock_minutes_is_a_setting_with_history(clinic: Clinic) -> None
     update_settings(clinic.db, clinic.actor("admin"), idle_lock_minutes=2)
     with clinic.db.read() as s:
         assert clinic_settings(s).idle_lock_minutes == 2
-        newest = s.execute(
-            sa.select(SettingsVersion.settings_json).order_by(sa.desc(SettingsVersion.id))
-        ).scalars().first()
-        detail = s.execute(
-            sa.select(AuditEvent.detail).where(AuditEvent.action == "settings.edit")
-        ).scalars().all()[-1]
+        newest = (
+            s.execute(
+                sa.select(SettingsVersion.settings_json).order_by(sa.desc(SettingsVersion.id))
+            )
+            .scalars()
+            .first()
+        )
+        detail = (
+            s.execute(sa.select(AuditEvent.detail).where(AuditEvent.action == "settings.edit"))
+            .scalars()
+            .all()[-1]
+        )
     assert json.loads(newest)["idle_lock_minutes"] == 2
     assert json.loads(detail)["after"] == {"idle_lock_minutes": 2}
     before = dump(clinic.db)

@@ -64,10 +64,12 @@ def protocol_list(
     emit(
         as_json,
         [e.as_json() for e in entries],
-        lambda: "\n".join(
-            f"{e.name:<20} {e.dose_text()}{'' if e.active else '  (retired)'}" for e in entries
-        )
-        or "no protocols",
+        lambda: (
+            "\n".join(
+                f"{e.name:<20} {e.dose_text()}{'' if e.active else '  (retired)'}" for e in entries
+            )
+            or "no protocols"
+        ),
     )
 
 
