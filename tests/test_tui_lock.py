@@ -137,7 +137,7 @@ def test_lock_screen_snapshot(sqlite_clinic: Clinic, snap_compare) -> None:  # t
 
     async def locked(pilot) -> None:  # type: ignore[no-untyped-def]
         await _dashboard_filled(app, pilot)
-        app.lock()
+        app.lock_workstation()
         await _settle(app, pilot)
         for field in app.screen.query(Input):
             field.cursor_blink = False

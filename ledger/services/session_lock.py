@@ -17,9 +17,10 @@ from ledger.unit_of_work import act
 
 
 @audited("session.lock")
-def lock_session(db: Database, actor: Actor, *, idle_minutes: int) -> None:
+def lock_session(db: Database, actor: Actor, *, idle_minutes: int | None) -> None:
+    """Audit a lock: after `idle_minutes` without a key, or by the user's hand (None)."""
     with act(db, actor, "session.lock") as tx:
-        tx.audit(detail={"idle_minutes": idle_minutes})
+        tx.audit(detail={"idle_minutes": idle_minutes} if idle_minutes else {"by_hand": True})
 
 
 def unlock_session(db: Database, actor: Actor, password: str) -> Actor:

@@ -48,7 +48,7 @@ class LockScreen(ModalScreen[Unlocked]):
         ),
     ]
 
-    def __init__(self, locked: Actor, idle_minutes: int) -> None:
+    def __init__(self, locked: Actor, idle_minutes: int | None) -> None:
         super().__init__()
         self.locked = locked
         self.idle_minutes = idle_minutes
@@ -56,10 +56,15 @@ class LockScreen(ModalScreen[Unlocked]):
     def compose(self) -> ComposeResult:
         with Vertical(id="lock-box"):
             yield Label("Locked", id="lock-title")
-            yield Static(
+            why = (
                 f"{self.locked.username}'s session was locked after {self.idle_minutes} min "
-                "without a key.\nType your password to carry on where you were. "
-                "Someone else may log in: the unsaved form is then discarded.",
+                "without a key."
+                if self.idle_minutes is not None
+                else f"{self.locked.username} locked the screen."
+            )
+            yield Static(
+                f"{why}\nType your password to carry on where you were. "
+                "Someone else may log in (shift+tab): the unsaved form is then discarded.",
                 id="lock-why",
             )
             yield Input(value=self.locked.username, placeholder="username", id="lock-username")

@@ -53,7 +53,7 @@ class VialbookApp(App[None]):
         self.idle_clock = idle_clock
         self._last_input = idle_clock()
         self._idle_timer: Timer | None = None
-        self.locked = False
+        self.workstation_locked = False
         self.clinic_name = ""
         self.session: SessionInfo | None = None
         self._clock_timer: Timer | None = None
@@ -91,29 +91,33 @@ class VialbookApp(App[None]):
 
     def check_idle_lock(self) -> None:
         """Lock when nobody has typed or clicked for the idle time (the timer calls this)."""
-        if self.actor is None or self.locked or self.idle_after is None:
+        if self.actor is None or self.workstation_locked or self.idle_after is None:
             return
         if self.idle_clock() - self._last_input >= self.idle_after.total_seconds():
-            self.lock()
+            minutes = max(1, int(self.idle_after.total_seconds() // 60))
+            self.lock_workstation(idle_minutes=minutes)
 
-    def lock(self) -> None:
-        """Cover the current screen; what lies under it stays exactly as it was."""
-        if self.actor is None or self.locked:
+    def lock_workstation(self, idle_minutes: int | None = None) -> None:
+        """Cover the current screen; what lies under it stays exactly as it was.
+
+        `idle_minutes` says how long nobody typed; None is a user locking by hand.
+        """
+        if self.actor is None or self.workstation_locked:
             return
-        self.locked = True
-        minutes = max(1, int((self.idle_after or timedelta(minutes=1)).total_seconds() // 60))
+        self.workstation_locked = True
+        minutes = idle_minutes
         self._audit_lock(self.actor, minutes)
         self.push_screen(LockScreen(self.actor, minutes), self._unlocked)
 
     @work(thread=True, group="lock", exit_on_error=False)
-    def _audit_lock(self, actor: Actor, minutes: int) -> None:
+    def _audit_lock(self, actor: Actor, minutes: int | None) -> None:
         try:
             lock_session(self.db, actor, idle_minutes=minutes)
         except LEDGER_FAILURES as exc:
             self.post_message(failure_message(exc))
 
     def _unlocked(self, outcome: Unlocked | None) -> None:
-        self.locked = False
+        self.workstation_locked = False
         self._last_input = self.idle_clock()
         if outcome is None or outcome.same_user:
             return  # the same nurse, back at the form she left
@@ -184,7 +188,7 @@ class VialbookApp(App[None]):
 
         self.actor = None
         self.session = None
-        self.locked = False
+        self.workstation_locked = False
         self.sub_title = self.clinic_name
         self._tick()
         self.hold_keys()
@@ -208,9 +212,11 @@ class VialbookApp(App[None]):
             )
         if self.actor is not None:
             yield SystemCommand("Log out", "Back to the login screen", self.action_log_out)
-            if not self.locked:
+            if not self.workstation_locked:
                 yield SystemCommand(
-                    "Lock the screen", "Walking away: your password brings you back", self.lock
+                    "Lock the screen",
+                    "Walking away: your password brings you back",
+                    self.lock_workstation,
                 )
 
     def _open(self, actor: Actor | None) -> None:
