@@ -26,6 +26,10 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Everyone changes their own password (the old one is required).
     "user.password": EVERYONE,
     "settings.edit": frozenset({A}),
+    # The clinic's list of dosing protocols is a prescriber's matter (and the administrator's).
+    "protocol.manage": frozenset({A, R}),
+    # Anyone at a shared workstation locks it when they walk away, and unlocks it again.
+    "session.lock": EVERYONE,
     "registration.add": frozenset({A, R}),
     "supplier.add": frozenset({A, M, R}),
     "product.add": frozenset({A, M, R}),

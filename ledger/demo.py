@@ -436,7 +436,6 @@ def _one_infusion(c: _Clinic, when: datetime, mrn: str) -> None:
                 given_ug=1000,
                 wasted_ug=1000,
                 witness=c.witness(nurse),
-                protocol="anxiolysis",
                 drawn_at=when + timedelta(minutes=1),
             )
         except Refusal:

@@ -378,6 +378,7 @@ REVISIONS_WITH_GUARDS = (
     "0006_counts",
     "0007_billing",
     "0008_reviews",
+    "0009_protocols_idle_lock",
 )
 
 

@@ -11,10 +11,10 @@ from sqlmodel import Session
 
 from ledger.access import Actor
 from ledger.database import Database
-from ledger.models import Movement, MovementKind, Patient, Product, User, Vial
+from ledger.models import Infusion, Movement, MovementKind, Patient, Product, User, Vial
 from ledger.models.base import table_of
 from ledger.queries.vials import balance_after, vial_id_for
-from ledger.units import strength_text
+from ledger.units import mg_text, strength_text
 from reports.model import Column, Kind, Part, Report, Row, Total
 from reports.scope import (
     Request,
@@ -53,6 +53,7 @@ def _statement(scope: Scope, vial_id: int | None) -> sa.Select:  # type: ignore[
     w = m.alias("residue")
     r, reversed_on = reversal_of(m, scope)
     v, p, pt = table_of(Vial), table_of(Product), table_of(Patient)
+    inf = table_of(Infusion)
     by = table_of(User).alias("given_by")
     wit = table_of(User).alias("witness")
     # The vial's balance once the whole infusion (dose and residue) is out of it.
@@ -78,6 +79,9 @@ def _statement(scope: Scope, vial_id: int | None) -> sa.Select:  # type: ignore[
             wit.c.full_name.label("witness"),
             left.label("left"),
             r.c.id.label("reversed_by"),
+            inf.c.over_order,
+            inf.c.over_order_reason,
+            inf.c.ordered_ug,
         )
         .select_from(
             m.join(v, v.c.id == m.c.vial_id)
@@ -94,6 +98,7 @@ def _statement(scope: Scope, vial_id: int | None) -> sa.Select:  # type: ignore[
             )
             .outerjoin(wit, wit.c.id == w.c.witness_id)
             .outerjoin(r, reversed_on)
+            .outerjoin(inf, inf.c.id == m.c.infusion_id)
         )
         .where(m.c.kind == MovementKind.ADMINISTER, scope.in_period(m), in_schedule(m, scope))
         .order_by(m.c.event_at, m.c.id)
@@ -106,6 +111,10 @@ def _statement(scope: Scope, vial_id: int | None) -> sa.Select:  # type: ignore[
 def _row(scope: Scope) -> Callable[[sa.Row], Row]:  # type: ignore[type-arg]
     def convert(row: sa.Row) -> Row:  # type: ignore[type-arg]
         notes = []
+        if row.over_order:
+            # Given more than 10% above the order, confirmed at the chair with this reason.
+            ordered = f" {mg_text(row.ordered_ug)} mg" if row.ordered_ug is not None else ""
+            notes.append(f"OVER ORDER{ordered}: {row.over_order_reason or ''}".strip())
         if row.late:
             notes.append(f"late entry: {row.reason or ''}".strip())
         if row.reversed_by is not None:
@@ -184,6 +193,8 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
                 totals=totals,
                 note="Amounts are exact in mg; mL is read to the 0.01 mL of a syringe. "
                 "'Vial left' is the vial's balance after the dose and its residue. "
+                "'OVER ORDER' marks a dose more than 10% above the ordered dose, confirmed "
+                "with the reason shown. "
                 + REVERSALS_NOTE,
             ),
         ),

@@ -51,6 +51,8 @@ class ClinicSettings(SQLModel, table=True):
     infusion_item_code: str = Field(
         default="MOOD", max_length=32, sa_column_kwargs={"server_default": "MOOD"}
     )
+    #: Minutes without a key before the app covers the screen with its lock (shared workstations).
+    idle_lock_minutes: int = Field(default=5, sa_column_kwargs={"server_default": "5"})
 
 
 class SettingsVersion(SQLModel, table=True):
@@ -122,6 +124,26 @@ class Product(SQLModel, table=True):
     def content_ug(self) -> int:
         """µg in one full container; exact because volume is whole µL."""
         return self.strength_ug_per_ml * self.volume_ul // 1000
+
+
+class Protocol(SQLModel, table=True):
+    """A dosing protocol on the clinic's list: what a nurse may name on an infusion.
+
+    The infusion keeps the name and the µg/kg it was given under, so retiring a protocol or
+    adding a new one never changes what an old record says.
+    """
+
+    __tablename__ = "protocol"
+
+    id: int | None = Field(default=None, primary_key=True)
+    #: Lower case, as typed on the form or the command line ("depression").
+    name: str = Field(max_length=64, unique=True)
+    #: The whole ordered dose per kg of body weight (0.35 mg/kg/h for 4 h -> 1400).
+    ug_per_kg: int
+    #: How long it runs.
+    minutes: int
+    #: A retired protocol stays for the records that name it, and is refused on new ones.
+    active: bool = True
 
 
 class Patient(SQLModel, table=True):

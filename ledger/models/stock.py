@@ -99,3 +99,6 @@ class Infusion(SQLModel, table=True):
     witness_id: int | None = Field(default=None, foreign_key="app_user.id")
     late: bool = False
     reason: str | None = Field(default=None, max_length=500)
+    #: Given more than 10% above the ordered dose, confirmed by the nurse with a reason.
+    over_order: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
+    over_order_reason: str | None = Field(default=None, max_length=500)

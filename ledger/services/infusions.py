@@ -24,7 +24,7 @@ from ledger.errors import (
 )
 from ledger.models import Infusion, MovementKind, Patient, VialState
 from ledger.services.billing.infusion_billing import bill_infusion
-from ledger.services.protocols import dose_per_kg, ordered_ug
+from ledger.services.protocols import order_for, ordered_ug, over_order_judged
 from ledger.services.rules import (
     FUTURE_SKEW,
     check_after_receipt,
@@ -58,6 +58,8 @@ class InfusionRecorded:
     #: How billing took it: "credit" (a package credit paid for it), "pending" (a charge
     #: waits for billing staff) or "failed" (billing refused; the charge is left pending).
     billing: str = ""
+    #: Given more than 10% above the order, confirmed with a reason (flagged in the log).
+    over_order: bool = False
 
 
 def _amounts(drawn: int, given: int, wasted: int) -> None:
@@ -105,10 +107,12 @@ def record_infusion(
     waste_reason: str | None = None,
     waste_method: str | None = None,
     service: str | None = None,
+    confirm_over_order: bool = False,
+    over_order_reason: str | None = None,
 ) -> InfusionRecorded:
     _amounts(drawn_ug, given_ug, wasted_ug)
     protocol_text = clean_text(protocol, "protocol", 64, required=False) or None
-    ug_per_kg = dose_per_kg(protocol_text)
+    why_over = clean_text(over_order_reason, "over-order reason", 500, required=False) or None
     why_wasted = clean_text(waste_reason, "waste reason", 500, required=False) or (
         "residue after administration" if wasted_ug else None
     )
@@ -127,6 +131,13 @@ def record_infusion(
             if t is not None and t > posting.entered_at + FUTURE_SKEW + LONGEST_INFUSION:
                 raise EventInFuture("the infusion's start or end is too far in the future")
         person = find_patient(session, patient)
+        # The order: the protocol from the clinic's list (or a plain mg/kg) × the weight.
+        order = order_for(session, protocol_text)
+        weight = weight_g if weight_g is not None else person.weight_g
+        ordered = ordered_ug(weight, order.ug_per_kg)
+        over_reason = over_order_judged(
+            given_ug, ordered, confirmed=confirm_over_order, reason=why_over
+        )
         if not person.address.strip():
             raise PatientAddressMissing(
                 f"patient {person.mrn} has no address on file; the administration record "
@@ -165,7 +176,6 @@ def record_infusion(
             else None
         )
         assert user.id is not None and person.id is not None and v.id is not None
-        weight = weight_g if weight_g is not None else person.weight_g
         infusion = Infusion(
             patient_id=person.id,
             vial_id=v.id,
@@ -174,9 +184,9 @@ def record_infusion(
             given_ug=given_ug,
             wasted_ug=wasted_ug,
             weight_g=weight,
-            protocol=protocol_text,
-            dose_ug_per_kg=ug_per_kg,
-            ordered_ug=ordered_ug(weight, ug_per_kg),
+            protocol=order.protocol,
+            dose_ug_per_kg=order.ug_per_kg,
+            ordered_ug=ordered,
             started_at=started_at,
             ended_at=ended_at,
             event_at=when,
@@ -185,6 +195,8 @@ def record_infusion(
             witness_id=witness_user.id if witness_user else None,
             late=late,
             reason=why,
+            over_order=over_reason is not None,
+            over_order_reason=over_reason,
         )
         session.add(infusion)
         session.flush()
@@ -243,4 +255,5 @@ def record_infusion(
             ordered_ug=infusion.ordered_ug,
             late=late,
             billing=billing,
+            over_order=infusion.over_order,
         )

@@ -30,6 +30,8 @@ RANGES = {
     # Two years is the federal floor; some states keep records 3-5 years.
     "retention_years": (2, 10),
     "late_entry_minutes": (1, 240),
+    # A shared workstation locks itself after this many idle minutes.
+    "idle_lock_minutes": (1, 120),
 }
 
 

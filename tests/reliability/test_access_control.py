@@ -51,7 +51,9 @@ from ledger.services.billing.statement import patient_statement
 from ledger.services.infusions import record_infusion
 from ledger.services.patient_corrections import correct_patient
 from ledger.services.patients import NewPatient, add_patient, import_patients
+from ledger.services.protocols import add_protocol
 from ledger.services.quarantine import quarantine
+from ledger.services.session_lock import lock_session
 from ledger.services.settings import update_settings
 from reports.export import export_report
 from reports.scope import Request
@@ -245,6 +247,10 @@ ACTIONS: dict[str, tuple[str, str, Action]] = {
     "movement_log": ("ledger.read", "", lambda c, a: movement_log(c.db, a)),
     "list_users": ("ledger.read", "", lambda c, a: users.list_users(c.db, a)),
     "check": ("ledger.check", "", lambda c, a: run_check(c.db, a)),
+    "add_protocol": ("protocol.manage", "protocol.add",
+                     lambda c, a: add_protocol(c.db, a, name="ptsd", ug_per_kg=750, minutes=40)),
+    "lock_session": ("session.lock", "session.lock",
+                     lambda c, a: lock_session(c.db, a, idle_minutes=5)),
     "update_settings": ("settings.edit", "settings.edit",
                         lambda c, a: update_settings(c.db, a, bud_days=21)),
     "backup": ("backup", "backup",

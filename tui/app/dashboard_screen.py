@@ -13,9 +13,11 @@ from ledger.access import Actor
 from ledger.check import run_check
 from ledger.queries.alerts import Alert, alerts
 from ledger.queries.stock import StockOnHand, stock_on_hand
+from ledger.queries.weekly import WeekGiven, weekly_administered
 from ledger.units import mg_text, syringe_ml_text
 from tui.app.messages import DatabaseFailed, Refused
 from tui.app.session_info import SessionInfo, session_info
+from tui.app.week_chart import WeekChart
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 
@@ -74,6 +76,8 @@ class DashboardScreen(Screen[None]):
             yield Static("", id="who")
             yield Static("Stock on hand", classes="section")
             yield DataTable(id="products", cursor_type="row", zebra_stripes=True)
+            yield Static("mg administered per week, last 12 weeks", classes="section")
+            yield WeekChart(id="weeks")
             yield Static("Needs attention", classes="section")
             yield DataTable(id="alerts", cursor_type="row")
             yield Static("", id="health")
@@ -107,6 +111,19 @@ class DashboardScreen(Screen[None]):
     def action_refresh(self) -> None:
         self._load_stock()
         self._load_alerts()
+        self._load_weeks()
+
+    @work(thread=True, exclusive=True, group="weeks", exit_on_error=False)
+    def _load_weeks(self) -> None:
+        try:
+            weeks = weekly_administered(self.app.db, self.actor)  # type: ignore[attr-defined]
+        except LEDGER_FAILURES as exc:
+            self.post_message(failure_message(exc))
+            return
+        self.app.call_from_thread(self._show_weeks, weeks)
+
+    def _show_weeks(self, weeks: list[WeekGiven]) -> None:
+        self.query_one("#weeks", WeekChart).show(weeks)
 
     @work(thread=True, exclusive=True, group="stock", exit_on_error=False)
     def _load_stock(self) -> None:

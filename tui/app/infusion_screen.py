@@ -16,29 +16,60 @@ from textual.widgets import Button, Input, Label, Static
 from ledger import clock
 from ledger.access import Actor
 from ledger.auth import Credentials
+from ledger.clock import local_date
+from ledger.queries.chair import VialChoice, vials_to_draw
+from ledger.queries.protocols import ProtocolEntry, protocol_entries
 from ledger.queries.vials import vial_strength
 from ledger.services.infusions import record_infusion
 from ledger.settings import clinic_settings, clinic_timezone
-from ledger.units import mg_text, parse_amount_ug, parse_datetime
+from ledger.units import mg_text, parse_amount_ug, parse_datetime, parse_weight_g
 from tui.app.form_keys import FormKeys, form_bindings
+from tui.app.infusion_hints import (
+    Order,
+    amount,
+    balance_line,
+    is_over,
+    order_on_form,
+    protocol_meant,
+    residue,
+    vial_line,
+)
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
-from tui.app.patient_card import PatientCard, patient_card
+from tui.app.patient_card import PatientCard, patient_card, patient_for
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 FIELDS = [
-    ("patient", "Patient MRN", False),
+    ("patient", "Patient MRN or name", False),
     ("vial", "Vial label", False),
     ("drawn", "Drawn (mg or mL)", False),
     ("given", "Given", False),
+    # Shown only when the dose is more than 10% above the order: typing why confirms it.
+    ("over_reason", "Over the order: why", False),
     ("wasted", "Wasted", False),
     ("protocol", "Protocol (optional)", False),
+    # Reached with Tab from the protocol; Enter passes it by (the weight on file is used).
+    ("weight", "Weight today", False),
     ("started", "Started", False),
     ("ended", "Ended", False),
     ("reason", "Why late", False),
     ("witness", "Witness username", False),
     ("witness_password", "Witness password", True),
 ]
+
+#: How many patients a name typed in lists (patients_matching's limit).
+MATCHES_SHOWN = 5
+
+#: Fields Enter never stops at: the weight on file serves unless the nurse tabs to it.
+ENTER_PASSES = {"weight"}
+
+#: Lines the form works out, each under the group of fields it is about.
+HINT_AFTER = {
+    "patient": "patient-card",
+    "vial": "vial-hint",
+    "wasted": "balance-hint",
+    "weight": "order-hint",
+}
 
 #: How the form shows and reads times: the clinic's wall clock, to the minute.
 TIME_FORMAT = "%Y-%m-%d %H:%M"
@@ -65,6 +96,11 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
         self.actor = actor
         self.clinic: ClinicClock | None = None
         self.patient: PatientCard | None = None
+        #: The clinic's active protocols and the vials to draw from, read when the form opens.
+        self.protocols: list[ProtocolEntry] = []
+        self.vials: list[VialChoice] = []
+        #: µg/mL of the vial on the form, once known (for amounts typed in mL).
+        self.strength: int | None = None
         #: The start time filled in when the form opened: left as it is, the entry is stamped
         #: when it is saved; changed, it is the time the dose was drawn (and may be late).
         self.default_start = ""
@@ -72,15 +108,21 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="infusion-box"):
             yield Label("Record an infusion", id="infusion-title")
-            # The patient's card sits under the MRN, outside the grid, in two lines always
-            # held for it: the form never jumps when the name arrives.
-            for fields in (FIELDS[:1], FIELDS[1:]):
+            # What the form works out sits under its fields, outside the grids, in lines always
+            # held for it: the form never jumps when the name or the order arrives.
+            group: list[tuple[str, str, bool]] = []
+            for field in FIELDS:
+                group.append(field)
+                hint = HINT_AFTER.get(field[0])
+                if hint is None and field is not FIELDS[-1]:
+                    continue
                 with Grid(classes="infusion-form"):
-                    for key, label, secret in fields:
+                    for key, label, secret in group:
                         yield Label(label, id=f"{key}-label")
                         yield Input(id=key, password=secret, compact=True)
-                if fields[0][0] == "patient":
-                    yield Static("", id="patient-card", classes="card")
+                group = []
+                if hint is not None:
+                    yield Static("", id=hint, classes="card" if hint == "patient-card" else "hint")
             yield Static("", id="infusion-error", classes="error")
             with Horizontal(id="infusion-buttons"):
                 yield Button("Record", variant="primary", id="record", compact=True)
@@ -88,6 +130,7 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
 
     def on_mount(self) -> None:
         self._show_reason(False)
+        self._show_over(False)
         self.set_focus(self.query_one(f"#{FIELDS[0][0]}", Input))
         self._read_clock()
 
@@ -97,13 +140,26 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
             with self.app.db.read() as session:  # type: ignore[attr-defined]
                 s = clinic_settings(session)
                 found: ClinicClock | None = ClinicClock(s.timezone, s.late_entry_minutes)
+                # The lists the form suggests from, in the same read: ready before any key.
+                now = clock.now()
+                protocols = protocol_entries(session)
+                vials = vials_to_draw(session, now=now, today=local_date(s.timezone, now))
         except LEDGER_FAILURES as exc:
             self.post_message(failure_message(exc))
-            found = None
-        self.app.call_from_thread(self._clock_read, found)
+            found, protocols, vials = None, [], []
+        self.app.call_from_thread(self._clock_read, found, protocols, vials)
 
-    def _clock_read(self, found: ClinicClock | None) -> None:
+    def _clock_read(
+        self, found: ClinicClock | None, protocols: list[ProtocolEntry], vials: list[VialChoice]
+    ) -> None:
+        self.protocols, self.vials = protocols, vials
+        names = ", ".join(p.name for p in protocols)
+        self.query_one("#protocol", Input).placeholder = f"{names} or 0.5mg/kg".lstrip(", ")
+        if vials:
+            self.query_one("#vial", Input).placeholder = f"{vials[0].label} (Enter takes it)"
         self.clinic = found
+        if found is not None:
+            self.query_one("#vial-hint", Static).update(vial_line(vials, found.zone))
         if found is not None:
             now = f"{clock.now().astimezone(ZoneInfo(found.zone)):{TIME_FORMAT}}"
             self.default_start = now
@@ -123,7 +179,11 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
 
     def form_fields(self) -> list[str]:
         """Enter moves down the shown fields, as on paper; on the last one it records."""
-        return [key for key, _, _ in FIELDS if self.query_one(f"#{key}", Input).display]
+        return [
+            key
+            for key, _, _ in FIELDS
+            if key not in ENTER_PASSES and self.query_one(f"#{key}", Input).display
+        ]
 
     def submit_form(self) -> None:
         self._record()
@@ -140,20 +200,30 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
             self._look_up(event.value.strip())
 
     @work(thread=True, group="patient", exit_on_error=False)
-    def _look_up(self, mrn: str) -> None:
+    def _look_up(self, typed: str) -> None:
         try:
-            found: PatientCard | str = patient_card(self.app.db, mrn)  # type: ignore[attr-defined]
+            found: PatientCard | list[PatientCard] | str = patient_for(
+                self.app.db,  # type: ignore[attr-defined]
+                typed,
+            )
         except LEDGER_FAILURES as exc:
             found = str(exc)
-        self.app.call_from_thread(self._show_patient, mrn, found)
+        self.app.call_from_thread(self._show_patient, typed, found)
 
-    def _show_patient(self, mrn: str, found: PatientCard | str) -> None:
-        if self.query_one("#patient", Input).value.strip() != mrn:
-            return  # typed on since: a newer lookup answers for the MRN on screen
+    def _show_patient(self, typed: str, found: PatientCard | list[PatientCard] | str) -> None:
+        if self.query_one("#patient", Input).value.strip() != typed:
+            return  # typed on since: a newer lookup answers for what is on screen
         card = self.query_one("#patient-card", Static)
         if isinstance(found, str):
             card.update(found)
             card.set_classes("card error")
+        elif isinstance(found, list):
+            card.update(
+                f"{len(found)}{'+' if len(found) >= MATCHES_SHOWN else ''} patients match; "
+                "type on until one is left:\n"
+                + " · ".join(f"{p.mrn} {p.name} ({p.dob.year})" for p in found)
+            )
+            card.set_classes("card")
         elif not found.address:
             self.patient = found
             card.update(
@@ -165,6 +235,62 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
             self.patient = found
             card.update(f"{found.line()}\n{found.address}")
             card.set_classes("card")
+        self._work_out()
+
+    # -- the vial, the amounts and the order, worked out as they are typed -----------------
+
+    @on(Input.Changed, "#vial")
+    def _vial_typed(self, event: Input.Changed) -> None:
+        label = event.value.strip().upper() or (self.vials[0].label if self.vials else "")
+        known = {v.label: v.strength_ug_per_ml for v in self.vials}
+        self.strength = known.get(label)
+        if self.strength is None and label:
+            self._read_strength(label)
+        self._work_out()
+
+    @work(thread=True, group="strength", exit_on_error=False)
+    def _read_strength(self, label: str) -> None:
+        try:
+            strength: int | None = vial_strength(self.app.db, label)  # type: ignore[attr-defined]
+        except LEDGER_FAILURES:
+            strength = None
+        self.app.call_from_thread(self._strength_read, label, strength)
+
+    def _strength_read(self, label: str, strength: int | None) -> None:
+        if self.query_one("#vial", Input).value.strip().upper() == label:
+            self.strength = strength
+            self._work_out()
+
+    @on(Input.Changed, "#drawn, #given, #wasted, #protocol, #weight")
+    def _amounts_typed(self, _: Input.Changed) -> None:
+        self._work_out()
+
+    def _work_out(self) -> None:
+        """The residue, the mass balance and the order, from what the form holds now."""
+        v = self.values()
+        drawn, given = amount(v["drawn"], self.strength), amount(v["given"], self.strength)
+        left = residue(drawn, given)
+        wasted_field = self.query_one("#wasted", Input)
+        wasted_field.placeholder = f"{mg_text(left)}mg (drawn − given)" if left is not None else ""
+        wasted = amount(v["wasted"], self.strength) if v["wasted"] else left
+        self.query_one("#balance-hint", Static).update(balance_line(drawn, given, wasted))
+        weight_on_file = self.patient.weight_g if self.patient else None
+        if weight_on_file:
+            self.query_one("#weight", Input).placeholder = f"{mg_text(weight_on_file)}kg on file"
+        order = order_on_form(v["protocol"], v["weight"], weight_on_file, self.protocols)
+        over = is_over(given, order)
+        line = order.text() if isinstance(order, Order) else order
+        if over:
+            line += "\nThe dose is more than 10% above the order: say why to confirm it"
+        hint = self.query_one("#order-hint", Static)
+        hint.update(line)
+        hint.set_classes("hint error" if over else "hint")
+        if over or v["over_reason"]:
+            self._show_over(True)
+
+    def _show_over(self, show: bool) -> None:
+        self.query_one("#over_reason", Input).display = show
+        self.query_one("#over_reason-label", Label).display = show
 
     # -- times and the late-entry reason ---------------------------------------------------
 
@@ -197,8 +323,18 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
     def _save(self, v: dict[str, str], default_start: str) -> None:
         db = self.app.db  # type: ignore[attr-defined]
         try:
-            strength = vial_strength(db, v["vial"])
-            amounts = {k: parse_amount_ug(v[k], strength, k) for k in ("drawn", "given", "wasted")}
+            # An empty vial field takes the vial suggested first; a name, its one patient.
+            vial = v["vial"] or (self.vials[0].label if self.vials else "")
+            found = patient_for(db, v["patient"]) if v["patient"] else None
+            patient = found.mrn if isinstance(found, PatientCard) else v["patient"]
+            strength = vial_strength(db, vial)
+            amounts = {k: parse_amount_ug(v[k], strength, k) for k in ("drawn", "given")}
+            # An empty wasted field is the residue: drawn − given.
+            amounts["wasted"] = (
+                parse_amount_ug(v["wasted"], strength, "wasted")
+                if v["wasted"]
+                else amounts["drawn"] - amounts["given"]
+            )
             zone = self.clinic.zone if self.clinic else clinic_timezone(db)
             times: dict[str, datetime | None] = {
                 k: parse_datetime(v[k], zone, k.replace("ed", "")) if v[k] else None
@@ -213,19 +349,23 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
             result = record_infusion(
                 db,
                 self.actor,
-                patient=v["patient"],
-                vial=v["vial"],
+                patient=patient,
+                vial=vial,
                 drawn_ug=amounts["drawn"],
                 given_ug=amounts["given"],
                 wasted_ug=amounts["wasted"],
                 witness=witness,
-                protocol=v["protocol"] or None,
+                protocol=protocol_meant(v["protocol"], self.protocols) or None,
+                weight_g=parse_weight_g(v["weight"]) if v["weight"] else None,
                 started_at=times["started"],
                 ended_at=times["ended"],
                 drawn_at=drawn_at,
                 reason=v["reason"] or None,
+                # Typing why, in the field shown for it, is the confirmation.
+                confirm_over_order=bool(v["over_reason"]),
+                over_order_reason=v["over_reason"] or None,
             )
-            who = patient_card(db, v["patient"])
+            who = patient_card(db, patient)
         except LEDGER_FAILURES as exc:
             self.post_message(failure_message(exc))
             return
@@ -233,7 +373,9 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
             f"Infusion {result.infusion_id} recorded for {who.name} ({who.mrn}, born "
             f"{who.dob.isoformat()}): gave {mg_text(result.given_ug)} mg, wasted "
             f"{mg_text(result.wasted_ug)} mg; {result.vial} has "
-            f"{mg_text(result.balance_after_ug)} mg left" + ("; late entry" if result.late else "")
+            f"{mg_text(result.balance_after_ug)} mg left"
+            + ("; late entry" if result.late else "")
+            + ("; over the order, confirmed" if result.over_order else "")
         )
         self.app.call_from_thread(self.dismiss, summary)
 
@@ -244,6 +386,9 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
         if message.text.startswith("LateEntryNeedsReason"):
             self._show_reason(True)
             self.set_focus(self.query_one("#reason", Input))
+        elif message.text.startswith(("OverOrderNotConfirmed", "OverOrderNeedsReason")):
+            self._show_over(True)
+            self.set_focus(self.query_one("#over_reason", Input))
 
     def on_database_failed(self, message: DatabaseFailed) -> None:
         # Nothing was recorded and nothing typed is lost: Record again once the database is back.

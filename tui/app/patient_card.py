@@ -1,7 +1,7 @@
-"""Who an MRN belongs to, for the chair-side check before a dose is charted.
+"""Who the typed MRN or name belongs to, for the chair-side check before a dose is charted.
 
-The app's own small query over the ledger's patient lookup (ledger/services/patients), so a
-mistyped MRN shows a stranger's name before anything is recorded.
+The app's own small queries over the ledger's patient lookups, so a mistyped MRN shows a
+stranger's name, and a name typed in shows who it could be, before anything is recorded.
 """
 
 from __future__ import annotations
@@ -10,7 +10,10 @@ from dataclasses import dataclass
 from datetime import date
 
 from ledger.database import Database
+from ledger.errors import UnknownRecord
+from ledger.queries.chair import patients_matching
 from ledger.services.patients import patient_by_mrn
+from ledger.units import mg_text
 
 
 @dataclass(frozen=True)
@@ -19,13 +22,32 @@ class PatientCard:
     name: str
     dob: date
     address: str
+    weight_g: int | None = None
 
     def line(self) -> str:
-        return f"{self.name} · born {self.dob.isoformat()} · {self.mrn}"
+        weight = f" · {mg_text(self.weight_g)} kg on file" if self.weight_g else ""
+        return f"{self.name} · born {self.dob.isoformat()} · {self.mrn}{weight}"
 
 
 def patient_card(db: Database, mrn: str) -> PatientCard:
     """The patient with this MRN; UnknownRecord (a refusal) when there is none."""
     with db.read() as session:
         p = patient_by_mrn(session, mrn)
-        return PatientCard(p.mrn, p.name, p.dob, p.address.strip())
+        return PatientCard(p.mrn, p.name, p.dob, p.address.strip(), p.weight_g)
+
+
+def patient_for(db: Database, typed: str) -> PatientCard | list[PatientCard]:
+    """The one patient an MRN or a name points at, or the few it could be (none: refused)."""
+    try:
+        return patient_card(db, typed)
+    except UnknownRecord:
+        pass
+    with db.read() as session:
+        found = [
+            PatientCard(m.mrn, m.name, m.dob, m.address, m.weight_g)
+            for m in patients_matching(session, typed)
+        ]
+    if not found:
+        shown = typed if len(typed) <= 40 else typed[:40] + "…"
+        raise UnknownRecord(f"no patient with MRN or name {shown!r}", subject=shown)
+    return found[0] if len(found) == 1 else found

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+from datetime import timedelta
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -18,7 +20,9 @@ from textual.worker import Worker, WorkerState
 from ledger import clock
 from ledger.access import Actor
 from ledger.database import Database
+from ledger.services.session_lock import hand_over, lock_session
 from ledger.settings import clinic_settings
+from tui.app.lock_screen import LockScreen, Unlocked
 from tui.app.messages import ClinicLoaded, DatabaseFailed, KeysReady, Refused
 from tui.app.session_info import SessionInfo
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
@@ -28,11 +32,28 @@ class VialbookApp(App[None]):
     CSS_PATH = Path(__file__).with_name("vialbook.tcss")
     TITLE = "vialbook"
 
-    def __init__(self, db: Database, *, actor: Actor | None = None, hint: str = "") -> None:
+    def __init__(
+        self,
+        db: Database,
+        *,
+        actor: Actor | None = None,
+        hint: str = "",
+        idle_after: timedelta | None = None,
+        idle_clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         super().__init__()
         self.db = db
         self.actor = actor
         self.hint = hint
+        #: How long without a key or a click before the screen locks: the clinic's setting
+        #: (read at each login) unless given here (tests, a kiosk).
+        self.idle_after = idle_after
+        self._idle_fixed = idle_after is not None
+        #: Seconds on a clock that only moves forward; a test passes its own.
+        self.idle_clock = idle_clock
+        self._last_input = idle_clock()
+        self._idle_timer: Timer | None = None
+        self.workstation_locked = False
         self.clinic_name = ""
         self.session: SessionInfo | None = None
         self._clock_timer: Timer | None = None
@@ -47,6 +68,8 @@ class VialbookApp(App[None]):
             self._held_keys = []
 
     async def on_event(self, event: events.Event) -> None:
+        if isinstance(event, events.Key | events.MouseDown | events.MouseScrollDown):
+            self._last_input = self.idle_clock()
         if isinstance(event, events.Key) and not event.is_forwarded and self._held_keys is not None:
             self._held_keys.append(event)
             return
@@ -61,6 +84,68 @@ class VialbookApp(App[None]):
 
     def on_mount(self) -> None:
         self._read_clinic()
+        # A few times a minute is enough to lock within seconds of the idle time.
+        self._idle_timer = self.set_interval(10, self.check_idle_lock)
+
+    # -- the idle lock ---------------------------------------------------------------------
+
+    def check_idle_lock(self) -> None:
+        """Lock when nobody has typed or clicked for the idle time (the timer calls this)."""
+        if self.actor is None or self.workstation_locked or self.idle_after is None:
+            return
+        if self.idle_clock() - self._last_input >= self.idle_after.total_seconds():
+            minutes = max(1, int(self.idle_after.total_seconds() // 60))
+            self.lock_workstation(idle_minutes=minutes)
+
+    def lock_workstation(self, idle_minutes: int | None = None) -> None:
+        """Cover the current screen; what lies under it stays exactly as it was.
+
+        `idle_minutes` says how long nobody typed; None is a user locking by hand.
+        """
+        if self.actor is None or self.workstation_locked:
+            return
+        self.workstation_locked = True
+        minutes = idle_minutes
+        self._audit_lock(self.actor, minutes)
+        self.push_screen(LockScreen(self.actor, minutes), self._unlocked)
+
+    @work(thread=True, group="lock", exit_on_error=False)
+    def _audit_lock(self, actor: Actor, minutes: int | None) -> None:
+        try:
+            lock_session(self.db, actor, idle_minutes=minutes)
+        except LEDGER_FAILURES as exc:
+            self.post_message(failure_message(exc))
+
+    def _unlocked(self, outcome: Unlocked | None) -> None:
+        self.workstation_locked = False
+        self._last_input = self.idle_clock()
+        if outcome is None or outcome.same_user:
+            return  # the same nurse, back at the form she left
+        locked, self.actor = self.actor, outcome.actor
+        if locked is not None:
+            self._audit_hand_over(locked, outcome.actor)
+        # Someone else: every screen of the locked user goes, unsaved, and they start fresh.
+        while len(self.screen_stack) > 1:
+            self.pop_screen()
+        self.session = None
+        self._open(outcome.actor)
+
+    @work(thread=True, group="lock", exit_on_error=False)
+    def _audit_hand_over(self, locked: Actor, new: Actor) -> None:
+        try:
+            hand_over(self.db, locked, new)
+        except LEDGER_FAILURES as exc:
+            self.post_message(failure_message(exc))
+
+    @work(thread=True, exclusive=True, group="idle", exit_on_error=False)
+    def _read_idle_time(self) -> None:
+        try:
+            with self.db.read() as session:
+                minutes = clinic_settings(session).idle_lock_minutes
+        except LEDGER_FAILURES as exc:
+            self.post_message(failure_message(exc))
+            minutes = 5  # the default: a workstation never stays open for want of a setting
+        self.call_from_thread(setattr, self, "idle_after", timedelta(minutes=minutes))
 
     @work(thread=True, exclusive=True, group="clinic", exit_on_error=False)
     def _read_clinic(self) -> None:
@@ -103,6 +188,7 @@ class VialbookApp(App[None]):
 
         self.actor = None
         self.session = None
+        self.workstation_locked = False
         self.sub_title = self.clinic_name
         self._tick()
         self.hold_keys()
@@ -126,6 +212,12 @@ class VialbookApp(App[None]):
             )
         if self.actor is not None:
             yield SystemCommand("Log out", "Back to the login screen", self.action_log_out)
+            if not self.workstation_locked:
+                yield SystemCommand(
+                    "Lock the screen",
+                    "Walking away: your password brings you back",
+                    self.lock_workstation,
+                )
 
     def _open(self, actor: Actor | None) -> None:
         from tui.app.dashboard_screen import DashboardScreen
@@ -134,6 +226,9 @@ class VialbookApp(App[None]):
             self.exit()
             return
         self.actor = actor
+        self._last_input = self.idle_clock()
+        if not self._idle_fixed:
+            self._read_idle_time()
         # Keys typed on the way in belong to the dashboard (it takes no typing).
         held: list[events.Key] = self._held_keys or []
         self._held_keys = None

@@ -17,6 +17,7 @@ from tui.cli import (
     invoice_commands,
     ledger_commands,
     maintenance_commands,
+    protocol_commands,
     query_commands,
     setup_commands,
     user_commands,  # noqa: F401 - registers user unlock/enable/reset-password/password
@@ -40,6 +41,7 @@ app.add_typer(setup_commands.db_app, name="db")
 app.add_typer(setup_commands.settings_app, name="settings")
 setup_commands.patient_app.command("diagnose")(billing_check_commands.patient_diagnose)
 app.add_typer(gfe_commands.gfe_app, name="gfe")
+app.add_typer(protocol_commands.protocol_app, name="protocol")
 
 app.command("receive")(ledger_commands.receive)
 app.command("infusion")(ledger_commands.infusion)

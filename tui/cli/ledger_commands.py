@@ -90,7 +90,18 @@ def infusion(
     witness_name: WitnessOption = None,
     weight: Annotated[str | None, typer.Option("--weight", help="e.g. 80kg.")] = None,
     protocol: Annotated[
-        str | None, typer.Option("--protocol", help="depression, pain or 0.5mg/kg.")
+        str | None,
+        typer.Option("--protocol", help="A protocol from `protocol list`, or a dose: 0.5mg/kg."),
+    ] = None,
+    confirm_over_order: Annotated[
+        bool,
+        typer.Option(
+            "--confirm-over-order", help="Given more than 10% above the order, on purpose."
+        ),
+    ] = False,
+    over_order_reason: Annotated[
+        str | None,
+        typer.Option("--over-order-reason", help="Why the dose is above the order."),
     ] = None,
     started_at: Annotated[str | None, typer.Option("--started-at")] = None,
     ended_at: Annotated[str | None, typer.Option("--ended-at")] = None,
@@ -130,6 +141,8 @@ def infusion(
         weight_g=weight_g,
         protocol=protocol,
         reason=late_reason_given(late_reason, old_reason),
+        confirm_over_order=confirm_over_order,
+        over_order_reason=over_order_reason,
         **times,
     )
     data = {
@@ -142,8 +155,11 @@ def infusion(
         "wasted_mg": mg_text(result.wasted_ug),
         "ordered_mg": mg_text(result.ordered_ug) if result.ordered_ug is not None else None,
         "late": result.late,
+        "over_order": result.over_order,
     }
     ordered = f"; ordered {data['ordered_mg']} mg" if result.ordered_ug is not None else ""
+    if result.over_order:
+        ordered += " (over the order, confirmed)"
     emit(
         as_json,
         data,

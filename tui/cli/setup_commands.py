@@ -412,6 +412,10 @@ def settings_set(
             help="Username of the rendering provider on superbills and estimates (has an NPI).",
         ),
     ] = None,
+    idle_lock_minutes: Annotated[
+        int | None,
+        typer.Option("--idle-lock-minutes", help="Idle minutes before the app locks its screen."),
+    ] = None,
     db: DbOption = None,
     user: UserOption = None,
     as_json: JsonOption = False,
@@ -437,6 +441,7 @@ def settings_set(
         "count_signoff_ul": ml_as_ul(count_signoff_ml, "--count-signoff-ml"),
         "holidays": holidays,
         "medical_director": medical_director,
+        "idle_lock_minutes": idle_lock_minutes,
     }
     if all(v is None for v in changes.values()):
         raise CommandFailed("NothingToChange", "name at least one setting to change")
