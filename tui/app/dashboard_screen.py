@@ -13,6 +13,7 @@ from ledger.access import Actor
 from ledger.check import run_check
 from ledger.queries.stock import StockOnHand, stock_on_hand
 from ledger.units import mg_text, syringe_ml_text
+from tui.app.billing_desk import BILLING_EXPORT, BILLING_READ, BILLING_WRITE
 from tui.app.messages import DatabaseFailed, Refused
 from tui.app.session_info import SessionInfo, session_info
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
@@ -28,6 +29,7 @@ class DashboardScreen(Screen[None]):
         Binding("3", "receive", "Receive", id="receive", priority=True),
         Binding("4", "show_vials", "Vials", id="show_vials", priority=True),
         Binding("5,l", "show_log", "Ledger", id="show_log", priority=True),
+        Binding("9,b", "show_billing", "Billing", id="show_billing", priority=True),
         # In the palette and on "c"; the footer keeps its room for the areas at 80 columns.
         Binding("c", "run_check", "Check ledger", id="run_check", priority=True, show=False),
         Binding("r", "refresh", "Refresh", id="refresh", priority=True, show=False),
@@ -43,6 +45,7 @@ class DashboardScreen(Screen[None]):
         "receive": "receive",
         "show_log": "ledger.read",
         "show_vials": "ledger.read",
+        "show_billing": BILLING_READ,
     }
 
     def __init__(self, actor: Actor) -> None:
@@ -205,3 +208,15 @@ class DashboardScreen(Screen[None]):
         from tui.app.log_screen import LogScreen
 
         self.app.push_screen(LogScreen(self.actor))
+
+    def action_show_billing(self) -> None:
+        from tui.app.billing_account_screen import BillingAccountScreen
+
+        if self.info is not None and self.check_action("show_billing", ()):
+            self.app.push_screen(
+                BillingAccountScreen(
+                    self.actor,
+                    may_write=self.info.may(BILLING_WRITE),
+                    may_print=self.info.may(BILLING_EXPORT),
+                )
+            )
