@@ -58,6 +58,19 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Who logged in, failed, was locked, refused, exported: for those who answer for the
     # clinic's records and for auditors, not for every member of staff.
     "audit.read": frozenset({A, R, U}),
+    # Billing: billing staff do it all; the registrant and the manager read; an auditor reads
+    # and exports; a nurse never sees a price (recording an infusion bills it without them).
+    "billing.price": frozenset({B}),
+    "billing.invoice": frozenset({B}),
+    "billing.void": frozenset({B}),
+    "billing.credit_note": frozenset({B}),
+    "billing.payment": frozenset({B}),
+    "billing.refund": frozenset({B}),
+    "billing.estimate": frozenset({B}),
+    "billing.read": frozenset({B, R, M, U}),
+    "billing.export": frozenset({B, U}),
+    # ICD-10 codes on the patient's record: the physician and the billing staff who code.
+    "patient.diagnose": frozenset({R, B}),
 }
 
 #: Roles whose holder may witness waste, breakage, destruction and adjustments.

@@ -169,6 +169,9 @@ MONEY_FIELDS: tuple[str, ...] = (
     "original_id",
     "reason",
     "detail",
+    # The billing row the entry seals (table name, id): `check` compares the two.
+    "source_table",
+    "source_id",
 )
 
 

@@ -376,6 +376,7 @@ REVISIONS_WITH_GUARDS = (
     "0003_guards",
     "0005_settings_history",
     "0006_counts",
+    "0007_billing",
 )
 
 
@@ -399,6 +400,21 @@ APPEND_ONLY = (
     "count_result",
     "count_approval",
     "discrepancy_note",
+    "price_item",
+    "package",
+    "invoice_void",
+    "credit_note",
+    "payment",
+    "payment_refund",
+    "package_refund",
+    "patient_credit",
+    "package_credit",
+    "credit_movement",
+    "pending_charge",
+    "money_entry",
+    "patient_diagnosis",
+    "good_faith_estimate",
+    "estimate_line",
 )
 
 

@@ -99,6 +99,8 @@ def _reference_money(entry: dict[str, Any]) -> bytes:
     original_id=maybe_ints,
     reason=texts,
     detail=texts,
+    source_table=st.sampled_from(["invoice", "payment", "credit_movement"]),
+    source_id=st.integers(min_value=1, max_value=10**9),
 )
 def test_the_money_chain_follows_its_written_rule(**entry: Any) -> None:
     from ledger.chain import money_canonical_bytes

@@ -189,3 +189,48 @@ def test_a_migrated_database_holds_exactly_the_guards_restore_will_require(
         guards.install(conn, required)
     schema.downgrade(empty_db, "0002")
     assert _guard_names(empty_db) == GUARDS_0002[dialect]
+
+
+def test_a_0006_ledger_upgrades_to_billing_with_its_settings_and_users_kept(
+    empty_db: Database,
+) -> None:
+    schema.upgrade(empty_db, "0006")
+    with empty_db.engine.begin() as conn:
+        conn.execute(
+            sa.text(
+                "INSERT INTO clinic_settings (id, name, address, timezone, npi, tax_id, "
+                "witness_policy, bud_days, count_interval_days, inventory_interval_months, "
+                "retention_years, exact_open_counts, late_entry_minutes) VALUES (1, 'Old "
+                "Clinic', '1 Main St', 'America/New_York', '', '', 'required', 28, 7, 24, 2, "
+                ":f, 15)"
+            ),
+            {"f": False},
+        )
+        conn.execute(
+            sa.text(
+                "INSERT INTO app_user (username, full_name, password_hash, roles, active, "
+                "failed_logins, created_at) VALUES ('ann', 'Ann', 'x', 'billing', :t, 0, "
+                "'2026-01-01 00:00:00')"
+            ),
+            {"t": True},
+        )
+    schema.upgrade(empty_db)
+    require_current(empty_db)
+    with empty_db.engine.connect() as conn:
+        settings = conn.execute(
+            sa.text(
+                "SELECT name, medical_director_id, refund_admin_fee_cents, infusion_item_code "
+                "FROM clinic_settings"
+            )
+        ).one()
+        assert tuple(settings) == ("Old Clinic", None, 0, "MOOD")
+        assert conn.execute(sa.text("SELECT username, npi FROM app_user")).one() == ("ann", None)
+        assert conn.execute(sa.text("SELECT seq, hash FROM money_head")).one() == (0, "0" * 64)
+        from migrations import guards
+
+        assert guards.differences(conn) == []
+    # and back down to 0006, then up again
+    schema.downgrade(empty_db, "0006")
+    assert "money_entry" not in _tables(empty_db)
+    schema.upgrade(empty_db)
+    require_current(empty_db)

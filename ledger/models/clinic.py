@@ -42,6 +42,15 @@ class ClinicSettings(SQLModel, table=True):
     count_signoff_ul: int = Field(default=1000, sa_column_kwargs={"server_default": "1000"})
     #: The clinic's holidays as comma-separated ISO dates: not business days for DEA notices.
     holidays: str = Field(default="", sa_type=sa.Text, sa_column_kwargs={"server_default": ""})
+    #: The rendering provider on superbills and estimates unless an infusion names another.
+    medical_director_id: int | None = Field(default=None, foreign_key="app_user.id")
+    #: Kept from a refund of unused package credits (cents).
+    refund_admin_fee_cents: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    #: The price item an infusion is billed as when neither the nurse nor its protocol names
+    #: one (the clinic's mood infusion).
+    infusion_item_code: str = Field(
+        default="MOOD", max_length=32, sa_column_kwargs={"server_default": "MOOD"}
+    )
 
 
 class SettingsVersion(SQLModel, table=True):

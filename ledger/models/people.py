@@ -33,6 +33,8 @@ class User(SQLModel, table=True):
     failed_logins: int = 0
     locked_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     created_at: datetime = Field(sa_type=UTCDateTime)
+    #: National Provider Identifier (10 digits, Luhn check digit), for superbills.
+    npi: str | None = Field(default=None, max_length=10)
 
     def role_set(self) -> frozenset[Role]:
         return frozenset(Role(r) for r in self.roles.split(",") if r)

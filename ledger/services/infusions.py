@@ -23,6 +23,7 @@ from ledger.errors import (
     SingleDoseVialAlreadyUsed,
 )
 from ledger.models import Infusion, MovementKind, Patient, VialState
+from ledger.services.billing.infusion_billing import bill_infusion
 from ledger.services.protocols import dose_per_kg, ordered_ug
 from ledger.services.rules import (
     FUTURE_SKEW,
@@ -54,6 +55,9 @@ class InfusionRecorded:
     wasted_ug: int
     ordered_ug: int | None
     late: bool
+    #: How billing took it: "credit" (a package credit paid for it), "pending" (a charge
+    #: waits for billing staff) or "failed" (billing refused; the charge is left pending).
+    billing: str = ""
 
 
 def _amounts(drawn: int, given: int, wasted: int) -> None:
@@ -100,6 +104,7 @@ def record_infusion(
     reason: str | None = None,
     waste_reason: str | None = None,
     waste_method: str | None = None,
+    service: str | None = None,
 ) -> InfusionRecorded:
     _amounts(drawn_ug, given_ug, wasted_ug)
     protocol_text = clean_text(protocol, "protocol", 64, required=False) or None
@@ -219,6 +224,15 @@ def record_infusion(
         if not product.multi_dose:
             v.first_patient_id = person.id
         posting.settle_state(v)
+        # In this same transaction, but in a savepoint: billing can never refuse the infusion.
+        billing = bill_infusion(
+            tx,
+            infusion_id=infusion.id,
+            patient_id=person.id,
+            event_at=when,
+            protocol=protocol_text,
+            service=service,
+        )
         return InfusionRecorded(
             infusion_id=infusion.id,
             movement_ids=[m.id for m in posting.movements],
@@ -228,4 +242,5 @@ def record_infusion(
             wasted_ug=wasted_ug,
             ordered_ug=infusion.ordered_ug,
             late=late,
+            billing=billing,
         )

@@ -73,6 +73,13 @@ def _validated(changes: dict[str, Any]) -> dict[str, Any]:
             out[key] = value
         elif key == "holidays":
             out[key] = _holidays(value)
+        elif key == "refund_admin_fee_cents":
+            # Money is integer cents, typed as text and parsed by ledger.money.parse_cents.
+            if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10**8:
+                raise InvalidText("the refund admin fee must be 0.00 to 1000000.00 in cents")
+            out[key] = value
+        elif key == "infusion_item_code":
+            out[key] = clean_text(value, "infusion item code", 32, one_line=True).upper()
         elif key in RANGES:
             low, high = RANGES[key]
             if not isinstance(value, int) or isinstance(value, bool) or not low <= value <= high:
