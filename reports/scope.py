@@ -203,17 +203,30 @@ def syringe_ml(ug: int | None, strength_ug_per_ml: int) -> Decimal | None:
     return None if ug is None else units.syringe_ml(int(ug), strength_ug_per_ml)
 
 
+class RowSource:
+    """A row source over one query: each call opens a read transaction and streams the query
+    in batches; `count()` asks the database how many rows a call would give (a screen's
+    progress bar says "rows done of rows total" before the first row is written)."""
+
+    def __init__(self, db: Database, stmt: sa.Select, convert: Callable[[sa.Row], Row]) -> None:  # type: ignore[type-arg]
+        self.db, self.stmt, self.convert = db, stmt, convert
+
+    def __call__(self) -> Iterator[Row]:
+        with self.db.read() as session:
+            result = session.execute(self.stmt.execution_options(yield_per=BATCH))
+            for row in result:
+                yield self.convert(row)
+
+    def count(self) -> int:
+        counted = sa.select(sa.func.count()).select_from(self.stmt.order_by(None).subquery())
+        with self.db.read() as session:
+            return int(session.execute(counted).scalar() or 0)
+
+
 def stream(
     db: Database,
     stmt: sa.Select,
     convert: Callable[[sa.Row], Row],  # type: ignore[type-arg]
-) -> Callable[[], Iterator[Row]]:
+) -> RowSource:
     """A row source: each call opens a read transaction and streams the query in batches."""
-
-    def rows() -> Iterator[Row]:
-        with db.read() as session:
-            result = session.execute(stmt.execution_options(yield_per=BATCH))
-            for row in result:
-                yield convert(row)
-
-    return rows
+    return RowSource(db, stmt, convert)

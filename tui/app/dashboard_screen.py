@@ -29,6 +29,8 @@ class DashboardScreen(Screen[None]):
         Binding("3", "receive", "Receive", id="receive", priority=True),
         Binding("4", "show_vials", "Vials", id="show_vials", priority=True),
         Binding("5,l", "show_log", "Ledger", id="show_log", priority=True),
+        Binding("6", "show_exports", "Exports", id="show_exports", priority=True),
+        Binding("7", "show_admin", "Admin", id="show_admin", priority=True),
         Binding("9,b", "show_billing", "Billing", id="show_billing", priority=True),
         # In the palette and on "c"; the footer keeps its room for the areas at 80 columns.
         Binding("c", "run_check", "Check ledger", id="run_check", priority=True, show=False),
@@ -45,6 +47,8 @@ class DashboardScreen(Screen[None]):
         "receive": "receive",
         "show_log": "ledger.read",
         "show_vials": "ledger.read",
+        "show_exports": "export",
+        "show_admin": "user.manage",
         "show_billing": BILLING_READ,
     }
 
@@ -207,7 +211,20 @@ class DashboardScreen(Screen[None]):
     def action_show_log(self) -> None:
         from tui.app.log_screen import LogScreen
 
-        self.app.push_screen(LogScreen(self.actor))
+        may_reverse = self.info is not None and self.info.may("reverse")
+        self.app.push_screen(LogScreen(self.actor, may_reverse=may_reverse))
+
+    def action_show_exports(self) -> None:
+        from tui.app.exports_screen import ExportsScreen
+
+        if self.info is not None and self.check_action("show_exports", ()):
+            self.app.push_screen(ExportsScreen(self.actor))
+
+    def action_show_admin(self) -> None:
+        from tui.app.admin_screen import AdminScreen
+
+        if self.info is not None and self.check_action("show_admin", ()):
+            self.app.push_screen(AdminScreen(self.actor))
 
     def action_show_billing(self) -> None:
         from tui.app.billing_account_screen import BillingAccountScreen

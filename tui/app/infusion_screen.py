@@ -20,6 +20,7 @@ from ledger.queries.vials import vial_strength
 from ledger.services.infusions import record_infusion
 from ledger.settings import clinic_settings, clinic_timezone
 from ledger.units import mg_text, parse_amount_ug, parse_datetime
+from tui.app.form_keys import FormKeys, form_bindings
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
 from tui.app.patient_card import PatientCard, patient_card
 from tui.app.typing_order import after_typing
@@ -49,24 +50,14 @@ class ClinicClock:
     late_minutes: int
 
 
-class InfusionScreen(ModalScreen[str | None]):
+class InfusionScreen(FormKeys, ModalScreen[str | None]):
     """Dismisses with a one-line summary naming the patient, or None when cancelled."""
 
     # Enter and Tab move the focus on the app's own task (priority bindings), before the next
     # key is handed on: at a scanner's pace a character never lands in the field just left.
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="cancel"),
-        # ctrl+j: a scanner that ends with a line feed moves on just as Enter does.
-        Binding("enter,ctrl+j", "enter", "Next / record", id="infusion_enter", priority=True),
-        Binding("tab", "next_field", "Next field", id="infusion_next", priority=True, show=False),
-        Binding(
-            "shift+tab",
-            "previous_field",
-            "Previous field",
-            id="infusion_previous",
-            priority=True,
-            show=False,
-        ),
+        *form_bindings("infusion", "Next / record"),
     ]
 
     def __init__(self, actor: Actor) -> None:
@@ -130,27 +121,12 @@ class InfusionScreen(ModalScreen[str | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    def _fields(self) -> list[str]:
+    def form_fields(self) -> list[str]:
+        """Enter moves down the shown fields, as on paper; on the last one it records."""
         return [key for key, _, _ in FIELDS if self.query_one(f"#{key}", Input).display]
 
-    def action_enter(self) -> None:
-        """Enter moves down the form, as on paper; on the last field it records."""
-        here = self.focused
-        if isinstance(here, Button):
-            here.press()
-            return
-        keys = self._fields()
-        at = keys.index(here.id) if here is not None and here.id in keys else len(keys) - 1
-        if at + 1 < len(keys):
-            self.set_focus(self.query_one(f"#{keys[at + 1]}", Input))
-        else:
-            self._record()
-
-    def action_next_field(self) -> None:
-        self.focus_next()
-
-    def action_previous_field(self) -> None:
-        self.focus_previous()
+    def submit_form(self) -> None:
+        self._record()
 
     # -- the patient, shown as soon as the MRN is typed ------------------------------------
 

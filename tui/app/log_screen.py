@@ -1,53 +1,146 @@
-"""The movement log, paged from the database by sequence number (never the whole history)."""
+"""The ledger browser: every movement newest first, narrowed by kind, product, vial, patient,
+user and the clinic's dates, paged from the database by keyset (never the whole history); a
+movement is reversed from here, its reason and witness asked in a modal."""
 
 from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
+from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Static
+from textual.widgets import DataTable, Footer, Header, Input, Static
 
 from ledger.access import Actor
-from ledger.queries.history import LogLine, movement_log
+from ledger.queries.ledger_browser import BrowsedLine, MovementFilter, movement_page
 from ledger.settings import clinic_timezone
-from ledger.units import mg_text
+from ledger.units import mg_text, parse_date
+from tui.app.form_keys import FormKeys, form_bindings
 from tui.app.messages import DatabaseFailed, Refused
+from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
-PAGE = 200
+#: Rows per page: about two screenfuls at 120x36. Only this many are ever loaded.
+PAGE = 50
+
+#: The filter fields, in the order Tab walks them: (id, placeholder).
+FILTERS = [
+    ("f-kind", "kind"),
+    ("f-product", "product"),
+    ("f-vial", "vial"),
+    ("f-patient", "patient MRN"),
+    ("f-user", "user"),
+    ("f-from", "from YYYY-MM-DD"),
+    ("f-to", "to YYYY-MM-DD"),
+]
 
 
-class LogScreen(Screen[None]):
+class LogScreen(FormKeys, Screen[None]):
     BINDINGS = [
         Binding("n", "older", "Older", id="older"),
         Binding("p", "newer", "Newer", id="newer"),
-        Binding("escape", "app.pop_screen", "Back", id="back"),
+        # Priority, so the focus has moved before the next key is handed on; typed in a filter
+        # field these keys are just text (see _typed_in_filter).
+        Binding("slash", "filter", "Filter", id="ledger_filter", priority=True),
+        Binding("v", "reverse", "Reverse", id="ledger_reverse", priority=True),
+        Binding("escape", "back", "Back", id="back"),
+        *form_bindings("ledger", "Apply filter", show_enter=False),
     ]
 
-    def __init__(self, actor: Actor) -> None:
+    def __init__(self, actor: Actor, *, may_reverse: bool = False) -> None:
         super().__init__()
         self.actor = actor
-        #: Keyset bounds of the page on screen (newest first, so today's work comes first).
+        self.may_reverse = may_reverse
+        #: Keyset bounds of the pages seen (newest first): the `before_id` of each.
         self.pages: list[int | None] = []
         self.oldest_shown: int | None = None
         self.zone: ZoneInfo | None = None
+        self.narrowed = MovementFilter()
+        self.lines: dict[str, BrowsedLine] = {}
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Movement log, newest first (n: older, p: newer, esc: back)", id="log-title")
+        yield Static(
+            "Ledger, newest first · n older · p newer · / filter (Enter applies) · "
+            "v reverse · esc back",
+            id="log-title",
+        )
+        with Horizontal(id="log-filters"):
+            for key, placeholder in FILTERS:
+                yield Input(placeholder=placeholder, id=key, compact=True)
         yield DataTable(id="log", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="log-detail")
         yield Static("", id="log-status", classes="error")
         yield Footer()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "reverse":
+            return self.may_reverse
+        return True
 
     def on_mount(self) -> None:
         table = self.query_one("#log", DataTable)
         table.add_columns(
-            "#", "When", "Kind", "Vial", "mg", "Left mg", "By", "Witness", "Patient", "Late"
+            "#", "When", "Kind", "Vial", "mg", "Left mg", "By", "Witness", "Patient", "Note"
         )
+        self.set_focus(table)
         self._load(None)
+
+    # -- filters ---------------------------------------------------------------------------
+
+    def _typed_in_filter(self, char: str) -> bool:
+        """A key bound here but typed in a filter field goes into the field, as typed."""
+        here = self.focused
+        if isinstance(here, Input):
+            here.insert_text_at_cursor(char)
+            return True
+        return False
+
+    def action_filter(self) -> None:
+        if self._typed_in_filter("/"):
+            return
+        self.set_focus(self.query_one("#f-kind", Input))
+
+    def form_fields(self) -> list[str]:
+        return []  # Enter in any filter applies them all
+
+    def submit_form(self) -> None:
+        table = self.query_one("#log", DataTable)
+        if self.focused is table:
+            return  # Enter on a row does nothing: reversing is a deliberate "v"
+        # Typed fast, the last field may still hold keys: read the filters once it has them.
+        after_typing(self, self._apply_filters)
+
+    def _apply_filters(self) -> None:
+        table = self.query_one("#log", DataTable)
+        text = {key: self.query_one(f"#{key}", Input).value.strip() for key, _ in FILTERS}
+        try:
+            narrowed = MovementFilter(
+                kind=text["f-kind"],
+                product=text["f-product"],
+                vial=text["f-vial"],
+                patient=text["f-patient"],
+                user=text["f-user"],
+                date_from=parse_date(text["f-from"], "from") if text["f-from"] else None,
+                date_to=parse_date(text["f-to"], "to") if text["f-to"] else None,
+            )
+        except LEDGER_FAILURES as exc:
+            self.post_message(failure_message(exc))
+            return
+        self.narrowed = narrowed
+        self.pages = []
+        self.set_focus(table)
+        self._load(None)
+
+    def action_back(self) -> None:
+        if self.focused is not None and self.focused.id in {key for key, _ in FILTERS}:
+            self.set_focus(self.query_one("#log", DataTable))
+        else:
+            self.app.pop_screen()
+
+    # -- paging ----------------------------------------------------------------------------
 
     def action_older(self) -> None:
         if self.oldest_shown is not None and self.oldest_shown > 1:
@@ -58,44 +151,64 @@ class LogScreen(Screen[None]):
             self.pages.pop()
             self._load(self.pages.pop())
 
-    @work(thread=True, exclusive=True, exit_on_error=False)
-    def _load(self, before_id: int | None) -> None:
+    def reload(self) -> None:
+        """The page on screen again (after a reversal), from the same keyset bound; the
+        line saying what was done stays."""
+        self._load(self.pages.pop() if self.pages else None, keep_status=True)
+
+    @work(thread=True, exclusive=True, group="page", exit_on_error=False)
+    def _load(self, before_id: int | None, keep_status: bool = False) -> None:
+        db = self.app.db  # type: ignore[attr-defined]
         try:
             if self.zone is None:
-                self.zone = ZoneInfo(clinic_timezone(self.app.db))  # type: ignore[attr-defined]
-            rows = list(
-                movement_log(
-                    self.app.db,  # type: ignore[attr-defined]
-                    self.actor,
-                    before_id=before_id,
-                    newest_first=True,
-                    limit=PAGE,
-                )
-            )
+                self.zone = ZoneInfo(clinic_timezone(db))
+            rows = movement_page(db, self.actor, self.narrowed, before_id=before_id, limit=PAGE)
         except LEDGER_FAILURES as exc:
             self.post_message(failure_message(exc))
             return
-        self.app.call_from_thread(self._show, rows, before_id)
+        self.app.call_from_thread(self._show, rows, before_id, keep_status)
 
     def on_refused(self, message: Refused) -> None:
-        self.query_one("#log-status", Static).update(message.text)
+        self._status(message.text)
 
     def on_database_failed(self, message: DatabaseFailed) -> None:
-        self.query_one("#log-status", Static).update(message.text)
+        self._status(message.text)
 
-    def _show(self, rows: list[LogLine], before_id: int | None) -> None:
+    def _status(self, text: str, *, ok: bool = False) -> None:
+        status = self.query_one("#log-status", Static)
+        status.update(text)
+        status.set_classes("success" if ok else "error")
+
+    def _show(self, rows: list[BrowsedLine], before_id: int | None, keep_status: bool) -> None:
+        table = self.query_one("#log", DataTable)
         if not rows:
-            self.query_one("#log-status", Static).update("Nothing older: start of the ledger.")
+            if before_id is None:
+                table.clear()
+                self.lines = {}
+                self.query_one("#log-detail", Static).update("")
+                self._status("No movements match.")
+            else:
+                self._status("Nothing older: start of the ledger.")
             return
         self.pages.append(before_id)
-        self.query_one("#log-status", Static).update("")
-        table = self.query_one("#log", DataTable)
+        if not keep_status:
+            self._status("")
         table.clear()
-        for r in rows:
-            when = f"{r.event_at.astimezone(self.zone):%Y-%m-%d %H:%M}"
+        self.lines = {}
+        for b in rows:
+            r = b.line
+            note = (
+                f"reversed by #{b.reversed_by}"
+                if b.reversed_by
+                else f"reverses #{r.original_id}"
+                if r.original_id
+                else ""
+            )
+            if r.late:
+                note = f"late {note}".strip()
             table.add_row(
                 str(r.id),
-                when,
+                f"{r.event_at.astimezone(self.zone):%Y-%m-%d %H:%M}",
                 r.kind,
                 r.vial,
                 mg_text(r.amount_ug),
@@ -103,7 +216,51 @@ class LogScreen(Screen[None]):
                 r.actor,
                 r.witness or "",
                 r.patient or "",
-                "late" if r.late else "",
+                note,
                 key=str(r.id),
             )
-        self.oldest_shown = rows[-1].id
+            self.lines[str(r.id)] = b
+        self.oldest_shown = rows[-1].line.id
+
+    @on(DataTable.RowHighlighted, "#log")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        b = self.lines.get(str(event.row_key.value))
+        if b is None:
+            return
+        r = b.line
+        parts = [f"#{r.id} {r.kind} of {r.product}"]
+        if r.infusion_id:
+            parts.append(f"infusion {r.infusion_id}")
+        if r.reason:
+            parts.append(f"reason: {r.reason}")
+        if r.method:
+            parts.append(f"method: {r.method}")
+        entered = f"{r.entered_at.astimezone(self.zone):%Y-%m-%d %H:%M}"
+        parts.append(f"entered {entered}")
+        self.query_one("#log-detail", Static).update(" · ".join(parts))
+
+    def _current(self) -> BrowsedLine | None:
+        table = self.query_one("#log", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return self.lines.get(str(key))
+
+    # -- reversing -------------------------------------------------------------------------
+
+    def action_reverse(self) -> None:
+        from tui.app.reverse_screen import ReverseScreen
+
+        if self._typed_in_filter("v") or not self.may_reverse:
+            return
+        chosen = self._current()
+        if chosen is None:
+            return
+
+        def reversed_(summary: str | None) -> None:
+            if summary:
+                self._status(summary, ok=True)
+                self.reload()
+
+        self.app.hold_keys()  # type: ignore[attr-defined]
+        self.app.push_screen(ReverseScreen(self.actor, chosen.line), reversed_)

@@ -4,39 +4,24 @@ from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
 from ledger.access import Actor
 from ledger.auth import login
+from tui.app.form_keys import FormKeys, form_bindings
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 
-class LoginScreen(Screen[Actor]):
+class LoginScreen(FormKeys, Screen[Actor]):
     """Dismisses with the authenticated Actor."""
 
     # Enter and Tab move the focus on the app's own task (priority), before the next key is
     # handed on: typed fast, the password never lands in the username box.
-    BINDINGS = [
-        # ctrl+j is Enter typed before the terminal left line mode (a newline), or a scanner's
-        # line feed: it moves on just the same.
-        Binding(
-            "enter,ctrl+j", "enter", "Next / log in", id="login_enter", priority=True, show=False
-        ),
-        Binding("tab", "next_field", "Next field", id="login_next", priority=True, show=False),
-        Binding(
-            "shift+tab",
-            "previous_field",
-            "Previous field",
-            id="login_previous",
-            priority=True,
-            show=False,
-        ),
-    ]
+    BINDINGS = form_bindings("login", "Next / log in", show_enter=False)
 
     def __init__(self, clinic_name: str, hint: str = "") -> None:
         super().__init__()
@@ -58,17 +43,11 @@ class LoginScreen(Screen[Actor]):
         self.set_focus(self.query_one("#username", Input))
         self.app.post_message(KeysReady())
 
-    def action_enter(self) -> None:
-        if self.focused is self.query_one("#username", Input):
-            self.set_focus(self.query_one("#password", Input))
-        else:
-            self._submit()
+    def form_fields(self) -> list[str]:
+        return ["username", "password"]
 
-    def action_next_field(self) -> None:
-        self.focus_next()
-
-    def action_previous_field(self) -> None:
-        self.focus_previous()
+    def submit_form(self) -> None:
+        self._submit()
 
     @on(Button.Pressed, "#login")
     def _submit(self) -> None:

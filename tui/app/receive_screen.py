@@ -16,6 +16,7 @@ from ledger.access import Actor
 from ledger.services.receiving import Received, receive
 from ledger.settings import clinic_timezone
 from ledger.units import parse_count, parse_date, parse_datetime
+from tui.app.form_keys import FormKeys, form_bindings
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
@@ -34,22 +35,13 @@ FIELDS = [
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
 
-class ReceiveScreen(ModalScreen[str | None]):
+class ReceiveScreen(FormKeys, ModalScreen[str | None]):
     """Dismisses with a summary of the last delivery received, or None when none was."""
 
     # As on the infusion form: Enter and Tab move on the app's task, so typing ahead is safe.
     BINDINGS = [
         Binding("escape", "close", "Close", id="receive_close"),
-        Binding("enter,ctrl+j", "enter", "Next / receive", id="receive_enter", priority=True),
-        Binding("tab", "next_field", "Next field", id="receive_next", priority=True, show=False),
-        Binding(
-            "shift+tab",
-            "previous_field",
-            "Previous field",
-            id="receive_previous",
-            priority=True,
-            show=False,
-        ),
+        *form_bindings("receive", "Next / receive"),
     ]
 
     def __init__(self, actor: Actor) -> None:
@@ -101,25 +93,13 @@ class ReceiveScreen(ModalScreen[str | None]):
     def action_close(self) -> None:
         self.dismiss(self.summary)
 
-    def action_enter(self) -> None:
-        here = self.focused
-        if isinstance(here, Button):
-            here.press()
-            return
-        keys = [key for key, _ in FIELDS]
-        at = keys.index(here.id) if here is not None and here.id in keys else len(keys) - 1
+    def form_fields(self) -> list[str]:
         # The reason is asked for only when the time says late; Enter on the count receives.
-        last = keys.index("count") if not self.values()["reason"] else len(keys) - 1
-        if at < last:
-            self.set_focus(self.query_one(f"#{keys[at + 1]}", Input))
-        else:
-            self._receive()
+        keys = [key for key, _ in FIELDS]
+        return keys if self.values()["reason"] else keys[: keys.index("count") + 1]
 
-    def action_next_field(self) -> None:
-        self.focus_next()
-
-    def action_previous_field(self) -> None:
-        self.focus_previous()
+    def submit_form(self) -> None:
+        self._receive()
 
     @on(Button.Pressed, "#receive")
     def _receive(self) -> None:

@@ -1,0 +1,179 @@
+"""One page of the ledger browser: movements newest first, narrowed by kind, product, vial,
+patient, user and the clinic's dates, paged by keyset on the movement's sequence number.
+
+A page is `limit` rows below `before_id` (the oldest id on the page before), so paging costs
+the same on the first day and on a ledger of millions of movements: the database walks the
+primary key backwards (or the vial's, the patient's or the time index) and stops at `limit`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+import sqlalchemy as sa
+
+from ledger.access import Actor, authorize
+from ledger.clock import end_of_day
+from ledger.database import Database
+from ledger.errors import UnknownRecord
+from ledger.models import Movement, MovementKind, Patient, Product, User, Vial
+from ledger.models.base import table_of
+from ledger.queries.history import LogLine, check_period
+from ledger.queries.vials import balance_after, vial_id_for
+from ledger.settings import clinic_settings
+
+
+@dataclass(frozen=True)
+class MovementFilter:
+    """What the person browsing narrowed the ledger to; empty means everything."""
+
+    kind: str = ""
+    #: An NDC, or part of the product's name.
+    product: str = ""
+    vial: str = ""
+    #: The patient's MRN.
+    patient: str = ""
+    #: Who recorded the movement, or who witnessed it.
+    user: str = ""
+    date_from: date | None = None
+    date_to: date | None = None
+
+
+@dataclass(frozen=True)
+class BrowsedLine:
+    line: LogLine
+    #: The id of the reversal that answers this movement, if one does.
+    reversed_by: int | None
+
+
+def movement_page(
+    db: Database,
+    actor: Actor,
+    narrowed: MovementFilter,
+    *,
+    before_id: int | None = None,
+    limit: int = 50,
+) -> list[BrowsedLine]:
+    """Up to `limit` movements older than `before_id` (None: from the newest), newest first.
+
+    A filter naming something that does not exist (a vial, a patient, a user, a kind) is
+    refused with UnknownRecord, so a typing mistake is said, not shown as an empty ledger.
+    """
+    check_period(narrowed.date_from, narrowed.date_to)
+    m = table_of(Movement)
+    v = table_of(Vial)
+    p = table_of(Product)
+    pt = table_of(Patient)
+    actor_t = table_of(User).alias("actor")
+    witness_t = table_of(User).alias("witness")
+    answer = table_of(Movement).alias("answer")
+    reversed_by = (
+        sa.select(sa.func.min(answer.c.id))
+        .where(answer.c.original_id == m.c.id, answer.c.kind == MovementKind.REVERSAL.value)
+        .scalar_subquery()
+    )
+    stmt = (
+        sa.select(
+            m.c.id,
+            m.c.event_at,
+            m.c.entered_at,
+            m.c.kind,
+            m.c.amount_ug,
+            m.c.infusion_id,
+            m.c.original_id,
+            m.c.late,
+            m.c.reason,
+            m.c.method,
+            v.c.label,
+            p.c.name,
+            p.c.strength_ug_per_ml,
+            actor_t.c.username.label("actor"),
+            witness_t.c.username.label("witness"),
+            pt.c.mrn,
+            balance_after(m, m.c.id).label("balance"),
+            reversed_by.label("reversed_by"),
+        )
+        .select_from(
+            m.join(v, v.c.id == m.c.vial_id)
+            .join(p, p.c.id == v.c.product_id)
+            .join(actor_t, actor_t.c.id == m.c.actor_id)
+            .outerjoin(witness_t, witness_t.c.id == m.c.witness_id)
+            .outerjoin(pt, pt.c.id == m.c.patient_id)
+        )
+        .order_by(m.c.id.desc())
+        .limit(limit)
+    )
+    if before_id is not None:
+        stmt = stmt.where(m.c.id < before_id)
+    with db.read() as session:
+        authorize(session, actor, "ledger.read")
+        zone = clinic_settings(session).timezone
+        f = narrowed
+        if f.kind:
+            kinds = {k.value for k in MovementKind}
+            if f.kind.strip().lower() not in kinds:
+                known = ", ".join(sorted(kinds))
+                raise UnknownRecord(
+                    f"no movement kind {f.kind!r}; the kinds are: {known}", subject=f.kind
+                )
+            stmt = stmt.where(m.c.kind == f.kind.strip().lower())
+        if f.product:
+            wanted = f.product.strip()
+            ids = session.execute(
+                sa.select(p.c.id).where(
+                    sa.or_(p.c.ndc == wanted, p.c.name.ilike(f"%{_like(wanted)}%", escape="\\"))
+                )
+            ).scalars()
+            found = list(ids)
+            if not found:
+                raise UnknownRecord(f"no product {wanted!r} (an NDC or a name)", subject=wanted)
+            stmt = stmt.where(p.c.id.in_(found))
+        if f.vial:
+            stmt = stmt.where(m.c.vial_id == vial_id_for(session, f.vial))
+        if f.patient:
+            pid = session.execute(sa.select(pt.c.id).where(pt.c.mrn == f.patient.strip())).scalar()
+            if pid is None:
+                raise UnknownRecord(f"no patient with MRN {f.patient!r}", subject=f.patient)
+            stmt = stmt.where(m.c.patient_id == pid)
+        if f.user:
+            uid = session.execute(
+                sa.select(actor_t.c.id).where(actor_t.c.username == f.user.strip().lower())
+            ).scalar()
+            if uid is None:
+                raise UnknownRecord(f"no user {f.user!r}", subject=f.user)
+            stmt = stmt.where(sa.or_(m.c.actor_id == uid, m.c.witness_id == uid))
+        if f.date_from:
+            stmt = stmt.where(m.c.event_at > end_of_day(zone, f.date_from - timedelta(days=1)))
+        if f.date_to:
+            stmt = stmt.where(m.c.event_at <= end_of_day(zone, f.date_to))
+        return [
+            BrowsedLine(
+                LogLine(
+                    id=row.id,
+                    event_at=row.event_at,
+                    entered_at=row.entered_at,
+                    kind=row.kind,
+                    vial=row.label,
+                    product=row.name,
+                    amount_ug=row.amount_ug,
+                    balance_ug=int(row.balance),
+                    strength_ug_per_ml=row.strength_ug_per_ml,
+                    actor=row.actor,
+                    witness=row.witness,
+                    patient=row.mrn,
+                    infusion_id=row.infusion_id,
+                    original_id=row.original_id,
+                    late=row.late,
+                    reason=row.reason,
+                    method=row.method,
+                ),
+                row.reversed_by,
+            )
+            for row in session.execute(stmt)
+        ]
+
+
+def _like(text: str) -> str:
+    """`text` matched literally inside LIKE (a product called "50%" is not a wildcard)."""
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
