@@ -42,6 +42,8 @@ class BillingAccountScreen(Screen[None]):
         self.mrn = mrn
         self.account: Account | None = None
         self.matches: list[PatientFound] = []
+        #: The status line says "Looking…": the account, once shown, clears it.
+        self._looking = False
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -74,7 +76,7 @@ class BillingAccountScreen(Screen[None]):
             "Package", "Session", "Value", "Sold", "Expires", "State"
         )
         self.query_one("#pending", DataTable).add_columns(
-            "Infusion", "Date", "Item", "Description", "Price"
+            "Infusion", "Date", "Item", "Description", "Price", "On draft"
         )
         if self.mrn:
             self.query_one("#patient-find", Input).value = self.mrn
@@ -98,6 +100,7 @@ class BillingAccountScreen(Screen[None]):
     def _find(self, event: Input.Submitted) -> None:
         if event.value.strip():
             self._status("Looking…")
+            self._looking = True
             self._search(event.value.strip())
 
     @work(thread=True, exclusive=True, group="find", exit_on_error=False)
@@ -132,6 +135,11 @@ class BillingAccountScreen(Screen[None]):
         self._load(str(event.row_key.value))
 
     # -- the account -----------------------------------------------------------------------
+
+    def on_screen_resume(self) -> None:
+        # Back from an invoice or a form: what was written there shows here at once.
+        if self.account is not None:
+            self.action_reload()
 
     def action_reload(self) -> None:
         if self.mrn:
@@ -209,9 +217,11 @@ class BillingAccountScreen(Screen[None]):
                 c.code,
                 c.description,
                 money(c.unit_cents),
+                str(c.draft_id or ""),
                 key=str(c.id),
             )
-        self._status("")
+        if self._looking:
+            self._status("")
         if self.focused is None or self.focused.id in ("patient-find", "patient-matches"):
             self.set_focus(invoices)
 
@@ -236,7 +246,8 @@ class BillingAccountScreen(Screen[None]):
             self._status("Find the patient first (f)", error=True)
             return
         self._status("Writing a draft invoice…")
-        self._new_invoice(self.account.patient.mrn, bool(self.account.pending))
+        waiting = any(c.draft_id is None for c in self.account.pending)
+        self._new_invoice(self.account.patient.mrn, waiting)
 
     @work(thread=True, exclusive=True, group="write", exit_on_error=False)
     def _new_invoice(self, mrn: str, with_pending: bool) -> None:
@@ -262,10 +273,7 @@ class BillingAccountScreen(Screen[None]):
         from tui.app.invoice_screen import InvoiceScreen
 
         self._status("")
-        self.app.push_screen(
-            InvoiceScreen(self.actor, invoice_id, may_write=self.may_write),
-            lambda _: self.action_reload(),
-        )
+        self.app.push_screen(InvoiceScreen(self.actor, invoice_id, may_write=self.may_write))
 
     def _after(self, summary: str | None) -> None:
         if summary:
@@ -332,6 +340,7 @@ class BillingAccountScreen(Screen[None]):
     # -- what went wrong -------------------------------------------------------------------
 
     def _status(self, text: str, *, ok: bool = False, error: bool = False) -> None:
+        self._looking = False
         status = self.query_one("#billing-status", Static)
         status.update(text)
         status.set_classes("success" if ok else "error" if error else "")

@@ -15,6 +15,7 @@ from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
+from tui.app.form_keys import FormKeys, form_bindings
 from tui.app.messages import DatabaseFailed, Refused
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
@@ -23,28 +24,17 @@ from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 Field = tuple[str, str, str]
 
 
-class BillingForm(ModalScreen[str | None]):
+class BillingForm(FormKeys, ModalScreen[str | None]):
     """Dismisses with a one-line summary of what was saved, or None when cancelled."""
 
     TITLE_TEXT = ""
     SAVE_LABEL = "Save"
 
-    # Enter and Tab move on the app's task (priority), so typing ahead never lands a
-    # character in the field just left.
+    # Enter and Tab move on the app's task (priority, tui/app/form_keys.py), so typing
+    # ahead never lands a character in the field just left.
     BINDINGS = [
         Binding("escape", "cancel", "Cancel", id="billing_form_cancel"),
-        Binding("enter,ctrl+j", "enter", "Next / save", id="billing_form_enter", priority=True),
-        Binding(
-            "tab", "next_field", "Next field", id="billing_form_next", priority=True, show=False
-        ),
-        Binding(
-            "shift+tab",
-            "previous_field",
-            "Previous field",
-            id="billing_form_previous",
-            priority=True,
-            show=False,
-        ),
+        *form_bindings("billing_form", "Next / save"),
     ]
 
     def __init__(self, title: str, fields: list[Field]) -> None:
@@ -76,24 +66,11 @@ class BillingForm(ModalScreen[str | None]):
     def action_cancel(self) -> None:
         self.dismiss(None)
 
-    def action_enter(self) -> None:
-        """Enter moves down the form, as on paper; on the last field it saves."""
-        here = self.focused
-        if isinstance(here, Button):
-            here.press()
-            return
-        keys = [key for key, _, _ in self.fields]
-        at = keys.index(here.id) if here is not None and here.id in keys else len(keys) - 1
-        if at + 1 < len(keys):
-            self.set_focus(self.query_one(f"#{keys[at + 1]}", Input))
-        else:
-            self._submit()
+    def form_fields(self) -> list[str]:
+        return [key for key, _, _ in self.fields]
 
-    def action_next_field(self) -> None:
-        self.focus_next()
-
-    def action_previous_field(self) -> None:
-        self.focus_previous()
+    def submit_form(self) -> None:
+        self._submit()
 
     @on(Button.Pressed, "#billing-form-save")
     def _submit(self) -> None:
