@@ -31,6 +31,9 @@ class ReportKind:
     #: The options the report reads besides --to (and the output): "from", "registration",
     #: "vial", "schedule", "taken". The command line offers exactly these.
     options: frozenset[str] = frozenset({"from", "registration", "schedule"})
+    #: A billing document: exported by billing staff and auditors, tied to the money chain,
+    #: with its own options (tui/cli/billing_export_commands.py).
+    billing: bool = False
 
     @property
     def build(self) -> Builder:
@@ -99,9 +102,38 @@ REPORTS: tuple[ReportKind, ...] = (
 )
 
 
+BILLING_REPORTS: tuple[ReportKind, ...] = tuple(
+    ReportKind(name, description, module, dea=False, options=options, billing=True)
+    for name, description, module, options in (
+        ("invoice", "one invoice on the clinic's letterhead: lines, credit notes, payments, "
+         "balance (--invoice ID or NUMBER)", "invoice", frozenset({"invoice"})),
+        ("credit-note", "one credit note and the invoice it credits (--credit-note NUMBER)",
+         "credit_note", frozenset({"credit-note"})),
+        ("statement", "a patient's statement: opening balance, invoices, credit notes, "
+         "payments, refunds, closing balance (--patient, --from, --to)", "statement",
+         frozenset({"patient", "from"})),
+        ("superbill", "a patient's superbill for one date of service, with NPIs, ICD-10 and "
+         "CPT/HCPCS codes (--patient, --date)", "superbill", frozenset({"patient", "date"})),
+        ("receipt", "an itemized HSA/FSA receipt for one payment (--payment) or a patient's "
+         "period (--patient, --from, --to)", "receipt", frozenset({"payment", "patient", "from"})),
+        ("gfe", "a good faith estimate as given, with its disclaimers (--estimate ID)", "gfe",
+         frozenset({"estimate"})),
+        ("ar-aging", "accounts receivable by patient: current, 31-60, 61-90, over 90 days "
+         "(--to)", "ar_aging", frozenset()),
+        ("package-liability", "unused, unexpired package credits at their allocated price, per "
+         "patient (--to)", "package_liability", frozenset()),
+        ("billing-crosscheck", "infusions not billed, billing with no administration, time and "
+         "drug units against the chart (--from, --to)", "billing_crosscheck",
+         frozenset({"from"})),
+    )
+)  # fmt: skip
+#: Every report `export list` shows: the logs, then the billing documents.
+ALL_REPORTS = REPORTS + BILLING_REPORTS
+
+
 def find(name: str) -> ReportKind:
-    for kind in REPORTS:
+    for kind in ALL_REPORTS:
         if kind.name == name:
             return kind
-    known = ", ".join(k.name for k in REPORTS)
+    known = ", ".join(k.name for k in ALL_REPORTS)
     raise UnknownRecord(f"no report named {name!r}; the reports are: {known}", subject=name)

@@ -103,17 +103,22 @@ class Integrity:
     #: The chain head when the report was built; nothing after it is included.
     head_seq: int
     head_hash: str
+    #: Which chain the head is of: "ledger" (drug movements) or "money" (billing documents,
+    #: whose entries are a chain of their own, ledger/chain.py).
+    chain: str = "ledger"
 
     def range_text(self) -> str:
+        entries = "money entries" if self.chain == "money" else "movements"
         if self.first_seq is None or self.last_seq is None:
-            return "no movements in the period"
-        return f"movements {self.first_seq} to {self.last_seq}"
+            return f"no {entries} in the period"
+        return f"{entries} {self.first_seq} to {self.last_seq}"
 
     def lines(self) -> tuple[str, ...]:
+        head = "money chain head" if self.chain == "money" else "ledger head"
         return (
             f"Generated {self.generated_at:%Y-%m-%d %H:%M %Z} by {self.generated_by}; "
-            f"{self.range_text()}; ledger head #{self.head_seq}",
-            f"Ledger head hash {self.head_hash}",
+            f"{self.range_text()}; {head} #{self.head_seq}",
+            f"{head[0].upper()}{head[1:]} hash {self.head_hash}",
         )
 
 

@@ -24,6 +24,7 @@ from ledger.database import Database
 from ledger.errors import UnknownRecord
 from ledger.models import AuditEvent, Movement
 from ledger.models.base import table_of
+from ledger.models.billing_money import MoneyEntry
 from reports.bundle import MANIFEST
 from reports.export import sha256_file
 
@@ -70,6 +71,10 @@ def _head_in_chain(conn: sa.Connection, seq: int, digest: str, out: Verification
         return
     m = table_of(Movement)
     found = conn.execute(sa.select(m.c.id).where(m.c.hash == digest)).scalar()
+    if found is None:
+        # A billing document is tied to the money chain's head instead.
+        money = table_of(MoneyEntry)
+        found = conn.execute(sa.select(money.c.id).where(money.c.hash == digest)).scalar()
     if found is None:
         out.problems.append(
             Problem(

@@ -8,13 +8,14 @@ Division within one business day of discovery; Form 106 follows within 45 days.
 from __future__ import annotations
 
 import json
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from sqlmodel import col, select
 
 from ledger.access import Actor
 from ledger.audited import audited
+from ledger.business_days import holidays_of, next_business_day
 from ledger.database import Database
 from ledger.errors import (
     DiscrepancyClosed,
@@ -42,19 +43,6 @@ LOSS_TYPES = ("theft", "significant-loss", "in-transit-loss")
 #: Days after discovery the Form 106 itself is due.
 FORM_DAYS = 45
 CLOSED = (DiscrepancyStatus.RESOLVED, DiscrepancyStatus.ESCALATED)
-
-
-def holidays_of(text: str) -> set[date]:
-    """The clinic's holidays setting (comma-separated ISO dates) as dates."""
-    return {date.fromisoformat(part.strip()) for part in text.split(",") if part.strip()}
-
-
-def next_business_day(day: date, holidays: set[date]) -> date:
-    """The first day after `day` that is neither a weekend nor one of the clinic's holidays."""
-    nxt = day + timedelta(days=1)
-    while nxt.weekday() >= 5 or nxt in holidays:
-        nxt += timedelta(days=1)
-    return nxt
 
 
 def _get(tx: UnitOfWork, discrepancy_id: int) -> Discrepancy:

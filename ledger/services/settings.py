@@ -5,11 +5,15 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from sqlmodel import Session, select
+
 from ledger.access import Actor
 from ledger.audited import audited
 from ledger.clock import valid_timezone
 from ledger.database import Database
-from ledger.errors import InvalidText
+from ledger.errors import AccountDisabled, InvalidText, UnknownUser
+from ledger.models import User
+from ledger.npi import npi_is_valid
 from ledger.settings import record_version
 from ledger.text import clean_text
 from ledger.unit_of_work import act, look
@@ -27,20 +31,6 @@ RANGES = {
     "retention_years": (2, 10),
     "late_entry_minutes": (1, 240),
 }
-
-
-def npi_is_valid(npi: str) -> bool:
-    """The NPI check digit: Luhn over the 80840 prefix and the first nine digits."""
-    if not re.fullmatch(r"[0-9]{10}", npi):
-        return False
-    digits = [int(c) for c in "80840" + npi[:9]]
-    total = 0
-    for i, d in enumerate(reversed(digits)):
-        if i % 2 == 0:
-            d *= 2
-            d = d - 9 if d > 9 else d
-        total += d
-    return (10 - total % 10) % 10 == int(npi[9])
 
 
 def _validated(changes: dict[str, Any]) -> dict[str, Any]:
@@ -102,6 +92,23 @@ def _holidays(value: Any) -> str:
     return ",".join(sorted(d.isoformat() for d in days))
 
 
+def _medical_director(session: Session, username: str) -> int:
+    """The id of the active user who renders the clinic's services on its superbills and
+    estimates; they must have an NPI, or every superbill would go out without one."""
+    name = str(username).strip().lower()
+    user = session.exec(select(User).where(User.username == name)).first()
+    if user is None or user.id is None:
+        raise UnknownUser(f"user {name!r} does not exist", subject=name)
+    if not user.active:
+        raise AccountDisabled(f"user {name!r} is disabled", subject=name)
+    if not user.npi:
+        raise InvalidText(
+            f"{user.full_name} has no NPI; record it first (user update {name} --npi ...)",
+            subject=name,
+        )
+    return user.id
+
+
 def settings_as_dict(db: Database, actor: Actor) -> dict[str, Any]:
     with look(db, actor) as tx:
         return tx.settings.model_dump()
@@ -109,9 +116,12 @@ def settings_as_dict(db: Database, actor: Actor) -> dict[str, Any]:
 
 @audited("settings.edit")
 def update_settings(db: Database, actor: Actor, **changes: Any) -> dict[str, Any]:
+    director = changes.pop("medical_director", None)
     values = _validated(changes)
     with act(db, actor, "settings.edit") as tx:
         row = tx.settings
+        if director is not None:
+            values["medical_director_id"] = _medical_director(tx.session, director)
         before = {k: getattr(row, k) for k in values}
         for key, value in values.items():
             setattr(row, key, value)

@@ -20,6 +20,7 @@ from ledger.errors import (
     WrongPassword,
 )
 from ledger.models import ClinicSettings, Role, User
+from ledger.npi import valid_npi
 from ledger.passwords import hash_password, verify_password
 from ledger.settings import record_version
 from ledger.text import clean_text, shown
@@ -95,10 +96,12 @@ def add_user(
     full_name: str,
     roles: Iterable[str | Role],
     password: str,
+    npi: str | None = None,
 ) -> int:
     name = normalize_username(username)
     full = clean_text(full_name, "full name", 200, one_line=True)
     role_text = _roles(roles)
+    npi_text = valid_npi(npi) if npi else None
     with act(db, actor, "user.manage") as tx:
         session = tx.session
         if session.exec(select(User).where(User.username == name)).first() is not None:
@@ -109,6 +112,7 @@ def add_user(
             password_hash=hash_password(password),
             roles=role_text,
             created_at=clock.now(),
+            npi=npi_text,
         )
         session.add(user)
         session.flush()
@@ -221,5 +225,27 @@ def change_password(db: Database, actor: Actor, old_password: str, new_password:
         user.password_hash = password_hash
         session.add(user)
         _done(session, actor, "user.password", user)
+        assert user.id is not None
+        return user.id
+
+
+@audited("user.npi")
+def set_npi(db: Database, actor: Actor, username: str, npi: str | None) -> int:
+    """Record (or, with None, clear) a provider's NPI, check digit verified (admin only): the
+    superbill and the good faith estimate print it beside the provider's name."""
+    npi_text = valid_npi(npi) if npi else None
+    with act(db, actor, "user.manage") as tx:
+        session = tx.session
+        user = _user_named(session, username)
+        before = user.npi
+        user.npi = npi_text
+        session.add(user)
+        audit.add(
+            session,
+            action="user.npi",
+            outcome="ok",
+            username=actor.username,
+            detail={"user": user.username, "before": before, "after": npi_text},
+        )
         assert user.id is not None
         return user.id

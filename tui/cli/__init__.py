@@ -5,11 +5,14 @@ from __future__ import annotations
 import typer
 
 from tui.cli import (
+    billing_check_commands,
+    billing_export_commands,  # noqa: F401 - registers the billing documents under `export`
     correction_commands,
     count_commands,
     demo_commands,
     disposal_commands,
     export_commands,
+    gfe_commands,
     ledger_commands,
     maintenance_commands,
     query_commands,
@@ -33,6 +36,9 @@ app.add_typer(setup_commands.product_app, name="product")
 app.add_typer(setup_commands.patient_app, name="patient")
 app.add_typer(setup_commands.db_app, name="db")
 app.add_typer(setup_commands.settings_app, name="settings")
+setup_commands.patient_app.command("diagnose")(billing_check_commands.patient_diagnose)
+app.add_typer(gfe_commands.gfe_app, name="gfe")
+app.add_typer(billing_check_commands.billing_app, name="billing")
 
 app.command("receive")(ledger_commands.receive)
 app.command("infusion")(ledger_commands.infusion)

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 
 import typer
 
-from reports.catalogue import REPORTS
+from reports.catalogue import ALL_REPORTS, REPORTS
 from tui.cli.common import (
     CommandFailed,
     DbOption,
@@ -190,8 +190,8 @@ def list_reports(as_json: JsonOption = False) -> None:
     """The reports, one per line: name, then what it holds."""
     emit(
         as_json,
-        {"reports": [{"name": k.name, "description": k.description} for k in REPORTS]},
-        lambda: "\n".join(f"{k.name:<22} {k.description}" for k in REPORTS),
+        {"reports": [{"name": k.name, "description": k.description} for k in ALL_REPORTS]},
+        lambda: "\n".join(f"{k.name:<22} {k.description}" for k in ALL_REPORTS),
     )
 
 

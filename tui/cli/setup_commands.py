@@ -81,6 +81,9 @@ def user_add(
     username: str,
     name: Annotated[str, typer.Option("--name", help="Full name.")],
     role: Annotated[list[str], typer.Option("--role", help="Role; repeat for several.")],
+    npi: Annotated[
+        str | None, typer.Option("--npi", help="A provider's 10-digit NPI (check digit verified).")
+    ] = None,
     db: DbOption = None,
     user: UserOption = None,
     as_json: JsonOption = False,
@@ -93,7 +96,7 @@ def user_add(
     stored = normalize_username(username)
     password = password_for(stored, "VIALBOOK_NEW_PASSWORD", "New user's password", new=True)
     uid = add_user(
-        database, actor, username=username, full_name=name, roles=role, password=password
+        database, actor, username=username, full_name=name, roles=role, password=password, npi=npi
     )
     # Say the name as stored: it is the one the new user signs in with.
     emit(as_json, {"user_id": uid, "username": stored}, f"user {stored} added (id {uid})")
@@ -402,6 +405,13 @@ def settings_set(
     holidays: Annotated[
         str | None, typer.Option("--holidays", help="ISO dates: 2026-12-25,2027-01-01.")
     ] = None,
+    medical_director: Annotated[
+        str | None,
+        typer.Option(
+            "--medical-director",
+            help="Username of the rendering provider on superbills and estimates (has an NPI).",
+        ),
+    ] = None,
     db: DbOption = None,
     user: UserOption = None,
     as_json: JsonOption = False,
@@ -426,6 +436,7 @@ def settings_set(
         "count_accept_ul": ml_as_ul(count_accept_ml, "--count-accept-ml"),
         "count_signoff_ul": ml_as_ul(count_signoff_ml, "--count-signoff-ml"),
         "holidays": holidays,
+        "medical_director": medical_director,
     }
     if all(v is None for v in changes.values()):
         raise CommandFailed("NothingToChange", "name at least one setting to change")

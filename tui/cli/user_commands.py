@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+from typing import Annotated
+
+import typer
 
 from tui.cli.common import (
     CommandFailed,
@@ -90,4 +93,32 @@ def user_password(
         as_json,
         {"user_id": uid, "username": actor.username},
         f"password of {actor.username} changed",
+    )
+
+
+@user_app.command("update")
+@refusals_printed
+def user_update(
+    username: str,
+    npi: Annotated[
+        str | None,
+        typer.Option("--npi", help="The provider's 10-digit NPI (check digit verified)."),
+    ] = None,
+    clear_npi: Annotated[bool, typer.Option("--clear-npi", help="Remove the NPI.")] = False,
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Change a staff account's provider details (admin only): its NPI."""
+    from ledger.services.users import normalize_username, set_npi
+
+    if npi is None and not clear_npi:
+        raise CommandFailed("NothingToChange", "give --npi NPI (or --clear-npi)")
+    database = open_db(db)
+    uid = set_npi(database, acting_user(database, user), username, None if clear_npi else npi)
+    name = normalize_username(username)
+    emit(
+        as_json,
+        {"user_id": uid, "username": name, "npi": None if clear_npi else npi},
+        f"user {name}: NPI {'cleared' if clear_npi else 'recorded'}",
     )

@@ -1,0 +1,181 @@
+"""The billing <-> dispensing cross-check: where the drug ledger and the bills disagree.
+
+- `unbilled_infusion`: an infusion given with no invoice line and no package credit;
+- `billed_without_administration`: an infusion service billed for a patient on a day with no
+  administration movement for them (reversed administrations do not count);
+- `time_units`: infusion time units billed (96365 + 96366) that the recorded start and end
+  do not support;
+- `drug_units`: a separately billed drug line (HCPCS, 1 unit per mg) against the mg given.
+
+Diversion (a dose charted and not billed, or billed and not charted) and billing errors show
+up together here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+import sqlalchemy as sa
+from sqlmodel import Session
+
+from ledger.clock import local_date
+from ledger.infusion_units import ADDITIONAL_HOUR, FIRST_HOUR, time_units
+from ledger.models import Infusion, Patient
+from ledger.models.base import table_of
+from ledger.models.billing import Invoice, InvoiceLine, InvoiceStatus, LineKind, PriceItem
+from ledger.queries.billing_services import administered_days, charges_for, delivered
+from ledger.units import mg_text
+
+KINDS = ("unbilled_infusion", "billed_without_administration", "time_units", "drug_units")
+UG_PER_DRUG_UNIT = 1000  # one billed drug unit per mg
+
+
+@dataclass(frozen=True)
+class Finding:
+    kind: str
+    infusion: int | None
+    patient: str
+    message: str
+    day: date
+
+    def as_json(self) -> dict[str, object]:
+        return {
+            "kind": self.kind,
+            "infusion": self.infusion,
+            "patient": self.patient,
+            "message": self.message,
+        }
+
+
+def _infusion_codes(session: Session) -> tuple[set[str], set[str]]:
+    """Price item codes billed as infusion services (a time CPT code) and as drugs (HCPCS
+    with no CPT)."""
+    p = table_of(PriceItem)
+    services, drugs = set(), set()
+    for code, cpt, hcpcs in session.execute(sa.select(p.c.code, p.c.cpt, p.c.hcpcs)):
+        if cpt in (FIRST_HOUR, ADDITIONAL_HOUR):
+            services.add(code)
+        elif hcpcs and not cpt:
+            drugs.add(code)
+    return services, drugs
+
+
+def crosscheck(session: Session, tz: str, first: date, last: date) -> list[Finding]:
+    given = delivered(session, tz, first, last)
+    charges = charges_for(session, given)
+    out: list[Finding] = []
+    for d in given:
+        mine = charges[d.infusion_id]
+        if not any(c.source in ("invoice", "credit") for c in mine):
+            pending = any(c.source == "pending" for c in mine)
+            out.append(
+                Finding(
+                    "unbilled_infusion",
+                    d.infusion_id,
+                    d.mrn,
+                    f"infusion {d.infusion_id} on {d.day} ({mg_text(d.given_ug)} mg given) has "
+                    + (
+                        "only a pending charge, on no issued invoice"
+                        if pending
+                        else "no invoice line and no package credit"
+                    ),
+                    d.day,
+                )
+            )
+        units = time_units(d.started_at, d.ended_at)
+        billed_time = sum(
+            c.quantity
+            for c in mine
+            if c.source == "invoice" and c.cpt in (FIRST_HOUR, ADDITIONAL_HOUR)
+        )
+        if units is not None and billed_time:
+            supported = units.first_hour + units.additional_hours
+            if billed_time != supported:
+                out.append(
+                    Finding(
+                        "time_units",
+                        d.infusion_id,
+                        d.mrn,
+                        f"infusion {d.infusion_id} billed {billed_time} time unit(s); its "
+                        f"recorded {units.minutes_text()} support {supported} "
+                        f"({FIRST_HOUR} x{units.first_hour}, "
+                        f"{ADDITIONAL_HOUR} x{units.additional_hours})",
+                        d.day,
+                    )
+                )
+        drug_units = sum(
+            c.quantity for c in mine if c.source == "invoice" and c.hcpcs and not c.cpt
+        )
+        if drug_units:
+            expected = -(-d.given_ug // UG_PER_DRUG_UNIT)
+            if drug_units != expected:
+                out.append(
+                    Finding(
+                        "drug_units",
+                        d.infusion_id,
+                        d.mrn,
+                        f"infusion {d.infusion_id} billed {drug_units} drug unit(s) (1 per mg) "
+                        f"for {mg_text(d.given_ug)} mg given ({expected} units)",
+                        d.day,
+                    )
+                )
+    out.extend(_billed_without_administration(session, tz, first, last))
+    return sorted(out, key=lambda f: (f.day, f.patient, f.infusion or 0, f.kind))
+
+
+def _billed_without_administration(
+    session: Session, tz: str, first: date, last: date
+) -> list[Finding]:
+    """Issued lines for infusion services: an infusion line on the infusion's day, an item line
+    on its invoice's day; each needs an administration for that patient that day."""
+    services, drugs = _infusion_codes(session)
+    inv, ln, i, p = table_of(Invoice), table_of(InvoiceLine), table_of(Infusion), table_of(Patient)
+    given = administered_days(session, tz, first, last)
+    out: list[Finding] = []
+    rows = session.execute(
+        sa.select(
+            ln.c.kind,
+            ln.c.code,
+            ln.c.description,
+            ln.c.infusion_id,
+            inv.c.number,
+            inv.c.issued_on,
+            inv.c.patient_id,
+            p.c.mrn,
+            i.c.event_at,
+        )
+        .join(inv, inv.c.id == ln.c.invoice_id)
+        .join(p, p.c.id == inv.c.patient_id)
+        .outerjoin(i, i.c.id == ln.c.infusion_id)
+        .where(
+            inv.c.status == InvoiceStatus.ISSUED,
+            sa.or_(
+                ln.c.infusion_id.is_not(None),
+                sa.and_(
+                    ln.c.kind == LineKind.ITEM,
+                    ln.c.code.in_(sorted(services | drugs) or [""]),
+                    inv.c.issued_on >= first,
+                    inv.c.issued_on <= last,
+                ),
+            ),
+        )
+        .order_by(ln.c.id)
+    )
+    for row in rows:
+        day = local_date(tz, row.event_at) if row.event_at is not None else row.issued_on
+        if day is None or not first <= day <= last:
+            continue
+        if (row.patient_id, day) in given:
+            continue
+        out.append(
+            Finding(
+                "billed_without_administration",
+                row.infusion_id,
+                row.mrn,
+                f"{row.number} bills {row.code or row.description} for {row.mrn} on {day}, "
+                "and no administration was recorded for them that day",
+                day,
+            )
+        )
+    return out

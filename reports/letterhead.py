@@ -1,0 +1,36 @@
+"""The clinic's letterhead and the patient block that open an invoice, a superbill, a receipt
+and an estimate: who bills (clinic, address, NPI, tax ID, rendering provider) and for whom."""
+
+from __future__ import annotations
+
+from ledger.queries.billing_parties import ClinicIdentity, PatientIdentity, Provider
+from reports.model import Column, Kind, Part, Row
+
+LETTERHEAD = (
+    Column("Clinic", width=24, wrap=True),
+    Column("Address", width=34, wrap=True),
+    Column("NPI", width=11),
+    Column("Tax ID", width=11),
+)
+PROVIDER = (Column("Rendering provider", width=28, wrap=True), Column("Provider NPI", width=12))
+PATIENT = (
+    Column("Patient", width=24, wrap=True),
+    Column("MRN", width=10),
+    Column("Date of birth", Kind.DATE, width=11),
+    Column("Address", width=34, wrap=True),
+)
+
+
+def letterhead(clinic: ClinicIdentity, provider: Provider | None = None) -> Part:
+    """The clinic block; with a provider, the rendering provider and their NPI too."""
+    row: Row = (clinic.name, clinic.address or "-", clinic.npi or "-", clinic.tax_id or "-")
+    columns = LETTERHEAD
+    if provider is not None:
+        columns = LETTERHEAD + PROVIDER
+        row = row + (provider.name, provider.npi)
+    return Part(title=clinic.name, columns=columns, rows=lambda: iter([row]), sheet="Clinic")
+
+
+def patient_block(patient: PatientIdentity, title: str = "Patient") -> Part:
+    row: Row = (patient.name, patient.mrn, patient.dob, patient.address or "-")
+    return Part(title=title, columns=PATIENT, rows=lambda: iter([row]), sheet=title[:31])
