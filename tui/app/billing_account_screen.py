@@ -23,10 +23,10 @@ WRITES = {"new_invoice", "pay", "void", "credit_note", "refund"}
 class BillingAccountScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="billing_back"),
-        Binding("f", "find", "Find patient", id="billing_find"),
+        Binding("f", "find", "Find", id="billing_find"),
         Binding("n", "new_invoice", "New invoice", id="billing_new_invoice"),
-        Binding("o", "open_invoice", "Open invoice", id="billing_open_invoice"),
-        Binding("p", "pay", "Payment", id="billing_pay"),
+        Binding("o", "open_invoice", "Open invoice", id="billing_open_invoice", show=False),
+        Binding("p", "pay", "Pay", id="billing_pay"),
         Binding("v", "void", "Void", id="billing_void"),
         Binding("c", "credit_note", "Credit note", id="billing_credit_note"),
         Binding("r", "refund", "Refund", id="billing_refund"),
@@ -273,7 +273,11 @@ class BillingAccountScreen(Screen[None]):
         from tui.app.invoice_screen import InvoiceScreen
 
         self._status("")
-        self.app.push_screen(InvoiceScreen(self.actor, invoice_id, may_write=self.may_write))
+        self.app.push_screen(
+            InvoiceScreen(
+                self.actor, invoice_id, may_write=self.may_write, may_print=self.may_print
+            )
+        )
 
     def _after(self, summary: str | None) -> None:
         if summary:
@@ -326,15 +330,9 @@ class BillingAccountScreen(Screen[None]):
             self._status("Find the patient first (f)", error=True)
             return
         invoice = self._selected_invoice()
-        payment = self._selected_payment()
+        number = invoice.number if invoice is not None else ""
         self.app.push_screen(
-            PrintModal(
-                self.actor,
-                self.account.patient.mrn,
-                invoice=invoice.number if invoice is not None else "",
-                payment=payment.id if payment is not None else None,
-            ),
-            self._after,
+            PrintModal(self.actor, self.account.patient.mrn, invoice=number), self._after
         )
 
     # -- what went wrong -------------------------------------------------------------------

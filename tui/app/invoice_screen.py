@@ -30,17 +30,21 @@ class InvoiceScreen(Screen[None]):
         Binding("m", "add_manual", "Manual line", id="invoice_add_manual"),
         Binding("g", "add_pending", "Pending charges", id="invoice_add_pending"),
         Binding("i", "issue", "Issue", id="invoice_issue"),
-        Binding("p", "pay", "Payment", id="invoice_pay"),
+        Binding("p", "pay", "Pay", id="invoice_pay"),
         Binding("v", "void", "Void", id="invoice_void"),
         Binding("c", "credit_note", "Credit note", id="invoice_credit_note"),
+        Binding("e", "print", "Print", id="invoice_print"),
         Binding("f5", "reload", "Reload", id="invoice_reload", show=False),
     ]
 
-    def __init__(self, actor: Actor, invoice_id: int, *, may_write: bool) -> None:
+    def __init__(
+        self, actor: Actor, invoice_id: int, *, may_write: bool, may_print: bool = False
+    ) -> None:
         super().__init__()
         self.actor = actor
         self.invoice_id = invoice_id
         self.may_write = may_write
+        self.may_print = may_print
         self.invoice: InvoiceView | None = None
 
     def compose(self) -> ComposeResult:
@@ -66,6 +70,8 @@ class InvoiceScreen(Screen[None]):
             return self.may_write and status == "draft"
         if action in ISSUED_ONLY:
             return self.may_write and status == "issued"
+        if action == "print":
+            return self.may_print and status in ("issued", "void")
         return True
 
     def action_reload(self) -> None:
@@ -161,6 +167,15 @@ class InvoiceScreen(Screen[None]):
 
         if self.invoice is not None:
             self.app.push_screen(CreditNoteModal(self.actor, self.invoice), self._after)
+
+    def action_print(self) -> None:
+        from tui.app.print_modal import PrintModal
+
+        if self.invoice is not None:
+            v = self.invoice
+            self.app.push_screen(
+                PrintModal(self.actor, v.patient.mrn, invoice=v.number), self._after
+            )
 
     # -- what happened ---------------------------------------------------------------------
 
