@@ -5,7 +5,6 @@ the form; a nurse never sees the billing area."""
 from __future__ import annotations
 
 from datetime import timedelta
-
 from pathlib import Path
 
 from pypdf import PdfReader

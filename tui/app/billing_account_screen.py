@@ -210,15 +210,15 @@ class BillingAccountScreen(Screen[None]):
             )
         pending = self.query_one("#pending", DataTable)
         pending.clear()
-        for c in a.pending:
+        for charge in a.pending:
             pending.add_row(
-                str(c.infusion_id),
-                c.service_on.isoformat(),
-                c.code,
-                c.description,
-                money(c.unit_cents),
-                str(c.draft_id or ""),
-                key=str(c.id),
+                str(charge.infusion_id),
+                charge.service_on.isoformat(),
+                charge.code,
+                charge.description,
+                money(charge.unit_cents),
+                str(charge.draft_id or ""),
+                key=str(charge.id),
             )
         if self._looking:
             self._status("")

@@ -281,7 +281,7 @@ def add_line(db: Database, actor: Actor, invoice_id: int, kind: str, v: dict[str
                 actor,
                 invoice_id,
                 reason=v["reason"],
-                amount_cents=parse_cents(typed, "discount"),
+                amount_cents=parse_cents(typed, "discount (10% or 50.00)"),
             )
     else:
         text = v["text"] + (f" ({v['reason']})" if v.get("reason") else "")

@@ -50,7 +50,7 @@ class InvoiceScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="invoice-box"):
-            yield Static(f"Invoice draft {self.invoice_id}", id="invoice-title", classes="section")
+            yield Static(f"Invoice {self.invoice_id}", id="invoice-title", classes="section")
             yield Static("", id="invoice-patient", classes="card")
             yield DataTable(id="invoice-lines", cursor_type="row", zebra_stripes=True)
             yield Static("", id="invoice-totals")
@@ -88,7 +88,8 @@ class InvoiceScreen(Screen[None]):
 
     def _show(self, v: InvoiceView) -> None:
         self.invoice = v
-        self.query_one("#invoice-title", Static).update(f"Invoice {v.name()} · {v.status}")
+        title = f"Invoice {v.number} · {v.status}" if v.number else f"Draft invoice {v.id}"
+        self.query_one("#invoice-title", Static).update(title)
         self.query_one("#invoice-patient", Static).update(v.patient.line())
         lines = self.query_one("#invoice-lines", DataTable)
         lines.clear()

@@ -37,12 +37,12 @@ class PrintModal(BillingForm):
     def __init__(self, actor: Actor, mrn: str, *, invoice: str = "") -> None:
         document = "invoice" if invoice else "statement"
         super().__init__(
-            f"Print a document for {mrn}",
+            f"Print for {mrn}: " + ", ".join(DOCUMENTS),
             [
-                ("document", "Document (" + ", ".join(DOCUMENTS) + ")", document),
-                ("number", "Invoice/credit note no., payment or estimate id", invoice),
-                ("from", "From (YYYY-MM-DD; blank: 1 January)", ""),
-                ("to", "To, or date of service (blank: today)", ""),
+                ("document", "Document", document),
+                ("number", "Number or id (receipt: payment)", invoice),
+                ("from", "From (blank: 1 January)", ""),
+                ("to", "To / service day (blank: today)", ""),
                 ("format", "Format (pdf or xlsx)", "pdf"),
                 ("folder", "Save in folder", str(Path.cwd())),
             ],
