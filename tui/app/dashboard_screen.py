@@ -15,6 +15,7 @@ from ledger.queries.alerts import Alert, alerts
 from ledger.queries.stock import StockOnHand, stock_on_hand
 from ledger.queries.weekly import WeekGiven, weekly_administered
 from ledger.units import mg_text, syringe_ml_text
+from tui.app.billing_desk import BILLING_EXPORT, BILLING_READ, BILLING_WRITE
 from tui.app.messages import DatabaseFailed, Refused
 from tui.app.session_info import SessionInfo, session_info
 from tui.app.week_chart import WeekChart
@@ -37,6 +38,7 @@ class DashboardScreen(Screen[None]):
         Binding("8", "show_counts", "Counts", id="show_counts", priority=True),
         # In the palette and on "d"; the counts area reaches them too.
         Binding("d", "show_discrepancies", "Discrepancies", id="show_discrepancies", show=False),
+        Binding("9,b", "show_billing", "Billing", id="show_billing", priority=True),
         # In the palette and on "c"; the footer keeps its room for the areas at 80 columns.
         Binding("c", "run_check", "Check ledger", id="run_check", priority=True, show=False),
         Binding("r", "refresh", "Refresh", id="refresh", priority=True, show=False),
@@ -56,6 +58,7 @@ class DashboardScreen(Screen[None]):
         "show_admin": "user.manage",
         "show_counts": "count",
         "show_discrepancies": "ledger.read",
+        "show_billing": BILLING_READ,
     }
 
     def __init__(self, actor: Actor) -> None:
@@ -270,3 +273,15 @@ class DashboardScreen(Screen[None]):
 
         if self.info is not None and self.check_action("show_admin", ()):
             self.app.push_screen(AdminScreen(self.actor))
+
+    def action_show_billing(self) -> None:
+        from tui.app.billing_account_screen import BillingAccountScreen
+
+        if self.info is not None and self.check_action("show_billing", ()):
+            self.app.push_screen(
+                BillingAccountScreen(
+                    self.actor,
+                    may_write=self.info.may(BILLING_WRITE),
+                    may_print=self.info.may(BILLING_EXPORT),
+                )
+            )

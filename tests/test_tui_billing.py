@@ -1,0 +1,228 @@
+"""The billing desk in the app: a patient's account, an invoice written from the infusions
+waiting to be billed, issued, partly paid, and another voided with a reason; a refusal keeps
+the form; a nurse never sees the billing area."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+from pypdf import PdfReader
+from sqlmodel import col, select
+from textual.widgets import DataTable, Input
+
+from ledger import clock
+from ledger.models import Invoice, InvoiceLine, InvoiceVoid, Payment
+from ledger.services.billing import invoices, lines
+from tests.billing_story import DAY1, billing, infuse, noon, on, price_list
+from tests.support import Clinic, dump
+from tests.test_tui import _settle, _static_text
+from tui.app.vialbook_app import VialbookApp
+
+#: The day the desk works in these tests: two infusions the day before wait to be billed.
+DESK_DAY = DAY1 + timedelta(days=2)
+
+
+def _two_infusions_waiting(clinic: Clinic) -> list[int]:
+    price_list(clinic)
+    first = infuse(clinic, DAY1 + timedelta(days=1))
+    second = infuse(clinic, DAY1 + timedelta(days=1), service="booster")
+    assert (first.billing, second.billing) == ("pending", "pending")
+    return [first.infusion_id, second.infusion_id]
+
+
+async def _type(app: VialbookApp, pilot, *text: str) -> None:  # type: ignore[no-untyped-def]
+    for t in text:
+        await pilot.press(*([t] if t in ("enter", "tab", "escape", "down", "up") else list(t)))
+    await _settle(app, pilot)
+
+
+def _column(app: VialbookApp, table_id: str, column: int) -> list[str]:
+    table = app.screen.query_one(table_id, DataTable)
+    return [str(table.get_row_at(i)[column]) for i in range(table.row_count)]
+
+
+def _typed(app: VialbookApp) -> dict[str, str]:
+    return {i.id or "": i.value for i in app.screen.query(Input)}
+
+
+async def _account(app: VialbookApp, pilot, mrn: str) -> None:  # type: ignore[no-untyped-def]
+    await _settle(app, pilot)
+    await _type(app, pilot, "9")
+    assert type(app.screen).__name__ == "BillingAccountScreen"
+    await _type(app, pilot, mrn, "enter")
+
+
+async def test_a_new_invoice_from_pending_charges_is_issued_and_partly_paid(
+    clinic: Clinic,
+) -> None:
+    waiting = _two_infusions_waiting(clinic)
+    clock.set_clock(lambda: noon(DESK_DAY))
+    app = VialbookApp(clinic.db, actor=billing(clinic))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _account(app, pilot, "MRN1")
+        assert _column(app, "#pending", 0) == [str(i) for i in waiting]
+        assert _column(app, "#pending", 4) == ["450.00", "400.00"]
+        assert "2 pending charges" in _static_text(app, "#account-summary")
+
+        await _type(app, pilot, "n")
+        assert type(app.screen).__name__ == "InvoiceScreen"
+        assert _column(app, "#invoice-lines", 0) == ["infusion", "infusion"]
+        assert "Total 850.00" in _static_text(app, "#invoice-totals")
+
+        await _type(app, pilot, "d", "10%", "enter", "veteran", "enter")
+        assert "Added Discount 10%" in _static_text(app, "#invoice-status")
+        assert "Total 765.00" in _static_text(app, "#invoice-totals")
+
+        await _type(app, pilot, "i")
+        assert "Issued INV-2026-000001 for 765.00" in _static_text(app, "#invoice-status")
+        assert "INV-2026-000001 · issued" in _static_text(app, "#invoice-title")
+
+        await _type(app, pilot, "p")
+        assert type(app.screen).__name__ == "PaymentModal"
+        await _type(app, pilot, "100.00", "enter", "card", "enter", "VISA 4242", "enter")
+        assert type(app.screen).__name__ == "InvoiceScreen"
+        assert "balance 665.00" in _static_text(app, "#invoice-totals")
+
+        await _type(app, pilot, "escape")
+        assert type(app.screen).__name__ == "BillingAccountScreen"
+        assert _column(app, "#invoices", 0) == ["INV-2026-000001"]
+        assert _column(app, "#invoices", 5) == ["665.00"]
+        assert _column(app, "#payments", 5) == ["100.00"]
+        assert _column(app, "#pending", 0) == []
+        assert "Balance due 665.00" in _static_text(app, "#account-summary")
+
+    with clinic.db.read() as s:
+        invoice = s.exec(select(Invoice)).one()
+        billed = s.exec(select(InvoiceLine).order_by(col(InvoiceLine.id))).all()
+        payment = s.exec(select(Payment)).one()
+    assert (invoice.number, invoice.status, invoice.total_cents) == (
+        "INV-2026-000001",
+        "issued",
+        76_500,
+    )
+    assert [line.infusion_id for line in billed] == [*waiting, None]
+    assert [line.line_cents for line in billed] == [45_000, 40_000, -8_500]
+    assert (payment.amount_cents, payment.applied_cents, payment.method, payment.reference) == (
+        10_000,
+        10_000,
+        "card",
+        "VISA 4242",
+    )
+
+
+def _issued_consultation(clinic: Clinic) -> str:
+    price_list(clinic)
+    with on(DESK_DAY):
+        bella = billing(clinic)
+        draft = invoices.new_invoice(clinic.db, bella, patient="MRN2")
+        lines.add_item_line(clinic.db, bella, draft, code="CONSULT")
+        return invoices.issue_invoice(clinic.db, bella, draft).number
+
+
+async def test_an_issued_invoice_is_voided_with_the_reason_typed(clinic: Clinic) -> None:
+    number = _issued_consultation(clinic)
+    clock.set_clock(lambda: noon(DESK_DAY))
+    app = VialbookApp(clinic.db, actor=billing(clinic))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _account(app, pilot, "sam")  # found by name
+        assert _column(app, "#invoices", 0) == [number]
+        await _type(app, pilot, "v")
+        assert type(app.screen).__name__ == "VoidModal"
+        await _type(app, pilot, "written to the wrong patient", "enter")
+        assert type(app.screen).__name__ == "BillingAccountScreen"
+        assert f"{number} voided" in _static_text(app, "#billing-status")
+        assert _column(app, "#invoices", 1) == ["void"]
+    with clinic.db.read() as s:
+        voided = s.exec(select(InvoiceVoid)).one()
+        invoice = s.get(Invoice, voided.invoice_id)
+    assert voided.reason == "written to the wrong patient"
+    assert invoice is not None and (invoice.number, invoice.status) == (number, "void")
+
+
+async def test_a_refused_payment_keeps_what_was_typed_and_changes_nothing(
+    clinic: Clinic,
+) -> None:
+    _issued_consultation(clinic)
+    before = dump(clinic.db)
+    clock.set_clock(lambda: noon(DESK_DAY))
+    app = VialbookApp(clinic.db, actor=billing(clinic))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _account(app, pilot, "MRN2")
+        await _type(app, pilot, "p", "150.00", "enter", "bitcoin", "enter", "wallet 9", "enter")
+        assert type(app.screen).__name__ == "PaymentModal"
+        assert _static_text(app, "#billing-form-error").startswith("InvalidPaymentMethod: ")
+        assert _typed(app) == {"amount": "150.00", "method": "bitcoin", "reference": "wallet 9"}
+        assert dump(clinic.db) == before
+        # Correct the one field: the rest stays, and the payment goes in.
+        app.screen.query_one("#method", Input).value = "cash"
+        await _type(app, pilot, "enter")
+        assert type(app.screen).__name__ == "BillingAccountScreen"
+        assert _column(app, "#payments", 2) == ["cash"]
+    with clinic.db.read() as s:
+        assert [(p.method, p.amount_cents) for p in s.exec(select(Payment))] == [("cash", 15_000)]
+
+
+async def test_a_nurse_sees_no_billing_area_and_cannot_reach_it(clinic: Clinic) -> None:
+    _two_infusions_waiting(clinic)
+    app = VialbookApp(clinic.db, actor=clinic.actor("nina"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        assert not app.screen.check_action("show_billing", ())
+        assert "Billing" not in [c.title for c in app.get_system_commands(app.screen)]
+        await _type(app, pilot, "9", "b")
+        assert type(app.screen).__name__ == "DashboardScreen"
+
+
+async def test_an_auditor_reads_the_account_but_is_offered_no_write(clinic: Clinic) -> None:
+    _issued_consultation(clinic)
+    before = dump(clinic.db)
+    clock.set_clock(lambda: noon(DESK_DAY))
+    app = VialbookApp(clinic.db, actor=clinic.actor("audrey"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _account(app, pilot, "MRN2")
+        assert _column(app, "#invoices", 0) == ["INV-2026-000001"]
+        for action in ("new_invoice", "pay", "void", "credit_note", "refund"):
+            assert not app.screen.check_action(action, ())
+        await _type(app, pilot, "p", "v", "n")
+        assert type(app.screen).__name__ == "BillingAccountScreen"
+    assert dump(clinic.db) == before
+
+
+async def test_an_issued_invoice_is_printed_to_a_pdf_holding_its_number_and_total(
+    sqlite_clinic: Clinic, tmp_path: Path
+) -> None:
+    number = _issued_consultation(sqlite_clinic)
+    clock.set_clock(lambda: noon(DESK_DAY))
+    app = VialbookApp(sqlite_clinic.db, actor=billing(sqlite_clinic))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _account(app, pilot, "MRN2")
+        await _type(app, pilot, "e")
+        assert type(app.screen).__name__ == "PrintModal"
+        assert _typed(app)["document"] == "invoice" and _typed(app)["number"] == number
+        app.screen.query_one("#folder", Input).value = str(tmp_path)
+        app.screen.query_one("#folder", Input).focus()
+        await _type(app, pilot, "enter")
+        assert type(app.screen).__name__ == "BillingAccountScreen"
+        assert "Wrote " in _static_text(app, "#billing-status")
+    written = tmp_path / f"invoice_{number}_{DESK_DAY}.pdf"
+    text = "".join(page.extract_text() for page in PdfReader(written).pages)
+    assert number in text and "150.00" in text and "Sam Two" in text
+
+
+def test_patient_account_snapshot(sqlite_clinic: Clinic, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    _two_infusions_waiting(sqlite_clinic)
+    with on(DESK_DAY):
+        bella = billing(sqlite_clinic)
+        draft = invoices.new_invoice(sqlite_clinic.db, bella, patient="MRN1")
+        lines.add_package_line(sqlite_clinic.db, bella, draft, code="BOOST3")
+        invoices.issue_invoice(sqlite_clinic.db, bella, draft)
+    clock.set_clock(lambda: noon(DESK_DAY))
+    app = VialbookApp(sqlite_clinic.db, actor=billing(sqlite_clinic))
+
+    async def shown(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _account(app, pilot, "MRN1")
+        for field in app.screen.query(Input):
+            field.cursor_blink = False
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=shown)
