@@ -17,10 +17,12 @@ from __future__ import annotations
 import logging
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlmodel import select
 
 from ledger.clock import local_date
 from ledger.models import Package, PendingCharge, PriceItem
+from ledger.models.base import table_of
 from ledger.services.billing import chain
 from ledger.services.billing.common import clean_code
 from ledger.services.billing.credits import consume_credit
@@ -43,10 +45,9 @@ def service_code(tx: UnitOfWork, *, service: str | None, protocol: str | None) -
 
 def _billing_in_use(tx: UnitOfWork) -> bool:
     """A clinic that has priced nothing and sold nothing keeps no billing records."""
-    for model in (PriceItem, Package):
-        if tx.session.exec(select(model.id).limit(1)).first() is not None:
-            return True
-    return False
+    priced = sa.exists(sa.select(table_of(PriceItem).c.id))
+    sold = sa.exists(sa.select(table_of(Package).c.id))
+    return bool(tx.session.execute(sa.select(sa.or_(priced, sold))).scalar())
 
 
 def _leave_pending(
