@@ -57,8 +57,11 @@ def test_selling_a_series_and_taking_a_payment(clinic: Clinic) -> None:
         statement = run(url, "billing", "statement", "--patient", "MRN1", "--from",
                         "2026-01-01", "--to", "2026-01-31")  # fmt: skip
         text = vialbook(url, "invoice", "show", "INV-2026-000001", user="bella", witness=None)
+        nobody = run(url, "billing", "liability", "--patient", "MRN2")
+        nobody_owes = run(url, "billing", "aging", "--patient", "MRN2")
     assert owed["total_cents"] == 5 * 40_000
     assert [(p["mrn"], p["credits"]) for p in owed["patients"]] == [("MRN1", 5)]
+    assert (nobody["total_cents"], nobody["patients"], nobody_owes["total_cents"]) == (0, [], 0)
     assert aging["totals_cents"]["current"] == 116_000
     assert statement["closing_cents"] == 116_000
     assert "INV-2026-000001 (issued)" in text.output and "balance 1160.00" in text.output
