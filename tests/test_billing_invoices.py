@@ -176,3 +176,28 @@ def test_a_nurse_never_sees_a_price(clinic: Clinic) -> None:
         prices.list_prices(clinic.db, clinic.actor("nina"))
     with on(DAY1), pytest.raises(PermissionDenied):
         pending_charges(clinic.db, clinic.actor("nina"))
+
+
+def test_an_infusion_recorded_before_its_item_was_priced_bills_once_priced_from_that_day(
+    clinic: Clinic,
+) -> None:
+    from ledger.errors import UnknownPrice
+    from ledger.services.billing import prices
+
+    with on(DAY1):
+        prices.set_price(clinic.db, billing(clinic), code="CONSULT", description="Consultation",
+                         price_cents=15_000)  # fmt: skip
+    done = infuse(clinic, DAY1)  # MOOD has no price yet
+    assert done.billing == "pending"
+    day = DAY1 + timedelta(days=1)
+    with on(day):
+        bella = billing(clinic)
+        [waiting] = pending_charges(clinic.db, bella)
+        assert waiting.unit_cents == 0 and "no price for MOOD" in waiting.note
+        draft = invoices.new_invoice(clinic.db, bella, patient="MRN1")
+        with pytest.raises(UnknownPrice):
+            lines.add_infusion_line(clinic.db, bella, draft, infusion_id=done.infusion_id)
+        prices.set_price(clinic.db, bella, code="MOOD", description="Mood infusion",
+                         price_cents=45_000, effective_from=DAY1)  # fmt: skip
+        line = lines.add_infusion_line(clinic.db, bella, draft, infusion_id=done.infusion_id)
+    assert line.line_cents == 45_000 and line.description == f"Mood infusion on {DAY1}"

@@ -243,13 +243,19 @@ def pending(
 @billing_app.command("liability")
 @refusals_printed
 def liability(
-    on: OnOption = None, db: DbOption = None, user: UserOption = None, as_json: JsonOption = False
+    on: OnOption = None,
+    patient: Annotated[str | None, typer.Option("--patient", help="Only this MRN.")] = None,
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Prepaid liability: unused, unexpired credits × their allocated price."""
     from ledger.services.billing.liability import prepaid_liability
 
     database = open_db(db)
-    owed = prepaid_liability(database, acting_user(database, user), on=day(on, "--on"))
+    owed = prepaid_liability(
+        database, acting_user(database, user), on=day(on, "--on"), patient=patient
+    )
     data = {
         "on": owed.on.isoformat(),
         "total_cents": owed.total_cents,
@@ -273,13 +279,17 @@ def liability(
 @billing_app.command("aging")
 @refusals_printed
 def aging(
-    on: OnOption = None, db: DbOption = None, user: UserOption = None, as_json: JsonOption = False
+    on: OnOption = None,
+    patient: Annotated[str | None, typer.Option("--patient", help="Only this MRN.")] = None,
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
 ) -> None:
     """Accounts receivable by age: current, 31-60, 61-90, over 90 days."""
     from ledger.services.billing.aging import ar_aging
 
     database = open_db(db)
-    aged = ar_aging(database, acting_user(database, user), on=day(on, "--on"))
+    aged = ar_aging(database, acting_user(database, user), on=day(on, "--on"), patient=patient)
     data = {
         "on": aged.on.isoformat(),
         "totals_cents": aged.totals,

@@ -14,6 +14,7 @@ from ledger.database import Database
 from ledger.models import CreditNote, Invoice, InvoiceStatus, Patient, Payment, PaymentRefund
 from ledger.models.base import table_of
 from ledger.services.billing.common import clinic_day
+from ledger.services.patients import patient_by_mrn
 from ledger.unit_of_work import look
 
 BUCKETS = ("current", "31-60", "61-90", "over-90")
@@ -111,7 +112,11 @@ def aging_on(session: Session, day: date, patient_id: int | None = None) -> Agin
     return Aging(on=day, invoices=out, totals=totals)
 
 
-def ar_aging(db: Database, actor: Actor, *, on: date | None = None) -> Aging:
-    """AR aging on `on` (default today on the clinic's clock)."""
+def ar_aging(
+    db: Database, actor: Actor, *, on: date | None = None, patient: str | None = None
+) -> Aging:
+    """AR aging on `on` (default today on the clinic's clock). Balances are as they stand
+    now: a payment taken after `on` already counts."""
     with look(db, actor, "billing.read") as tx:
-        return aging_on(tx.session, on or clinic_day(tx))
+        pid = patient_by_mrn(tx.session, patient).id if patient else None
+        return aging_on(tx.session, on or clinic_day(tx), pid)

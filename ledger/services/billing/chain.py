@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from ledger.chain import money_hash
 from ledger.models import MoneyEntry, MoneyHead
@@ -79,8 +79,11 @@ def money_chain(tx: UnitOfWork) -> MoneyChain:
     """This transaction's money chain, its head locked on first use."""
     found = tx.session.info.get(_KEY)
     if found is None:
-        head = tx.session.exec(select(MoneyHead).where(MoneyHead.id == 1).with_for_update()).one()
-        found = MoneyChain(tx.session, head.seq, head.hash)
+        h = table_of(MoneyHead)
+        seq, digest = tx.session.execute(
+            sa.select(h.c.seq, h.c.hash).where(h.c.id == 1).with_for_update()
+        ).one()
+        found = MoneyChain(tx.session, int(seq), str(digest))
         tx.session.info[_KEY] = found
     assert isinstance(found, MoneyChain)
     return found

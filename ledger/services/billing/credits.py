@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import NamedTuple
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -86,9 +87,17 @@ def grant_credits(tx: UnitOfWork, invoice: Invoice) -> list[int]:
     return granted
 
 
+class _Sealable(NamedTuple):
+    """What a credit movement needs of its credit."""
+
+    id: int
+    patient_id: int
+    allocated_cents: int
+
+
 def _move(
     tx: UnitOfWork,
-    credit: PackageCredit,
+    credit: _Sealable | PackageCredit,
     kind: str,
     *,
     closes: bool,
@@ -97,34 +106,38 @@ def _move(
     package_refund_id: int | None = None,
     document: str | None = None,
     reason: str | None = None,
-) -> CreditMovement:
+) -> int:
+    """Append one credit movement and seal it; a Core insert, since an infusion waits on it."""
     from ledger.services.billing.common import clinic_day
 
-    movement = CreditMovement(
-        credit_id=credit.id,  # type: ignore[arg-type]
-        kind=kind,
-        closes_credit_id=credit.id if closes else None,
-        infusion_id=infusion_id,
-        service_code=service_code,
-        package_refund_id=package_refund_id,
-        at=tx.entered_at,
-        moved_on=clinic_day(tx),
-        actor_id=tx.user_id,
-    )
-    tx.session.add(movement)
-    tx.session.flush()
+    assert credit.id is not None
+    movement_id = tx.session.execute(
+        sa.insert(table_of(CreditMovement))
+        .values(
+            credit_id=credit.id,
+            kind=str(kind),
+            closes_credit_id=credit.id if closes else None,
+            infusion_id=infusion_id,
+            service_code=service_code,
+            package_refund_id=package_refund_id,
+            at=tx.entered_at,
+            moved_on=clinic_day(tx),
+            actor_id=tx.user_id,
+        )
+        .returning(table_of(CreditMovement).c.id)
+    ).scalar_one()
     seal(
         tx,
         kind=f"credit_{kind}",
         amount_cents=credit.allocated_cents,
         source_table="credit_movement",
-        source_id=movement.id,
+        source_id=int(movement_id),
         document=document,
         patient_id=credit.patient_id,
         reason=reason,
         detail={"credit": credit.id, "infusion": infusion_id},
     )
-    return movement
+    return int(movement_id)
 
 
 def consume_credit(
@@ -134,7 +147,7 @@ def consume_credit(
     covers `code`. Returns the credit used, or None when no credit covers it."""
     pc, pkg = table_of(PackageCredit), table_of(Package)
     candidates = tx.session.execute(
-        sa.select(pc.c.id, pkg.c.covers)
+        sa.select(pc.c.id, pc.c.allocated_cents, pkg.c.covers)
         .select_from(pc.join(pkg, pkg.c.id == pc.c.package_id))
         .where(
             pc.c.patient_id == patient_id,
@@ -143,23 +156,27 @@ def consume_credit(
         )
         .order_by(pc.c.sold_on, pc.c.id)
     ).all()
-    for credit_id, covers in candidates:
+    postgresql = tx.session.get_bind().dialect.name == "postgresql"
+    for credit_id, allocated, covers in candidates:
         if code not in covers.split(","):
             continue
-        credit = tx.session.get(PackageCredit, credit_id, with_for_update=True)
-        assert credit is not None
-        # Locked now: another workstation may have used it between the query and the lock.
-        if tx.session.execute(_closing(sa.literal(credit_id))).first() is not None:
-            continue
+        if postgresql:
+            # Lock it, then look again: another workstation may have used it meanwhile.
+            # (SQLite's BEGIN IMMEDIATE already keeps every other writer out.)
+            tx.session.execute(
+                sa.select(pc.c.id).where(pc.c.id == credit_id).with_for_update()
+            ).one()
+            if tx.session.execute(_closing(sa.literal(credit_id))).first() is not None:
+                continue
         _move(
             tx,
-            credit,
+            _Sealable(credit_id, patient_id, allocated),
             CreditMovementKind.CONSUME,
             closes=True,
             infusion_id=infusion_id,
             service_code=code,
         )
-        return credit_id
+        return int(credit_id)
     return None
 
 

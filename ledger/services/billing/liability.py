@@ -15,6 +15,7 @@ from ledger.database import Database
 from ledger.models import CreditMovement, PackageCredit, Patient
 from ledger.models.base import table_of
 from ledger.services.billing.common import clinic_day
+from ledger.services.patients import patient_by_mrn
 from ledger.unit_of_work import look
 
 
@@ -37,7 +38,7 @@ class Liability:
     patients: list[PatientLiability]
 
 
-def liability_on(session: Session, day: date) -> Liability:
+def liability_on(session: Session, day: date, patient_id: int | None = None) -> Liability:
     pc, m, pt = table_of(PackageCredit), table_of(CreditMovement), table_of(Patient)
     closed = sa.select(m.c.id).where(m.c.closes_credit_id == pc.c.id)
     rows = session.execute(
@@ -51,6 +52,7 @@ def liability_on(session: Session, day: date) -> Liability:
         )
         .select_from(pc.join(pt, pt.c.id == pc.c.patient_id))
         .where(pc.c.expires_on >= day, ~sa.exists(closed))
+        .where(sa.true() if patient_id is None else pc.c.patient_id == patient_id)
         .group_by(pt.c.id, pt.c.mrn, pt.c.name)
         .order_by(pt.c.mrn)
     ).all()
@@ -73,7 +75,10 @@ def liability_on(session: Session, day: date) -> Liability:
     )
 
 
-def prepaid_liability(db: Database, actor: Actor, *, on: date | None = None) -> Liability:
+def prepaid_liability(
+    db: Database, actor: Actor, *, on: date | None = None, patient: str | None = None
+) -> Liability:
     """Outstanding prepaid liability per patient and in total (`billing liability`)."""
     with look(db, actor, "billing.read") as tx:
-        return liability_on(tx.session, on or clinic_day(tx))
+        pid = patient_by_mrn(tx.session, patient).id if patient else None
+        return liability_on(tx.session, on or clinic_day(tx), pid)

@@ -19,7 +19,14 @@ from ledger.errors import (
     InvoiceTotalNegative,
     UnknownRecord,
 )
-from ledger.models import Invoice, InvoiceLine, InvoiceStatus, LineKind, PendingCharge
+from ledger.models import (
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    LineKind,
+    PendingCharge,
+    PriceItem,
+)
 from ledger.models.base import table_of
 from ledger.money import MAX_CENTS, cents_text, percent_text
 from ledger.services.billing.common import (
@@ -196,25 +203,29 @@ def add_infusion_line(db: Database, actor: Actor, invoice: str | int, *, infusio
             raise InfusionNotPending(
                 f"infusion {infusion_id} is already on invoice {held}", subject=str(infusion_id)
             )
-        price = None
         if charge.price_item_id is not None:
-            from ledger.models import PriceItem
-
             price = tx.session.get(PriceItem, charge.price_item_id)
+            assert price is not None
+        else:
+            # The item had no price on the infusion's day when it was recorded: a price set
+            # since, in force from that day, bills it; otherwise it cannot be billed yet.
+            found = require_price(tx.session, charge.code, charge.service_on)
+            price = tx.session.get(PriceItem, found.id)
+            assert price is not None
         return _add(
             tx,
             draft,
             kind=LineKind.INFUSION,
             code=charge.code,
-            price_item_id=charge.price_item_id,
+            price_item_id=price.id,
             infusion_id=infusion_id,
             pending_charge_id=charge.id,
-            description=f"{charge.description} on {charge.service_on}",
-            cpt=price.cpt if price else None,
-            hcpcs=price.hcpcs if price else None,
+            description=f"{price.description} on {charge.service_on}",
+            cpt=price.cpt,
+            hcpcs=price.hcpcs,
             quantity=1,
-            unit_cents=charge.unit_cents,
-            line_cents=charge.unit_cents,
+            unit_cents=price.unit_price_cents,
+            line_cents=price.unit_price_cents,
         )
 
 
