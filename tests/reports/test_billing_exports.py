@@ -4,7 +4,7 @@ whom with NPIs and tax ID, and every file is tied to the money chain's head."""
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -14,6 +14,7 @@ import pypdf
 import pytest
 import sqlalchemy as sa
 
+from ledger.clock import local_date
 from ledger.database import Database
 from ledger.errors import NoServiceThatDay, PermissionDenied
 from ledger.services.billing.aging import ar_aging
@@ -103,10 +104,9 @@ def test_a_superbill_names_both_npis_the_codes_and_what_was_paid(
         "select p.mrn, i.event_at from infusion i join patient p on p.id = i.patient_id "
         "join credit_movement m on m.infusion_id = i.id order by i.id",
     )
-    from ledger.clock import local_date
-
-    day = local_date("America/Denver", when if not isinstance(when, str) else
-                     __import__("datetime").datetime.fromisoformat(when))  # fmt: skip
+    if isinstance(when, str):  # SQLite hands back the stored text
+        when = datetime.fromisoformat(when)
+    day = local_date("America/Denver", when)
     pdf = _export(demo_db, "superbill", tmp_path, "pdf", patient=mrn, date_from=day, date_to=day)
     text = _text(pdf)
     for expected in ("1234567893", "84-1234567", "1245319599", "Dr. Helen Kim", "96365", "J3490"):
