@@ -9,7 +9,7 @@ from datetime import date
 import sqlalchemy as sa
 from sqlmodel import Session, func, select
 
-from ledger.errors import BillingIdentityMissing, UnknownRecord
+from ledger.errors import BillingIdentityMissing, InvalidText, UnknownRecord
 from ledger.identifiers import normalize_mrn
 from ledger.models import Patient, User
 from ledger.models.base import table_of
@@ -82,9 +82,14 @@ def patient_identity(session: Session, mrn: str) -> PatientIdentity:
     text = str(mrn).strip()
     try:
         wanted = normalize_mrn(text)
-    except Exception:  # noqa: BLE001 - an MRN that cannot exist is simply not found
+    except InvalidText:  # an MRN that cannot exist is simply not found
         wanted = text.upper()
-    p = session.exec(select(Patient).where(func.upper(Patient.mrn) == wanted)).first()
+    # MRNs are stored upper-case: the exact match uses the index; the case-blind one is
+    # only for an MRN stored before they were normalized.
+    p = (
+        session.exec(select(Patient).where(Patient.mrn == wanted)).first()
+        or session.exec(select(Patient).where(func.upper(Patient.mrn) == wanted)).first()
+    )
     if p is None or p.id is None:
         raise UnknownRecord(f"no patient with MRN {text[:40]!r}", subject=text[:40])
     return identity_of(p)

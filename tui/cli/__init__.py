@@ -73,7 +73,7 @@ app.add_typer(billing_commands.package_app, name="package")
 app.add_typer(invoice_commands.invoice_app, name="invoice")
 app.add_typer(invoice_commands.payment_app, name="payment")
 app.add_typer(billing_commands.billing_app, name="billing")
-# The cross-check and the estimate check join the same `billing` group.
+# `billing crosscheck` and `billing gfe-check` join the same group.
 billing_check_commands.register(billing_commands.billing_app)
 app.command("verify-export")(export_commands.verify_export)
 
