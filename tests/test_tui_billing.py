@@ -12,8 +12,15 @@ from sqlmodel import col, select
 from textual.widgets import DataTable, Input
 
 from ledger import clock
-from ledger.models import Invoice, InvoiceLine, InvoiceVoid, Payment
-from ledger.services.billing import invoices, lines
+from ledger.models import (
+    Invoice,
+    InvoiceLine,
+    InvoiceVoid,
+    PackageRefund,
+    Payment,
+    PaymentRefund,
+)
+from ledger.services.billing import invoices, lines, payments
 from tests.billing_story import DAY1, billing, infuse, noon, on, price_list
 from tests.support import Clinic, dump
 from tests.test_tui import _settle, _static_text
@@ -161,6 +168,48 @@ async def test_a_refused_payment_keeps_what_was_typed_and_changes_nothing(
         assert _column(app, "#payments", 2) == ["cash"]
     with clinic.db.read() as s:
         assert [(p.method, p.amount_cents) for p in s.exec(select(Payment))] == [("cash", 15_000)]
+
+
+async def test_unused_credits_and_part_of_a_payment_are_refunded_with_reasons(
+    clinic: Clinic,
+) -> None:
+    price_list(clinic)
+    with on(DAY1):
+        bella = billing(clinic)
+        draft = invoices.new_invoice(clinic.db, bella, patient="MRN1")
+        lines.add_package_line(clinic.db, bella, draft, code="SERIES6")
+        sold = invoices.issue_invoice(clinic.db, bella, draft).number
+        payments.pay_invoice(clinic.db, bella, sold, amount_cents=240_000, method="card")
+        consult = invoices.new_invoice(clinic.db, bella, patient="MRN1")
+        lines.add_item_line(clinic.db, bella, consult, code="CONSULT")
+        consulted = invoices.issue_invoice(clinic.db, bella, consult).number
+        payments.pay_invoice(clinic.db, bella, consulted, amount_cents=15_000, method="cash")
+    assert infuse(clinic, DAY1 + timedelta(days=1)).billing == "credit"
+    clock.set_clock(lambda: noon(DESK_DAY))
+    app = VialbookApp(clinic.db, actor=billing(clinic))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _account(app, pilot, "MRN1")
+        assert _column(app, "#credits", 5) == ["used"] + ["unused"] * 5
+        # The newest invoice first: the consultation; its cash payment is the newest payment.
+        assert _column(app, "#invoices", 0) == [consulted, sold]
+        await _type(app, pilot, "r", "50.00", "enter", "charged twice", "enter")
+        assert "Refund" in _static_text(app, "#billing-status")
+        assert _column(app, "#payments", 6) == ["50.00", "0.00"]
+
+        await _type(app, pilot, "down", "u")
+        assert type(app.screen).__name__ == "PackageRefundModal"
+        await _type(app, pilot, "enter", "moving away", "enter")
+        # 2400.00 paid − 1 session used × 450.00 (no admin fee set) = 1950.00
+        assert "Refunded 1,950.00 for 5 unused sessions" in _static_text(app, "#billing-status")
+        assert _column(app, "#credits", 5) == ["used"] + ["refunded"] * 5
+    with clinic.db.read() as s:
+        refunded = s.exec(select(PaymentRefund).order_by(col(PaymentRefund.id))).all()
+        package = s.exec(select(PackageRefund)).one()
+    assert [(r.amount_cents, r.reason) for r in refunded] == [
+        (5_000, "charged twice"),
+        (195_000, "moving away"),
+    ]
+    assert (package.amount_cents, package.sessions_used) == (195_000, 1)
 
 
 async def test_a_nurse_sees_no_billing_area_and_cannot_reach_it(clinic: Clinic) -> None:

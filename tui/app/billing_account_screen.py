@@ -17,7 +17,7 @@ from tui.app.messages import DatabaseFailed, Refused
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 #: Actions that write: offered only to those who may bill (the services refuse all the same).
-WRITES = {"new_invoice", "pay", "void", "credit_note", "refund"}
+WRITES = {"new_invoice", "pay", "void", "credit_note", "refund", "refund_package"}
 
 
 class BillingAccountScreen(Screen[None]):
@@ -30,6 +30,9 @@ class BillingAccountScreen(Screen[None]):
         Binding("v", "void", "Void", id="billing_void"),
         Binding("c", "credit_note", "Credit note", id="billing_credit_note"),
         Binding("r", "refund", "Refund", id="billing_refund"),
+        Binding(
+            "u", "refund_package", "Refund unused credits", id="billing_refund_package", show=False
+        ),
         Binding("e", "print", "Print", id="billing_print"),
         Binding("f5", "reload", "Reload", id="billing_reload", show=False),
     ]
@@ -322,6 +325,15 @@ class BillingAccountScreen(Screen[None]):
             self._status("Pick a payment in the list to refund from it", error=True)
             return
         self.app.push_screen(RefundModal(self.actor, payment), self._after)
+
+    def action_refund_package(self) -> None:
+        from tui.app.void_modal import PackageRefundModal
+
+        invoice = self._selected_invoice()
+        if invoice is None or invoice.status != "issued":
+            self._status("Pick the issued invoice that sold the package", error=True)
+            return
+        self.app.push_screen(PackageRefundModal(self.actor, invoice), self._after)
 
     def action_print(self) -> None:
         from tui.app.print_modal import PrintModal
