@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import sqlalchemy as sa
 
-from ledger import check_forms, check_records, replay
+from ledger import check_forms, check_money, check_records, replay
 from ledger.access import Actor, authorize
 from ledger.chain import GENESIS_HASH
 from ledger.database import Database
@@ -327,6 +327,7 @@ def run_check(db: Database, actor: Actor | None = None, anchors: list[str] = ())
         _chain_and_balances(conn, report, history, malformed)
         for records_check in check_records.CHECKS:
             records_check(conn, add)
+        check_money.check_money(conn, add)
         for anchor in anchors:
             _anchor(conn, anchor, report)
     report.problems.sort(key=lambda p: (p.movement_id is None, p.movement_id or 0))

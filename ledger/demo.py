@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from ledger import audit, clock, passwords, schema
+from ledger import audit, clock, demo_billing, passwords, schema
 from ledger.access import Actor
 from ledger.auth import Credentials, login
 from ledger.database import Database
@@ -310,6 +310,7 @@ def _run_days(
         if day.weekday() >= 5:
             day += timedelta(days=1)
             continue
+        demo_billing.open_day(c, day, first_day, last_day, mrns)
         if len(c.stock) < 6:
             invoice_no += 1
             c.stock += _receive(

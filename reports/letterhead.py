@@ -7,18 +7,19 @@ from ledger.queries.billing_parties import ClinicIdentity, PatientIdentity, Prov
 from reports.model import Column, Kind, Part, Row
 
 LETTERHEAD = (
-    Column("Clinic", width=24, wrap=True),
-    Column("Address", width=34, wrap=True),
+    Column("Clinic", width=20, wrap=True),
+    Column("Address", width=28, wrap=True),
     Column("NPI", width=11),
     Column("Tax ID", width=11),
 )
-PROVIDER = (Column("Rendering provider", width=28, wrap=True), Column("Provider NPI", width=12))
+PROVIDER = (Column("Rendering provider", width=20, wrap=True), Column("Provider NPI", width=11))
 PATIENT = (
-    Column("Patient", width=24, wrap=True),
+    Column("Patient", width=22, wrap=True),
     Column("MRN", width=10),
     Column("Date of birth", Kind.DATE, width=11),
     Column("Address", width=34, wrap=True),
 )
+DIAGNOSES = Column("Diagnoses (ICD-10-CM)", width=20, wrap=True)
 
 
 def letterhead(clinic: ClinicIdentity, provider: Provider | None = None) -> Part:
@@ -31,6 +32,13 @@ def letterhead(clinic: ClinicIdentity, provider: Provider | None = None) -> Part
     return Part(title=clinic.name, columns=columns, rows=lambda: iter([row]), sheet="Clinic")
 
 
-def patient_block(patient: PatientIdentity, title: str = "Patient") -> Part:
+def patient_block(
+    patient: PatientIdentity, title: str = "Patient", diagnoses: tuple[str, ...] | None = None
+) -> Part:
+    """The patient; with `diagnoses`, their ICD-10-CM codes too (superbill, estimate)."""
     row: Row = (patient.name, patient.mrn, patient.dob, patient.address or "-")
-    return Part(title=title, columns=PATIENT, rows=lambda: iter([row]), sheet=title[:31])
+    columns = PATIENT
+    if diagnoses is not None:
+        columns = PATIENT + (DIAGNOSES,)
+        row = row + (", ".join(diagnoses) or "none recorded",)
+    return Part(title=title, columns=columns, rows=lambda: iter([row]), sheet=title[:31])

@@ -14,15 +14,14 @@ from reports.letterhead import letterhead, patient_block
 from reports.model import Column, Fact, Kind, Part, Report, Row, Total
 from reports.scope import Request
 
-DIAGNOSES = (Column("#", Kind.INTEGER, width=4), Column("ICD-10-CM code", width=14))
 SERVICES = (
-    Column("Date of service", Kind.DATE, width=11),
-    Column("CPT/HCPCS", width=10),
-    Column("Description", width=40, wrap=True),
-    Column("Units", Kind.INTEGER, width=6),
-    Column("Charge", Kind.MONEY, width=11),
-    Column("Paid", Kind.MONEY, width=11),
-    Column("Billed on", width=20, wrap=True),
+    Column("Date of service", Kind.DATE, width=10),
+    Column("CPT/HCPCS", width=9),
+    Column("Description", width=38, wrap=True),
+    Column("Units", Kind.INTEGER, width=5),
+    Column("Charge", Kind.MONEY, width=10),
+    Column("Paid", Kind.MONEY, width=10),
+    Column("Billed on", width=18, wrap=True),
 )
 
 
@@ -38,7 +37,6 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
             until=end_of_day(scope.timezone, request.date_to),
         )
     day = bill.service_on
-    codes: list[Row] = [(i, code) for i, code in enumerate(bill.diagnoses, 1)]
     lines: list[Row] = [
         (day, ln.code, ln.description, ln.units, ln.charge_cents, ln.paid_cents, ln.billed_on)
         for ln in bill.lines
@@ -59,13 +57,7 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
         ),
         parts=(
             letterhead(bill.clinic, bill.provider),
-            patient_block(bill.patient),
-            Part(
-                title="Diagnoses (ICD-10-CM)",
-                columns=DIAGNOSES,
-                rows=lambda: iter(codes or [(None, "none recorded")]),
-                sheet="Diagnoses",
-            ),
+            patient_block(bill.patient, diagnoses=bill.diagnoses),
             Part(
                 title="Services",
                 columns=SERVICES,

@@ -4,7 +4,7 @@ undelivered sessions and its units from start and end, and the billing cross-che
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -18,8 +18,10 @@ from ledger.errors import (
 )
 from ledger.models import metadata
 from ledger.services import users
+from ledger.services.billing import corrections, invoices, lines, payments
 from ledger.services.diagnoses import diagnose, patient_codes
 from ledger.services.gfe import EstimateItem, estimate_flags, new_estimate
+from ledger.services.infusions import record_infusion
 from ledger.services.settings import update_settings
 from ledger.services.superbill import billing_crosscheck, superbill_for
 from tests.billing_documents_support import (
@@ -185,17 +187,129 @@ def test_a_nurse_never_reads_a_superbill(billing: Clinic) -> None:
         superbill_for(billing.db, billing.actor("nina"), "MRN1", date(2026, 3, 2))
 
 
-# -- cross-check --------------------------------------------------------------------------
+# -- cross-check ----------------------------------------------------------------------------
 
 
-def test_an_infusion_nobody_billed_is_found(billing: Clinic) -> None:
-    iid = infusion(billing)
+def _invoice(clinic: Clinic, mrn: str, *, infusions: list[int] = (), items: list[str] = ()) -> int:  # type: ignore[assignment]
+    bella = clinic.actor("bella")
+    inv = invoices.new_invoice(clinic.db, bella, patient=mrn)
+    for iid in infusions:
+        lines.add_infusion_line(clinic.db, bella, inv, infusion_id=iid)
+    for code in items:
+        lines.add_item_line(clinic.db, bella, inv, code=code)
+    invoices.issue_invoice(clinic.db, bella, inv)
+    return inv
+
+
+def test_the_crosscheck_finds_one_seeded_mismatch_of_each_kind(
+    billing: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # Billed as it should be: 40 minutes of mood infusion, one 96365 unit. No finding.
+    fine = infusion(billing, start=MONDAY)
+    # 100 minutes supports 96365 + 96366, but the invoice line bills one unit.
+    long = infusion(billing, start=MONDAY + timedelta(hours=1), minutes=100, vial="K-000002")
+    # Ketamine billed by the mg (J3490 alone): 1 unit billed for 40 mg given.
+    drug = record_infusion_as(billing, "KETAMINE", start=MONDAY + timedelta(hours=3))
+    # An infusion billing never saw (recorded before billing began, or its billing failed).
+    monkeypatch.setattr("ledger.services.infusions.bill_infusion", lambda tx, **kw: "failed")
+    unbilled = infusion(billing, patient="MRN2", start=MONDAY + timedelta(hours=4))
+    monkeypatch.undo()
+    pin(MONDAY + timedelta(days=1, hours=2))
+    _invoice(billing, "MRN1", infusions=[fine, long, drug])
+    # A mood infusion billed to MRN2 on Tuesday, when nobody infused them.
+    _invoice(billing, "MRN2", items=["MOOD"])
     found = billing_crosscheck(
         billing.db, billing.actor("audrey"), date(2026, 3, 1), date(2026, 3, 31)
     )
-    assert [(f.kind, f.infusion, f.patient) for f in found] == [("unbilled_infusion", iid, "MRN1")]
-    assert flags_none(billing)
+    assert sorted((f.kind, f.infusion, f.patient) for f in found) == sorted([
+        ("time_units", long, "MRN1"),
+        ("drug_units", drug, "MRN1"),
+        ("unbilled_infusion", unbilled, "MRN2"),
+        ("billed_without_administration", None, "MRN2"),
+    ])  # fmt: skip
+    by_kind = {f.kind: f.message for f in found}
+    assert "support 2" in by_kind["time_units"]
+    assert "1 drug unit(s)" in by_kind["drug_units"] and "(40 units)" in by_kind["drug_units"]
 
 
-def flags_none(clinic: Clinic) -> bool:
-    return estimate_flags(clinic.db, clinic.actor("bella")) == []
+def test_a_pending_charge_is_billings_queue_not_a_finding(billing: Clinic) -> None:
+    infusion(billing)
+    found = billing_crosscheck(
+        billing.db, billing.actor("bella"), date(2026, 3, 1), date(2026, 3, 31)
+    )
+    assert found == []
+
+
+def record_infusion_as(clinic: Clinic, service: str, *, start: datetime) -> int:
+    pin(start + timedelta(minutes=40))
+    done = record_infusion(
+        clinic.db, clinic.actor("nina"), patient="MRN1", vial="K-000003", drawn_ug=40_000,
+        given_ug=40_000, wasted_ug=0, witness=clinic.witness("omar"), started_at=start,
+        ended_at=start + timedelta(minutes=40), service=service,
+    )  # fmt: skip
+    return done.infusion_id
+
+
+# -- superbill lines ----------------------------------------------------------------------
+
+
+def test_superbill_units_come_from_start_and_end_and_sum_to_the_charge(billing: Clinic) -> None:
+    long = infusion(billing, start=MONDAY, minutes=100)
+    pin(MONDAY + timedelta(hours=3))
+    inv = _invoice(billing, "MRN1", infusions=[long])
+    payments.pay_invoice(billing.db, billing.actor("bella"), inv, amount_cents=20_000, method="hsa")
+    bill = superbill_for(billing.db, billing.actor("bella"), "MRN1", date(2026, 3, 2))
+    assert [(ln.code, ln.units, ln.charge_cents) for ln in bill.lines] == [
+        ("96365", 1, 22_500),
+        ("96366", 1, 22_500),
+        ("J3490", 1, 0),
+    ]
+    assert bill.charges_cents == 45_000 and bill.paid_cents == 20_000
+    assert "100 min" in bill.lines[0].description
+
+
+def test_a_prepaid_session_appears_on_the_superbill_only_once_delivered(billing: Clinic) -> None:
+    bella = billing.actor("bella")
+    inv = invoices.new_invoice(billing.db, bella, patient="MRN1")
+    lines.add_package_line(billing.db, bella, inv, code="SERIES6")
+    invoices.issue_invoice(billing.db, bella, inv)
+    payments.pay_invoice(billing.db, bella, inv, amount_cents=240_000, method="card")
+    # Six sessions bought today: none delivered, so no superbill for today.
+    with pytest.raises(NoServiceThatDay):
+        superbill_for(billing.db, bella, "MRN1", date(2026, 3, 2))
+    infusion(billing, start=MONDAY + timedelta(days=1))
+    bill = superbill_for(billing.db, bella, "MRN1", date(2026, 3, 3))
+    assert [(ln.code, ln.units, ln.charge_cents, ln.paid_cents) for ln in bill.lines] == [
+        ("96365", 1, 40_000, 40_000),
+        ("J3490", 1, 0, 0),
+    ]
+
+
+# -- the $400 dispute flag ----------------------------------------------------------------
+
+
+def test_a_bill_400_dollars_over_the_estimate_is_flagged_and_399_99_is_not(billing: Clinic) -> None:
+    bella = billing.actor("bella")
+    estimate = new_estimate(
+        billing.db, bella, mrn="MRN1", items=[EstimateItem("CONSULT")],
+        scheduled_for=date(2026, 3, 9),
+    )  # fmt: skip
+    assert estimate.total_cents == 25_000
+    pin(MONDAY + timedelta(days=7))
+    inv = invoices.new_invoice(billing.db, bella, patient="MRN1")
+    lines.add_item_line(billing.db, bella, inv, code="CONSULT", quantity=3)
+    invoices.issue_invoice(billing.db, bella, inv)
+    corrections.credit_note(billing.db, bella, inv, amount_cents=10_001, reason="courtesy")
+    check = estimate_flags(billing.db, bella, all_estimates=True)
+    assert [(c.estimated_cents, c.billed_cents, c.over_cents, c.flagged) for c in check] == [
+        (25_000, 64_999, 39_999, False)
+    ]
+    assert estimate_flags(billing.db, bella) == []
+    more = invoices.new_invoice(billing.db, bella, patient="MRN1")
+    lines.add_item_line(billing.db, bella, more, code="CONSULT")
+    lines.add_item_line(billing.db, bella, more, code="PAIN")  # not on the estimate
+    invoices.issue_invoice(billing.db, bella, more)
+    flagged = estimate_flags(billing.db, bella)
+    assert [(c.patient, c.billed_cents, c.over_cents) for c in flagged] == [
+        ("MRN1", 89_999, 64_999)
+    ]

@@ -1,6 +1,9 @@
 """The billing <-> dispensing cross-check: where the drug ledger and the bills disagree.
 
-- `unbilled_infusion`: an infusion given with no invoice line and no package credit;
+- `unbilled_infusion`: an infusion given with no invoice line, no package credit and no
+  pending charge either (recording an infusion always leaves one of the last two, so this is
+  an infusion billing never saw: recorded before billing began, or its billing failed). A
+  pending charge is billing's queue (`billing pending`), not a disagreement;
 - `billed_without_administration`: an infusion service billed for a patient on a day with no
   administration movement for them (reversed administrations do not count);
 - `time_units`: infusion time units billed (96365 + 96366) that the recorded start and end
@@ -29,6 +32,8 @@ from ledger.units import mg_text
 
 KINDS = ("unbilled_infusion", "billed_without_administration", "time_units", "drug_units")
 UG_PER_DRUG_UNIT = 1000  # one billed drug unit per mg
+#: HCPCS J3490, the unclassified drug: how ketamine is billed.
+DRUG_HCPCS = "J3490"
 
 
 @dataclass(frozen=True)
@@ -48,17 +53,15 @@ class Finding:
         }
 
 
-def _infusion_codes(session: Session) -> tuple[set[str], set[str]]:
-    """Price item codes billed as infusion services (a time CPT code) and as drugs (HCPCS
-    with no CPT)."""
+def _infusion_codes(session: Session) -> set[str]:
+    """Price item codes that bill the infusion of the controlled drug: an infusion time CPT
+    code, or the drug's own HCPCS code (an add-on such as ondansetron is neither)."""
     p = table_of(PriceItem)
-    services, drugs = set(), set()
-    for code, cpt, hcpcs in session.execute(sa.select(p.c.code, p.c.cpt, p.c.hcpcs)):
-        if cpt in (FIRST_HOUR, ADDITIONAL_HOUR):
-            services.add(code)
-        elif hcpcs and not cpt:
-            drugs.add(code)
-    return services, drugs
+    return {
+        code
+        for code, cpt, hcpcs in session.execute(sa.select(p.c.code, p.c.cpt, p.c.hcpcs))
+        if cpt in (FIRST_HOUR, ADDITIONAL_HOUR) or (hcpcs == DRUG_HCPCS and not cpt)
+    }
 
 
 def crosscheck(session: Session, tz: str, first: date, last: date) -> list[Finding]:
@@ -67,19 +70,14 @@ def crosscheck(session: Session, tz: str, first: date, last: date) -> list[Findi
     out: list[Finding] = []
     for d in given:
         mine = charges[d.infusion_id]
-        if not any(c.source in ("invoice", "credit") for c in mine):
-            pending = any(c.source == "pending" for c in mine)
+        if not mine:
             out.append(
                 Finding(
                     "unbilled_infusion",
                     d.infusion_id,
                     d.mrn,
                     f"infusion {d.infusion_id} on {d.day} ({mg_text(d.given_ug)} mg given) has "
-                    + (
-                        "only a pending charge, on no issued invoice"
-                        if pending
-                        else "no invoice line and no package credit"
-                    ),
+                    "no invoice line, no package credit and no pending charge",
                     d.day,
                 )
             )
@@ -129,7 +127,7 @@ def _billed_without_administration(
 ) -> list[Finding]:
     """Issued lines for infusion services: an infusion line on the infusion's day, an item line
     on its invoice's day; each needs an administration for that patient that day."""
-    services, drugs = _infusion_codes(session)
+    services = _infusion_codes(session)
     inv, ln, i, p = table_of(Invoice), table_of(InvoiceLine), table_of(Infusion), table_of(Patient)
     given = administered_days(session, tz, first, last)
     out: list[Finding] = []
@@ -154,7 +152,7 @@ def _billed_without_administration(
                 ln.c.infusion_id.is_not(None),
                 sa.and_(
                     ln.c.kind == LineKind.ITEM,
-                    ln.c.code.in_(sorted(services | drugs) or [""]),
+                    ln.c.code.in_(sorted(services) or [""]),
                     inv.c.issued_on >= first,
                     inv.c.issued_on <= last,
                 ),

@@ -237,8 +237,7 @@ def charges_for(session: Session, infusions: Iterable[Delivered]) -> dict[int, l
                 "credit",
                 number or "",
                 c.service_code,
-                (item.description if item else c.service_code or "prepaid session")
-                + " (prepaid package session)",
+                item.description if item else c.service_code or "prepaid session",
                 item.cpt if item else None,
                 item.hcpcs if item else None,
                 1,

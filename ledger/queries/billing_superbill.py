@@ -86,7 +86,7 @@ def _lines_of(d: Delivered, charge: Charge) -> list[SuperbillLine]:
                 SuperbillLine(
                     d.infusion_id,
                     code,
-                    f"IV infusion, {label}: {charge.description} ({units.minutes_text()})",
+                    f"IV infusion, {label} ({units.minutes_text()} recorded): {charge.description}",
                     n,
                     cents,
                     paid_cents,

@@ -6,6 +6,7 @@ import typer
 
 from tui.cli import (
     billing_check_commands,
+    billing_commands,
     billing_export_commands,  # noqa: F401 - registers the billing documents under `export`
     correction_commands,
     count_commands,
@@ -13,6 +14,7 @@ from tui.cli import (
     disposal_commands,
     export_commands,
     gfe_commands,
+    invoice_commands,
     ledger_commands,
     maintenance_commands,
     query_commands,
@@ -38,7 +40,6 @@ app.add_typer(setup_commands.db_app, name="db")
 app.add_typer(setup_commands.settings_app, name="settings")
 setup_commands.patient_app.command("diagnose")(billing_check_commands.patient_diagnose)
 app.add_typer(gfe_commands.gfe_app, name="gfe")
-app.add_typer(billing_check_commands.billing_app, name="billing")
 
 app.command("receive")(ledger_commands.receive)
 app.command("infusion")(ledger_commands.infusion)
@@ -63,6 +64,14 @@ app.command("check")(query_commands.check)
 app.command("backup")(maintenance_commands.backup)
 app.command("restore")(maintenance_commands.restore)
 app.add_typer(export_commands.export_app, name="export")
+
+app.add_typer(billing_commands.price_app, name="price")
+app.add_typer(billing_commands.package_app, name="package")
+app.add_typer(invoice_commands.invoice_app, name="invoice")
+app.add_typer(invoice_commands.payment_app, name="payment")
+app.add_typer(billing_commands.billing_app, name="billing")
+# `billing crosscheck` and `billing gfe-check` join the same group.
+billing_check_commands.register(billing_commands.billing_app)
 app.command("verify-export")(export_commands.verify_export)
 
 app.command("demo")(demo_commands.demo)

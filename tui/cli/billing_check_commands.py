@@ -18,10 +18,6 @@ from tui.cli.common import (
 )
 from tui.cli.gfe_commands import dollars
 
-#: `vialbook billing ...`. If another module also defines the billing group (pending,
-#: liability, aging), these two commands join it instead: see `register`.
-billing_app = typer.Typer(help="Billing staff's lists and checks.", no_args_is_help=True)
-
 
 def register(group: typer.Typer) -> None:
     """Put `crosscheck` and `gfe-check` in the `billing` command group."""
@@ -125,5 +121,3 @@ def billing_gfe_check(
     if any(c.flagged for c in checks):
         raise typer.Exit(1)
 
-
-register(billing_app)
