@@ -12,6 +12,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from ledger.access import Actor
 from ledger.errors import InvalidText
+from ledger.models import ClinicSettings
 from ledger.services.settings import settings_as_dict, update_settings
 from tui.app.messages import DatabaseFailed, Refused
 from tui.app.record_form import FormField, RecordForm
@@ -76,6 +77,9 @@ class AdminSettingsScreen(Screen[None]):
             self.post_message(failure_message(exc))
             return
         now.pop("id", None)
+        # In the order the settings are declared (name and address first), not the dump's.
+        order = [k for k in ClinicSettings.model_fields if k in now]
+        now = {k: now[k] for k in order + sorted(set(now) - set(order))}
         self.app.call_from_thread(self._show, now)
 
     def _show(self, now: dict[str, Any]) -> None:

@@ -78,6 +78,8 @@ class ExportsScreen(FormKeys, Screen[None]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # No bar until an export runs (an empty one would only pulse).
+        self.query_one("#export-progress", ProgressBar).display = False
         self.query_one("#x-format", Input).value = "pdf"
         self.query_one("#x-taken", Input).value = "close"
         self.query_one("#x-folder", Input).value = str(Path.cwd())
@@ -194,7 +196,9 @@ class ExportsScreen(FormKeys, Screen[None]):
     def _started(self, total: int) -> None:
         self.done, self.total = 0, total
         # An empty period still finishes: a bar of one step, made when the file is in place.
-        self.query_one("#export-progress", ProgressBar).update(total=max(total, 1), progress=0)
+        bar = self.query_one("#export-progress", ProgressBar)
+        bar.display = True
+        bar.update(total=max(total, 1), progress=0)
         self._show_rows()
 
     def _advance(self, rows: int) -> None:

@@ -30,10 +30,10 @@ FILTERS = [
     ("f-kind", "kind"),
     ("f-product", "product"),
     ("f-vial", "vial"),
-    ("f-patient", "patient MRN"),
+    ("f-patient", "MRN"),
     ("f-user", "user"),
-    ("f-from", "from YYYY-MM-DD"),
-    ("f-to", "to YYYY-MM-DD"),
+    ("f-from", "from date"),
+    ("f-to", "to date"),
 ]
 
 
@@ -62,11 +62,7 @@ class LogScreen(FormKeys, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(
-            "Ledger, newest first · n older · p newer · / filter (Enter applies) · "
-            "v reverse · esc back",
-            id="log-title",
-        )
+        yield Static("Ledger, newest first · / filter, Enter applies", id="log-title")
         with Horizontal(id="log-filters"):
             for key, placeholder in FILTERS:
                 yield Input(placeholder=placeholder, id=key, compact=True)

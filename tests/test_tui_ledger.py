@@ -1,0 +1,163 @@
+"""The ledger browser: newest first, filtered, paged by keyset; a reversal from a movement."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from sqlmodel import select
+from textual.widgets import DataTable, Input
+
+from ledger import clock
+from ledger.models import Movement, MovementKind, User
+from ledger.services.infusions import record_infusion
+from tests.support import Clinic, dump, pw
+from tests.test_tui import _settle, _static_text
+from tui.app.vialbook_app import VialbookApp
+
+#: 10:00 in Denver on the clinic's second day.
+MORNING = datetime(2026, 1, 6, 17, 0, tzinfo=UTC)
+
+
+def _column(app: VialbookApp, column: int) -> list[str]:
+    table = app.screen.query_one("#log", DataTable)
+    return [str(table.get_row_at(i)[column]) for i in range(table.row_count)]
+
+
+async def _type(app: VialbookApp, pilot, *text: str) -> None:  # type: ignore[no-untyped-def]
+    for t in text:
+        named = t in ("enter", "tab", "escape", "down", "slash")
+        await pilot.press(*([t] if named else list(t)))
+    await _settle(app, pilot)
+
+
+def _infusion(clinic: Clinic) -> None:
+    record_infusion(
+        clinic.db,
+        clinic.actor("nina"),
+        patient="MRN1",
+        vial="K-000001",
+        drawn_ug=45_000,
+        given_ug=40_000,
+        wasted_ug=5_000,
+        witness=clinic.witness("omar"),
+    )
+
+
+async def test_a_manager_filters_to_the_dose_and_reverses_it_with_a_witness(
+    clinic: Clinic,
+) -> None:
+    clock.set_clock(lambda: MORNING)
+    _infusion(clinic)
+    app = VialbookApp(clinic.db, actor=clinic.actor("maria"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await _type(app, pilot, "5")
+        assert type(app.screen).__name__ == "LogScreen"
+        # Newest first: the infusion's waste and dose, then the deliveries.
+        assert _column(app, 0) == ["10", "9", "8", "7", "6", "5", "4", "3", "2", "1"]
+        assert _column(app, 2)[:3] == ["waste", "administer", "receive"]
+        await _type(app, pilot, "slash", "administer", "tab", "tab", "tab", "MRN1", "enter")
+        assert _column(app, 2) == ["administer"]
+        assert _column(app, 8) == ["MRN1"]
+
+        await _type(app, pilot, "v")
+        assert type(app.screen).__name__ == "ReverseScreen"
+        await _type(app, pilot, "charted to the wrong chair", "enter", "omar", "enter")
+        await _type(app, pilot, pw("omar"), "enter")
+        assert type(app.screen).__name__ == "LogScreen"
+        assert "reversed by" in _static_text(app, "#log-status")
+        assert _column(app, 9)[0].startswith("reversed by #")
+    with clinic.db.read() as s:
+        given = s.exec(select(Movement).where(Movement.kind == MovementKind.ADMINISTER)).one()
+        answers = s.exec(select(Movement).where(Movement.kind == MovementKind.REVERSAL)).all()
+        maria = s.exec(select(User).where(User.username == "maria")).one()
+        omar = s.exec(select(User).where(User.username == "omar")).one()
+    # The dose and its waste are reversed together: the infusion stays in mass balance.
+    assert given.id in {a.original_id for a in answers} and len(answers) == 2
+    assert {a.amount_ug for a in answers} == {40_000, 5_000}
+    assert {(a.actor_id, a.witness_id, a.reason) for a in answers} == {
+        (maria.id, omar.id, "charted to the wrong chair")
+    }
+
+
+async def test_a_wrong_witness_password_keeps_the_reason_and_records_nothing(
+    sqlite_clinic: Clinic,
+) -> None:
+    _infusion(sqlite_clinic)
+    before = dump(sqlite_clinic.db)
+    app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("maria"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await _type(app, pilot, "5", "v", "typo in the dose", "enter", "omar", "enter")
+        await _type(app, pilot, "not-his-password", "enter")
+        assert type(app.screen).__name__ == "ReverseScreen"
+        assert _static_text(app, "#reverse-error").startswith("WitnessNotAuthenticated")
+        fields = {i.id: i.value for i in app.screen.query(Input)}
+        assert fields == {
+            "reverse-reason": "typo in the dose",
+            "reverse-witness": "omar",
+            "reverse-password": "",
+        }
+        await _type(app, pilot, "escape")
+        assert type(app.screen).__name__ == "LogScreen"
+    assert dump(sqlite_clinic.db) == before
+
+
+async def test_the_browser_pages_by_keyset_and_says_an_unknown_filter(
+    sqlite_clinic: Clinic, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    from tui.app import log_screen
+
+    monkeypatch.setattr(log_screen, "PAGE", 3)
+    app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("audrey"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await _type(app, pilot, "5")
+        assert _column(app, 0) == ["8", "7", "6"]
+        await _type(app, pilot, "n")
+        assert _column(app, 0) == ["5", "4", "3"]
+        await _type(app, pilot, "slash", "tab", "Midazolam", "enter")
+        assert _column(app, 0) == ["8", "7", "6"]
+        assert set(_column(app, 3)) == {"M-000003", "M-000002", "M-000001"}
+        await _type(app, pilot, "n")
+        assert "Nothing older" in _static_text(app, "#log-status")
+        await _type(app, pilot, "slash", "tab", "tab", "tab", "tab", "nobody", "enter")
+        assert "UnknownRecord: no user 'nobody'" in _static_text(app, "#log-status")
+
+
+async def test_an_auditor_sees_no_reverse_and_no_admin(sqlite_clinic: Clinic) -> None:
+    _infusion(sqlite_clinic)
+    before = dump(sqlite_clinic.db)
+    app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("audrey"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        palette = {c.title for c in app.get_system_commands(app.screen)}
+        assert "Admin" not in palette and "Exports" in palette and "Ledger" in palette
+        await _type(app, pilot, "7")
+        assert type(app.screen).__name__ == "DashboardScreen"
+        await _type(app, pilot, "5")
+        assert not app.screen.check_action("reverse", ())
+        assert "Reverse" not in {c.title for c in app.get_system_commands(app.screen)}
+        footer = {b.binding.action for b in app.screen.active_bindings.values() if b.enabled}
+        assert "reverse" not in footer
+        await _type(app, pilot, "v")
+        assert type(app.screen).__name__ == "LogScreen"
+        # Typed in a filter, the key is only a letter.
+        await _type(app, pilot, "slash", "v")
+        assert app.screen.query_one("#f-kind", Input).value == "v"
+    assert dump(sqlite_clinic.db) == before
+
+
+def test_ledger_browser_snapshot(sqlite_clinic: Clinic, snap_compare) -> None:  # type: ignore[no-untyped-def]
+    # The title shows the clinic's time: pinned, so the picture is the same at any hour.
+    clock.set_clock(lambda: MORNING)
+    app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("maria"))
+
+    async def browsing(pilot) -> None:  # type: ignore[no-untyped-def]
+        await _settle(app, pilot)
+        await _type(app, pilot, "5")
+        assert type(app.screen).__name__ == "LogScreen"
+        for field in app.screen.query(Input):
+            field.cursor_blink = False
+
+    assert snap_compare(app, terminal_size=(120, 36), run_before=browsing)
