@@ -218,6 +218,7 @@ async def test_a_nurse_sees_no_billing_area_and_cannot_reach_it(clinic: Clinic) 
     async with app.run_test(size=(120, 36)) as pilot:
         await _settle(app, pilot)
         assert not app.screen.check_action("show_billing", ())
+        assert not app.screen.check_action("read_billing", ())
         assert "Billing" not in [c.title for c in app.get_system_commands(app.screen)]
         await _type(app, pilot, "9", "b")
         assert type(app.screen).__name__ == "DashboardScreen"

@@ -32,7 +32,11 @@ class DashboardScreen(Screen[None]):
         Binding("5,l", "show_log", "Ledger", id="show_log", priority=True),
         Binding("6", "show_exports", "Exports", id="show_exports", priority=True),
         Binding("7", "show_admin", "Admin", id="show_admin", priority=True),
+        # Billing staff see their area in the footer; those who only read billing (registrant,
+        # manager, auditor) reach it on the same keys and in the palette, so their footer
+        # still fits 80 columns. Of two bindings on one key the first one allowed runs.
         Binding("9,b", "show_billing", "Billing", id="show_billing", priority=True),
+        Binding("9,b", "read_billing", "Billing", id="read_billing", priority=True, show=False),
         # In the palette and on "c"; the footer keeps its room for the areas at 80 columns.
         Binding("c", "run_check", "Check ledger", id="run_check", priority=True, show=False),
         Binding("r", "refresh", "Refresh", id="refresh", priority=True, show=False),
@@ -50,7 +54,7 @@ class DashboardScreen(Screen[None]):
         "show_vials": "ledger.read",
         "show_exports": "export",
         "show_admin": "user.manage",
-        "show_billing": BILLING_READ,
+        "show_billing": BILLING_WRITE,
     }
 
     def __init__(self, actor: Actor) -> None:
@@ -59,6 +63,12 @@ class DashboardScreen(Screen[None]):
         self.info: SessionInfo | None = None
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "read_billing":
+            return (
+                self.info is not None
+                and self.info.may(BILLING_READ)
+                and not self.info.may(BILLING_WRITE)
+            )
         need = self.NEEDS.get(action)
         if need is None:
             return True
@@ -227,10 +237,13 @@ class DashboardScreen(Screen[None]):
         if self.info is not None and self.check_action("show_admin", ()):
             self.app.push_screen(AdminScreen(self.actor))
 
+    def action_read_billing(self) -> None:
+        self.action_show_billing()
+
     def action_show_billing(self) -> None:
         from tui.app.billing_account_screen import BillingAccountScreen
 
-        if self.info is not None and self.check_action("show_billing", ()):
+        if self.info is not None and self.info.may(BILLING_READ):
             self.app.push_screen(
                 BillingAccountScreen(
                     self.actor,
