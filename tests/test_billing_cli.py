@@ -117,3 +117,15 @@ def test_bad_billing_input_is_one_clear_refusal(
 
 def test_a_nurse_is_refused_the_price_list_at_the_terminal(clinic: Clinic) -> None:
     assert_refused(vialbook(clinic.db.url, "price", "list", user="nina"), "PermissionDenied")
+
+
+def test_a_nurse_names_the_service_an_infusion_is_billed_as(clinic: Clinic) -> None:
+    url = clinic.db.url
+    with on(DAY1):
+        run(url, "price", "set", "--code", "BOOSTER", "--description", "Booster", "--price", "400")
+        given = vialbook(url, "infusion", "--patient", "MRN1", "--vial", "K-000001", "--drawn",
+                         "40mg", "--given", "40mg", "--wasted", "0mg", "--service", "booster",
+                         "--json", user="nina", witness=None)  # fmt: skip
+        assert given.exit_code == 0, given.output
+        pending = run(url, "billing", "pending")
+    assert [(p["code"], p["unit_cents"]) for p in pending] == [("BOOSTER", 40_000)]

@@ -94,6 +94,10 @@ def infusion(
     ] = None,
     started_at: Annotated[str | None, typer.Option("--started-at")] = None,
     ended_at: Annotated[str | None, typer.Option("--ended-at")] = None,
+    service: Annotated[
+        str | None,
+        typer.Option("--service", help="Price-list item it is billed as (default: by protocol)."),
+    ] = None,
     drawn_at: Annotated[
         str | None, typer.Option("--drawn-at", help="When drawn; default now.")
     ] = None,
@@ -129,6 +133,7 @@ def infusion(
         witness=witness(witness_name),
         weight_g=weight_g,
         protocol=protocol,
+        service=service,
         reason=late_reason_given(late_reason, old_reason),
         **times,
     )
