@@ -68,10 +68,16 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
             )
             for r in session.execute(lines_of)
         ]
-        notes = sa.select(cn).where(cn.c.invoice_id == inv.id).order_by(cn.c.id)
+        lines_cents = sum(
+            int(r.line_cents)
+            for r in session.execute(sa.select(ln.c.line_cents).where(ln.c.invoice_id == inv.id))
+        )
+        notes = session.execute(
+            sa.select(cn).where(cn.c.invoice_id == inv.id).order_by(cn.c.id)
+        ).all()
+        credited = sum(int(r.amount_cents) for r in notes)
         settled: list[Row] = [
-            (r.issued_on, r.number, f"Credit note: {r.reason}", -int(r.amount_cents))
-            for r in session.execute(notes)
+            (r.issued_on, r.number, f"Credit note: {r.reason}", -int(r.amount_cents)) for r in notes
         ]
         payments = sa.select(pay).where(pay.c.invoice_id == inv.id).order_by(pay.c.id)
         for r in session.execute(payments):
@@ -95,8 +101,7 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
         still = open_invoices(session, date.max, patient_id=inv.patient_id)
         owed = next((o.owed_cents for o in still if o.invoice_id == inv.id), 0)
         first, last = money_range(session, scope, patient_id=inv.patient_id)
-    total = inv.total_cents if inv.total_cents is not None else sum(int(r[6] or 0) for r in lines)
-    credited = -sum(int(r[3] or 0) for r in settled if str(r[1]).startswith("CN-"))
+    total = inv.total_cents if inv.total_cents is not None else lines_cents
     status = str(inv.status)
     title = f"Invoice {inv.number}" if inv.number else f"Draft invoice {inv.id} (not issued)"
     if status == InvoiceStatus.VOID:

@@ -25,7 +25,7 @@ DIAGNOSES = Column("Diagnoses (ICD-10-CM)", width=20, wrap=True)
 def letterhead(clinic: ClinicIdentity, provider: Provider | None = None) -> Part:
     """The clinic block; with a provider, the rendering provider and their NPI too."""
     row: Row = (clinic.name, clinic.address or "-", clinic.npi or "-", clinic.tax_id or "-")
-    columns = LETTERHEAD
+    columns: tuple[Column, ...] = LETTERHEAD
     if provider is not None:
         columns = LETTERHEAD + PROVIDER
         row = row + (provider.name, provider.npi)
@@ -37,7 +37,7 @@ def patient_block(
 ) -> Part:
     """The patient; with `diagnoses`, their ICD-10-CM codes too (superbill, estimate)."""
     row: Row = (patient.name, patient.mrn, patient.dob, patient.address or "-")
-    columns = PATIENT
+    columns: tuple[Column, ...] = PATIENT
     if diagnoses is not None:
         columns = PATIENT + (DIAGNOSES,)
         row = row + (", ".join(diagnoses) or "none recorded",)

@@ -92,6 +92,8 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
             (r[0], r[1], str(r[2]), r[3] or "", r[4] or "", int(r[5]), int(r[6]) or None)
             for r in found
         ]
+        received = sum(int(r[5]) for r in found)
+        back = sum(int(r[6]) for r in found)
         invoices = sorted({int(r[7]) for r in found})
         items: list[Row] = [
             (r.number or "", r.issued_on, r.description, r.cpt or "", r.hcpcs or "",
@@ -110,8 +112,6 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
             after=end_of_day(scope.timezone, period.start - timedelta(days=1)),
             until=end_of_day(scope.timezone, period.end),
         )
-    received = sum(int(r[5] or 0) for r in payments)
-    back = sum(int(r[6] or 0) for r in payments)
     return Report(
         name="receipt",
         title=f"Receipt for HSA/FSA: {who.name}",

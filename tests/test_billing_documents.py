@@ -17,6 +17,7 @@ from ledger.errors import (
     PermissionDenied,
 )
 from ledger.models import metadata
+from ledger.services import corrections as ledger_corrections
 from ledger.services import users
 from ledger.services.billing import corrections, invoices, lines, payments
 from ledger.services.diagnoses import diagnose, patient_codes
@@ -313,3 +314,29 @@ def test_a_bill_400_dollars_over_the_estimate_is_flagged_and_399_99_is_not(billi
     assert [(c.patient, c.billed_cents, c.over_cents) for c in flagged] == [
         ("MRN1", 89_999, 64_999)
     ]
+
+
+def test_a_prepaid_session_used_by_a_reversed_infusion_is_found(billing: Clinic) -> None:
+    bella = billing.actor("bella")
+    inv = invoices.new_invoice(billing.db, bella, patient="MRN1")
+    lines.add_package_line(billing.db, bella, inv, code="SERIES6")
+    invoices.issue_invoice(billing.db, bella, inv)
+    pin(MONDAY + timedelta(minutes=40))
+    done = record_infusion(
+        billing.db, billing.actor("nina"), patient="MRN1", vial="K-000001", drawn_ug=40_000,
+        given_ug=40_000, wasted_ug=0, witness=billing.witness("omar"), started_at=MONDAY,
+        ended_at=MONDAY + timedelta(minutes=40),
+    )  # fmt: skip
+    assert done.billing == "credit"
+    pin(MONDAY + timedelta(minutes=45))
+    ledger_corrections.reverse(
+        billing.db, billing.actor("drkim"), movement_id=done.movement_ids[0],
+        reason="charted against the wrong patient", witness=billing.witness("omar"),
+    )  # fmt: skip
+    found = billing_crosscheck(
+        billing.db, billing.actor("bella"), date(2026, 3, 1), date(2026, 3, 31)
+    )
+    assert [(f.kind, f.infusion) for f in found] == [
+        ("billed_without_administration", done.infusion_id)
+    ]
+    assert "reversed" in found[0].message

@@ -17,16 +17,17 @@ up together here.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from ledger.clock import local_date
+from ledger.clock import end_of_day, local_date
 from ledger.infusion_units import ADDITIONAL_HOUR, FIRST_HOUR, time_units
 from ledger.models import Infusion, Patient
 from ledger.models.base import table_of
 from ledger.models.billing import Invoice, InvoiceLine, InvoiceStatus, LineKind, PriceItem
+from ledger.models.billing_money import CreditMovement, CreditMovementKind, PackageCredit
 from ledger.queries.billing_services import administered_days, charges_for, delivered
 from ledger.units import mg_text
 
@@ -130,7 +131,37 @@ def _billed_without_administration(
     services = _infusion_codes(session)
     inv, ln, i, p = table_of(Invoice), table_of(InvoiceLine), table_of(Infusion), table_of(Patient)
     given = administered_days(session, tz, first, last)
+    after, until = end_of_day(tz, first - timedelta(days=1)), end_of_day(tz, last)
     out: list[Finding] = []
+    # A prepaid session used by an infusion whose administration was then reversed was
+    # billed (the credit is gone) for a dose nobody was given.
+    cm, pc = table_of(CreditMovement), table_of(PackageCredit)
+    used = session.execute(
+        sa.select(cm.c.infusion_id, cm.c.service_code, pc.c.patient_id, p.c.mrn, i.c.event_at)
+        .join(pc, pc.c.id == cm.c.credit_id)
+        .join(p, p.c.id == pc.c.patient_id)
+        .join(i, i.c.id == cm.c.infusion_id)
+        .where(
+            cm.c.kind == CreditMovementKind.CONSUME,
+            i.c.event_at > after,
+            i.c.event_at <= until,
+        )
+        .order_by(cm.c.id)
+    )
+    for row in used:
+        day = local_date(tz, row.event_at)
+        if (row.patient_id, day) not in given:
+            out.append(
+                Finding(
+                    "billed_without_administration",
+                    row.infusion_id,
+                    row.mrn,
+                    f"a prepaid {row.service_code or 'session'} was used by infusion "
+                    f"{row.infusion_id} for {row.mrn} on {day}, and its administration "
+                    "was reversed",
+                    day,
+                )
+            )
     rows = session.execute(
         sa.select(
             ln.c.kind,
@@ -149,7 +180,7 @@ def _billed_without_administration(
         .where(
             inv.c.status == InvoiceStatus.ISSUED,
             sa.or_(
-                ln.c.infusion_id.is_not(None),
+                sa.and_(ln.c.infusion_id.is_not(None), i.c.event_at > after, i.c.event_at <= until),
                 sa.and_(
                     ln.c.kind == LineKind.ITEM,
                     ln.c.code.in_(sorted(services) or [""]),

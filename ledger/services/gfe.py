@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from typing import Any
 
 from ledger.access import Actor
 from ledger.audited import audited
@@ -47,8 +48,9 @@ class EstimateItem:
 
 def _lines(
     tx: UnitOfWork, items: Sequence[EstimateItem], packages: Sequence[str], day: date
-) -> list[EstimateLine]:
-    lines: list[EstimateLine] = []
+) -> list[dict[str, Any]]:
+    """The estimate's lines (as column values), priced on the service's day."""
+    lines: list[dict[str, Any]] = []
     for item in items:
         if not isinstance(item.quantity, int) or not 1 <= item.quantity <= MOST_UNITS:
             raise InvalidAmount(f"quantity of {item.code} must be 1 to {MOST_UNITS}")
@@ -59,7 +61,7 @@ def _lines(
                 subject=item.code,
             )
         lines.append(
-            EstimateLine(
+            dict(
                 item_code=price.code,
                 description=price.description,
                 cpt=price.cpt,
@@ -77,7 +79,7 @@ def _lines(
         first = next((p for p in covered if p is not None), None)
         names = ", ".join(p.description for p in covered if p is not None) or package.covers
         lines.append(
-            EstimateLine(
+            dict(
                 package_code=package.code,
                 description=f"{package.name}: {package.sessions} sessions ({names})",
                 cpt=first.cpt if first else None,
@@ -138,7 +140,7 @@ def new_estimate(
             due_on=due,
             given_at=tx.entered_at,
             valid_until=valid_until,
-            total_cents=sum(ln.line_cents for ln in lines),
+            total_cents=sum(int(ln["line_cents"]) for ln in lines),
             diagnoses=",".join(diagnoses(tx.session, patient.patient_id)),
             provider_id=provider.user_id,
             note=why,
@@ -148,9 +150,8 @@ def new_estimate(
         tx.session.add(estimate)
         tx.session.flush()
         assert estimate.id is not None
-        for line in lines:
-            line.estimate_id = estimate.id
-            tx.session.add(line)
+        for values in lines:
+            tx.session.add(EstimateLine(estimate_id=estimate.id, **values))
         tx.session.flush()
         tx.audit(
             detail={

@@ -19,6 +19,7 @@ from ledger.access import PERMISSIONS, Actor
 from ledger.auth import Credentials, login
 from ledger.backup import backup
 from ledger.check import run_check
+from ledger.clock import clinic_today
 from ledger.database import open_database
 from ledger.errors import (
     AccountDisabled,
@@ -46,11 +47,15 @@ from ledger.services.billing.aging import ar_aging
 from ledger.services.billing.liability import prepaid_liability
 from ledger.services.billing.pending import pending_charges
 from ledger.services.billing.statement import patient_statement
+from ledger.services.diagnoses import diagnose
+from ledger.services.gfe import EstimateItem, estimate_flags, new_estimate
 from ledger.services.infusions import record_infusion
 from ledger.services.patient_corrections import correct_patient
 from ledger.services.patients import NewPatient, add_patient, import_patients
 from ledger.services.quarantine import quarantine
 from ledger.services.settings import update_settings
+from ledger.services.superbill import billing_crosscheck, superbill_for
+from reports.billing_scope import BillingRequest
 from reports.export import export_report
 from reports.scope import Request
 from tests.reliability.cli import vialbook
@@ -284,17 +289,30 @@ ACTIONS: dict[str, tuple[str, str, Action]] = {
     "statement": ("billing.read", "",
                   lambda c, a: patient_statement(c.db, a, patient="MRN1",
                                                  start=date(2026, 1, 1), end=date(2099, 1, 1))),
+    # Billing documents: diagnoses, estimates, superbills, the cross-check, their exports.
+    "diagnose": ("patient.diagnose", "patient.diagnose",
+                 lambda c, a: diagnose(c.db, a, "MRN1", "F33.1")),
+    "new_estimate": ("billing.estimate", "billing.estimate",
+                     lambda c, a: new_estimate(c.db, a, mrn="MRN1", items=[EstimateItem("MOOD")],
+                                               requested=True)),
+    "estimate_flags": ("billing.read", "", lambda c, a: estimate_flags(c.db, a)),
+    "superbill": ("billing.read", "",
+                  lambda c, a: superbill_for(c.db, a, "MRN2", clinic_today("America/Denver"))),
+    "billing_crosscheck": ("billing.read", "",
+                           lambda c, a: billing_crosscheck(c.db, a, date(2026, 1, 1),
+                                                           date(2099, 1, 1))),
+    # A billing document is exported like a report, so a refusal is audited as an export.
+    "export_ar_aging": ("billing.export", "export",
+                        lambda c, a: export_report(
+                            c.db, a, report="ar-aging",
+                            request=BillingRequest(date(2099, 1, 1), date(2099, 1, 1)),
+                            fmt="xlsx", out=Path(tempfile.mkdtemp()) / "aging.xlsx")),
 }  # fmt: skip
 
 
 def test_the_table_covers_every_permission() -> None:
     assert {permission for permission, _, _ in ACTIONS.values()} == set(PERMISSIONS) - {
         "export",  # reports/, tested with the exports in tests/reports
-        # Estimates, billing exports and diagnoses: their services come with issue 12's
-        # second half, and join this table with them.
-        "billing.estimate",
-        "billing.export",
-        "patient.diagnose",
     }
 
 
@@ -324,7 +342,10 @@ def busy_clinic(sqlite_clinic: Clinic) -> Clinic:
 def _billing(clinic: Clinic) -> None:
     """Draft invoice 1 (a consultation); invoice 2 sells SERIES6 and has payment 1; invoice 3
     is an unpaid consultation."""
-    bella, db = clinic.actor("bella"), clinic.db
+    bella, db, admin = clinic.actor("bella"), clinic.db, clinic.actor("admin")
+    # Superbills and estimates name the clinic's NPI and tax ID and the medical director's NPI.
+    users.set_npi(db, admin, "drkim", "1245319599")
+    update_settings(db, admin, npi="1234567893", tax_id="84-1234567", medical_director="drkim")
     prices.set_price(db, bella, code="MOOD", description="Mood infusion", price_cents=45_000)
     prices.set_price(db, bella, code="CONSULT", description="Consultation", price_cents=15_000)
     packages.define_package(db, bella, code="SERIES6", name="Initial series", sessions=6,

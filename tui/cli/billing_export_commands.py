@@ -52,6 +52,7 @@ def _export(
     *,
     date_from: str | None = None,
     date_to: str | None = None,
+    month: bool = False,
     **document: Any,
 ) -> None:
     from ledger.clock import clinic_today
@@ -125,13 +126,10 @@ def statement(
     as_json: JsonOption = False,
 ) -> None:
     """A patient's statement: opening balance, activity, closing balance (--from defaults to
-    the first of --to's month)."""
-    if date_from is None:
-        base = _day(date_to, "--to", date.max) if date_to else None
-        date_from = base.replace(day=1).isoformat() if base else None
+    the first of --to's month, --to to today)."""
     _export(
         "statement", out, fmt, force, db, user, as_json,
-        date_from=date_from, date_to=date_to, patient=patient,
+        date_from=date_from, date_to=date_to, month=True, patient=patient,
     )  # fmt: skip
 
 
