@@ -55,6 +55,7 @@ class BillingAccountScreen(Screen[None]):
         with VerticalScroll(id="account"):
             yield Static("", id="account-card", classes="card")
             yield Static("", id="account-summary")
+            yield Static("", id="account-estimates")
             yield Static("Invoices", classes="section")
             yield DataTable(id="invoices", cursor_type="row", zebra_stripes=True)
             yield Static("Payments", classes="section")
@@ -175,6 +176,12 @@ class BillingAccountScreen(Screen[None]):
             f"Balance due {money(a.balance_cents)} · patient credit "
             f"{money(a.patient_credit_cents)} · {credits} · {len(a.pending)} pending charges"
         )
+        estimates = self.query_one("#account-estimates", Static)
+        estimates.update(
+            "Good faith estimates (print with e, estimate, its id): "
+            + ", ".join(f"id {n} for {money(cents)}" for n, cents in a.estimates)
+        )
+        estimates.display = bool(a.estimates)
         invoices = self.query_one("#invoices", DataTable)
         invoices.clear()
         for i in a.invoices:

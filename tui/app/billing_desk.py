@@ -14,7 +14,7 @@ from sqlmodel import col, select
 from ledger.access import Actor
 from ledger.clock import local_date
 from ledger.database import Database
-from ledger.models import Invoice, InvoiceStatus, Patient, Payment
+from ledger.models import GoodFaithEstimate, Invoice, InvoiceStatus, Patient, Payment
 from ledger.money import parse_cents, parse_percent
 from ledger.queries import patient_search
 from ledger.services.billing import corrections, invoices, lines, payments, pending, refunds
@@ -106,6 +106,8 @@ class Account:
     invoices: list[InvoiceRow]
     payments: list[PaymentRow]
     pending: list[PendingRow]
+    #: Good faith estimates given: (id, total cents), newest first; printed by id.
+    estimates: list[tuple[int, int]]
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,14 @@ def patient_account(db: Database, actor: Actor, mrn: str) -> Account:
                     c.draft_invoice_id,
                 )
                 for c in pending_rows(session, person.id)
+            ],
+            estimates=[
+                (e.id or 0, e.total_cents)
+                for e in session.exec(
+                    select(GoodFaithEstimate)
+                    .where(GoodFaithEstimate.patient_id == person.id)
+                    .order_by(col(GoodFaithEstimate.id).desc())
+                )
             ],
         )
 
