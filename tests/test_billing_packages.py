@@ -130,3 +130,9 @@ def test_an_infusion_no_credit_covers_waits_as_a_pending_charge(clinic: Clinic) 
         charges = s.exec(select(PendingCharge).order_by(col(PendingCharge.id))).all()
     assert [(c.code, c.unit_cents) for c in charges] == [("PAIN", 60_000), ("BOOSTER", 40_000)]
     assert credit_states(clinic, DAY1 + timedelta(days=1)) == ["unused"] * 6
+
+
+def test_a_clinic_that_prices_nothing_keeps_no_billing_records(clinic: Clinic) -> None:
+    assert infuse(clinic, DAY1).billing == ""
+    with clinic.db.read() as s:
+        assert s.exec(select(PendingCharge)).all() == []

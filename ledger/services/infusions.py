@@ -56,7 +56,8 @@ class InfusionRecorded:
     ordered_ug: int | None
     late: bool
     #: How billing took it: "credit" (a package credit paid for it), "pending" (a charge
-    #: waits for billing staff) or "failed" (billing refused; the charge is left pending).
+    #: waits for billing staff), "failed" (billing refused; the charge is left pending), or ""
+    #: when the clinic does not bill through vialbook.
     billing: str = ""
 
 

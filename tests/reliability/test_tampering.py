@@ -124,8 +124,6 @@ def _remove_the_last_infusion_and_rewind_the_head(db: Database) -> None:
         "UPDATE vial_balance SET balance_ug = balance_ug + 45000, last_movement_id = 12 "
         "WHERE vial_id = (SELECT vial_id FROM movement WHERE id = 13)",
         "DELETE FROM movement WHERE id IN (13, 14)",
-        # The infusion's unbilled charge goes with it (it is not money moved, so not sealed).
-        "DELETE FROM pending_charge WHERE infusion_id = 3",
         "DELETE FROM infusion WHERE id = 3",
         "UPDATE chain_head SET seq = 12, hash = (SELECT hash FROM movement WHERE id = 12)",
     )

@@ -5,9 +5,11 @@ code is the protocol's name ("pain" -> PAIN) when the price list has one; otherw
 clinic's `infusion_item_code` setting (the mood infusion, MOOD by default).
 
 The infusion consumes the patient's oldest valid credit covering that service; with none,
-it becomes a pending charge at the list price of its day. Billing runs in a savepoint: if it
-fails for any reason, the savepoint is undone, the charge is left pending with the reason,
-and the infusion records all the same. The clinical record never waits on billing.
+it becomes a pending charge at the list price of its day (a clinic that has priced nothing
+and sold no package does not bill through vialbook, and gets no charges). Billing runs in a
+savepoint: if it fails for any reason, the savepoint is undone, the charge is left pending
+with the reason, and the infusion records all the same. The clinical record never waits on
+billing.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from datetime import date, datetime
 from sqlmodel import select
 
 from ledger.clock import local_date
-from ledger.models import PendingCharge, PriceItem
+from ledger.models import Package, PendingCharge, PriceItem
 from ledger.services.billing import chain
 from ledger.services.billing.common import clean_code
 from ledger.services.billing.credits import consume_credit
@@ -37,6 +39,14 @@ def service_code(tx: UnitOfWork, *, service: str | None, protocol: str | None) -
         if tx.session.exec(select(PriceItem.id).where(PriceItem.code == name).limit(1)).first():
             return name
     return tx.settings.infusion_item_code.upper()
+
+
+def _billing_in_use(tx: UnitOfWork) -> bool:
+    """A clinic that has priced nothing and sold nothing keeps no billing records."""
+    for model in (PriceItem, Package):
+        if tx.session.exec(select(model.id).limit(1)).first() is not None:
+            return True
+    return False
 
 
 def _leave_pending(
@@ -72,9 +82,12 @@ def bill_infusion(
 ) -> str:
     """Step of recording an infusion: consume a credit or leave a pending charge.
 
-    Returns "credit", "pending" or "failed" (billing refused; the charge is pending with the
-    reason, or, if even that failed, left for the billing cross-check to find).
+    Returns "credit", "pending", "failed" (billing refused; the charge is pending with the
+    reason, or, if even that failed, left for the billing cross-check to find), or "" when
+    the clinic does not bill through vialbook (no price and no package defined yet).
     """
+    if not _billing_in_use(tx):
+        return ""
     day = local_date(tx.settings.timezone, event_at)
     default = tx.settings.infusion_item_code.upper()
     try:
