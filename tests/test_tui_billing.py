@@ -4,7 +4,7 @@ the form; a nurse never sees the billing area."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 
 from pypdf import PdfReader
@@ -12,8 +12,18 @@ from sqlmodel import col, select
 from textual.widgets import DataTable, Input
 
 from ledger import clock
-from ledger.models import Invoice, InvoiceLine, InvoiceVoid, Payment
-from ledger.services.billing import invoices, lines
+from ledger.models import (
+    Invoice,
+    InvoiceLine,
+    InvoiceVoid,
+    PackageRefund,
+    Payment,
+    PaymentRefund,
+)
+from ledger.services.billing import invoices, lines, payments
+from ledger.services.diagnoses import diagnose
+from ledger.services.gfe import EstimateItem, new_estimate
+from tests.billing_documents_support import MONDAY, infusion, pin, ready_for_billing
 from tests.billing_story import DAY1, billing, infuse, noon, on, price_list
 from tests.support import Clinic, dump
 from tests.test_tui import _settle, _static_text
@@ -163,12 +173,55 @@ async def test_a_refused_payment_keeps_what_was_typed_and_changes_nothing(
         assert [(p.method, p.amount_cents) for p in s.exec(select(Payment))] == [("cash", 15_000)]
 
 
+async def test_unused_credits_and_part_of_a_payment_are_refunded_with_reasons(
+    clinic: Clinic,
+) -> None:
+    price_list(clinic)
+    with on(DAY1):
+        bella = billing(clinic)
+        draft = invoices.new_invoice(clinic.db, bella, patient="MRN1")
+        lines.add_package_line(clinic.db, bella, draft, code="SERIES6")
+        sold = invoices.issue_invoice(clinic.db, bella, draft).number
+        payments.pay_invoice(clinic.db, bella, sold, amount_cents=240_000, method="card")
+        consult = invoices.new_invoice(clinic.db, bella, patient="MRN1")
+        lines.add_item_line(clinic.db, bella, consult, code="CONSULT")
+        consulted = invoices.issue_invoice(clinic.db, bella, consult).number
+        payments.pay_invoice(clinic.db, bella, consulted, amount_cents=15_000, method="cash")
+    assert infuse(clinic, DAY1 + timedelta(days=1)).billing == "credit"
+    clock.set_clock(lambda: noon(DESK_DAY))
+    app = VialbookApp(clinic.db, actor=billing(clinic))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _account(app, pilot, "MRN1")
+        assert _column(app, "#credits", 5) == ["used"] + ["unused"] * 5
+        # The newest invoice first: the consultation; its cash payment is the newest payment.
+        assert _column(app, "#invoices", 0) == [consulted, sold]
+        await _type(app, pilot, "r", "50.00", "enter", "charged twice", "enter")
+        assert "Refund" in _static_text(app, "#billing-status")
+        assert _column(app, "#payments", 6) == ["50.00", "0.00"]
+
+        await _type(app, pilot, "down", "u")
+        assert type(app.screen).__name__ == "PackageRefundModal"
+        await _type(app, pilot, "enter", "moving away", "enter")
+        # 2400.00 paid − 1 session used × 450.00 (no admin fee set) = 1950.00
+        assert "Refunded 1,950.00 for 5 unused sessions" in _static_text(app, "#billing-status")
+        assert _column(app, "#credits", 5) == ["used"] + ["refunded"] * 5
+    with clinic.db.read() as s:
+        refunded = s.exec(select(PaymentRefund).order_by(col(PaymentRefund.id))).all()
+        package = s.exec(select(PackageRefund)).one()
+    assert [(r.amount_cents, r.reason) for r in refunded] == [
+        (5_000, "charged twice"),
+        (195_000, "moving away"),
+    ]
+    assert (package.amount_cents, package.sessions_used) == (195_000, 1)
+
+
 async def test_a_nurse_sees_no_billing_area_and_cannot_reach_it(clinic: Clinic) -> None:
     _two_infusions_waiting(clinic)
     app = VialbookApp(clinic.db, actor=clinic.actor("nina"))
     async with app.run_test(size=(120, 36)) as pilot:
         await _settle(app, pilot)
         assert not app.screen.check_action("show_billing", ())
+        assert not app.screen.check_action("read_billing", ())
         assert "Billing" not in [c.title for c in app.get_system_commands(app.screen)]
         await _type(app, pilot, "9", "b")
         assert type(app.screen).__name__ == "DashboardScreen"
@@ -208,6 +261,57 @@ async def test_an_issued_invoice_is_printed_to_a_pdf_holding_its_number_and_tota
     written = tmp_path / f"invoice_{number}_{DESK_DAY}.pdf"
     text = "".join(page.extract_text() for page in PdfReader(written).pages)
     assert number in text and "150.00" in text and "Sam Two" in text
+
+
+async def _print(app: VialbookApp, pilot, fields: dict[str, str]) -> str:  # type: ignore[no-untyped-def]
+    """Fill the print form and print; the status line the account shows after."""
+    await _type(app, pilot, "e")
+    assert type(app.screen).__name__ == "PrintModal"
+    for key, value in fields.items():
+        app.screen.query_one(f"#{key}", Input).value = value
+    app.screen.query_one("#folder", Input).focus()
+    await _type(app, pilot, "enter")
+    assert type(app.screen).__name__ == "BillingAccountScreen", _static_text(
+        app, "#billing-form-error"
+    )
+    return _static_text(app, "#billing-status")
+
+
+async def test_a_superbill_and_a_good_faith_estimate_are_printed_from_the_account(
+    sqlite_clinic: Clinic, tmp_path: Path
+) -> None:
+    pin(MONDAY)
+    ready_for_billing(sqlite_clinic)
+    diagnose(sqlite_clinic.db, sqlite_clinic.actor("bella"), "MRN1", "F33.2")
+    infusion(sqlite_clinic)
+    pin(MONDAY + timedelta(hours=2))
+    estimate = new_estimate(
+        sqlite_clinic.db, sqlite_clinic.actor("bella"), mrn="MRN1",
+        items=[EstimateItem("CONSULT")], packages=["SERIES6"], scheduled_for=date(2026, 3, 16),
+    )  # fmt: skip
+    app = VialbookApp(sqlite_clinic.db, actor=billing(sqlite_clinic))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _account(app, pilot, "MRN1")
+        assert f"id {estimate.estimate_id} for 2,650.00" in _static_text(app, "#account-estimates")
+        folder = str(tmp_path)
+        said = await _print(
+            app, pilot, {"document": "superbill", "to": "2026-03-02", "folder": folder}
+        )
+        assert "superbill_MRN1_2026-03-02.pdf" in said
+        said = await _print(
+            app,
+            pilot,
+            {"document": "estimate", "number": str(estimate.estimate_id), "folder": folder},
+        )
+        assert "estimate_MRN1_2026-03-02.pdf" in said
+    superbill = _pdf_text(tmp_path / "superbill_MRN1_2026-03-02.pdf")
+    assert "Pat One" in superbill and "96365" in superbill and "F33.2" in superbill
+    estimate_text = _pdf_text(tmp_path / "estimate_MRN1_2026-03-02.pdf")
+    assert "Pat One" in estimate_text and "2,650.00" in estimate_text
+
+
+def _pdf_text(path: Path) -> str:
+    return "".join(page.extract_text() for page in PdfReader(path).pages)
 
 
 def test_patient_account_snapshot(sqlite_clinic: Clinic, snap_compare) -> None:  # type: ignore[no-untyped-def]

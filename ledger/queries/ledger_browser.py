@@ -102,10 +102,13 @@ def movement_page(
             .outerjoin(pt, pt.c.id == m.c.patient_id)
         )
         .order_by(m.c.id.desc())
-        .limit(limit)
     )
+    # The page's ids are chosen first, from the movement table alone (a walk down its primary
+    # key, or one of its indexes), and only those rows are joined and given their running
+    # balance: the cost follows the page, never the number of movements the filter matches.
+    picked = sa.select(m.c.id).order_by(m.c.id.desc()).limit(limit)
     if before_id is not None:
-        stmt = stmt.where(m.c.id < before_id)
+        picked = picked.where(m.c.id < before_id)
     with db.read() as session:
         authorize(session, actor, "ledger.read")
         zone = clinic_settings(session).timezone
@@ -117,7 +120,7 @@ def movement_page(
                 raise UnknownRecord(
                     f"no movement kind {f.kind!r}; the kinds are: {known}", subject=f.kind
                 )
-            stmt = stmt.where(m.c.kind == f.kind.strip().lower())
+            picked = picked.where(m.c.kind == f.kind.strip().lower())
         if f.product:
             wanted = f.product.strip()
             ids = session.execute(
@@ -128,25 +131,28 @@ def movement_page(
             found = list(ids)
             if not found:
                 raise UnknownRecord(f"no product {wanted!r} (an NDC or a name)", subject=wanted)
-            stmt = stmt.where(p.c.id.in_(found))
+            picked = picked.where(
+                m.c.vial_id.in_(sa.select(v.c.id).where(v.c.product_id.in_(found)))
+            )
         if f.vial:
-            stmt = stmt.where(m.c.vial_id == vial_id_for(session, f.vial))
+            picked = picked.where(m.c.vial_id == vial_id_for(session, f.vial))
         if f.patient:
             pid = session.execute(sa.select(pt.c.id).where(pt.c.mrn == f.patient.strip())).scalar()
             if pid is None:
                 raise UnknownRecord(f"no patient with MRN {f.patient!r}", subject=f.patient)
-            stmt = stmt.where(m.c.patient_id == pid)
+            picked = picked.where(m.c.patient_id == pid)
         if f.user:
             uid = session.execute(
                 sa.select(actor_t.c.id).where(actor_t.c.username == f.user.strip().lower())
             ).scalar()
             if uid is None:
                 raise UnknownRecord(f"no user {f.user!r}", subject=f.user)
-            stmt = stmt.where(sa.or_(m.c.actor_id == uid, m.c.witness_id == uid))
+            picked = picked.where(sa.or_(m.c.actor_id == uid, m.c.witness_id == uid))
         if f.date_from:
-            stmt = stmt.where(m.c.event_at > end_of_day(zone, f.date_from - timedelta(days=1)))
+            picked = picked.where(m.c.event_at > end_of_day(zone, f.date_from - timedelta(days=1)))
         if f.date_to:
-            stmt = stmt.where(m.c.event_at <= end_of_day(zone, f.date_to))
+            picked = picked.where(m.c.event_at <= end_of_day(zone, f.date_to))
+        stmt = stmt.where(m.c.id.in_(picked.scalar_subquery()))
         return [
             BrowsedLine(
                 LogLine(

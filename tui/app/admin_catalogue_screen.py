@@ -46,7 +46,7 @@ def read_catalogue(db: Database, actor: Actor) -> Catalogue:
                     p.ndc,
                     str(p.schedule),
                     strength_text(p.strength_ug_per_ml),
-                    volume_text(p.volume_ul),
+                    volume_text(p.volume_ul) + " mL",
                     "multi-dose" if p.multi_dose else "single-dose",
                 )
                 for p in prods

@@ -17,7 +17,7 @@ from tui.app.messages import DatabaseFailed, Refused
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 #: Actions that write: offered only to those who may bill (the services refuse all the same).
-WRITES = {"new_invoice", "pay", "void", "credit_note", "refund"}
+WRITES = {"new_invoice", "pay", "void", "credit_note", "refund", "refund_package"}
 
 
 class BillingAccountScreen(Screen[None]):
@@ -30,6 +30,9 @@ class BillingAccountScreen(Screen[None]):
         Binding("v", "void", "Void", id="billing_void"),
         Binding("c", "credit_note", "Credit note", id="billing_credit_note"),
         Binding("r", "refund", "Refund", id="billing_refund"),
+        Binding(
+            "u", "refund_package", "Refund unused credits", id="billing_refund_package", show=False
+        ),
         Binding("e", "print", "Print", id="billing_print"),
         Binding("f5", "reload", "Reload", id="billing_reload", show=False),
     ]
@@ -52,6 +55,7 @@ class BillingAccountScreen(Screen[None]):
         with VerticalScroll(id="account"):
             yield Static("", id="account-card", classes="card")
             yield Static("", id="account-summary")
+            yield Static("", id="account-estimates")
             yield Static("Invoices", classes="section")
             yield DataTable(id="invoices", cursor_type="row", zebra_stripes=True)
             yield Static("Payments", classes="section")
@@ -172,6 +176,12 @@ class BillingAccountScreen(Screen[None]):
             f"Balance due {money(a.balance_cents)} · patient credit "
             f"{money(a.patient_credit_cents)} · {credits} · {len(a.pending)} pending charges"
         )
+        estimates = self.query_one("#account-estimates", Static)
+        estimates.update(
+            "Good faith estimates (print with e, estimate, its id): "
+            + ", ".join(f"id {n} for {money(cents)}" for n, cents in a.estimates)
+        )
+        estimates.display = bool(a.estimates)
         invoices = self.query_one("#invoices", DataTable)
         invoices.clear()
         for i in a.invoices:
@@ -322,6 +332,15 @@ class BillingAccountScreen(Screen[None]):
             self._status("Pick a payment in the list to refund from it", error=True)
             return
         self.app.push_screen(RefundModal(self.actor, payment), self._after)
+
+    def action_refund_package(self) -> None:
+        from tui.app.void_modal import PackageRefundModal
+
+        invoice = self._selected_invoice()
+        if invoice is None or invoice.status != "issued":
+            self._status("Pick the issued invoice that sold the package", error=True)
+            return
+        self.app.push_screen(PackageRefundModal(self.actor, invoice), self._after)
 
     def action_print(self) -> None:
         from tui.app.print_modal import PrintModal

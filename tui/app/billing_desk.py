@@ -14,10 +14,10 @@ from sqlmodel import col, select
 from ledger.access import Actor
 from ledger.clock import local_date
 from ledger.database import Database
-from ledger.models import Invoice, InvoiceStatus, Patient, Payment
+from ledger.models import GoodFaithEstimate, Invoice, InvoiceStatus, Patient, Payment
 from ledger.money import parse_cents, parse_percent
 from ledger.queries import patient_search
-from ledger.services.billing import corrections, invoices, lines, payments, pending
+from ledger.services.billing import corrections, invoices, lines, payments, pending, refunds
 from ledger.services.billing.credits import patient_credits
 from ledger.services.billing.invoices import invoice_view as ledger_invoice_view
 from ledger.services.billing.payments import patient_credit_balance, refunded_cents
@@ -106,6 +106,8 @@ class Account:
     invoices: list[InvoiceRow]
     payments: list[PaymentRow]
     pending: list[PendingRow]
+    #: Good faith estimates given: (id, total cents), newest first; printed by id.
+    estimates: list[tuple[int, int]]
 
 
 @dataclass(frozen=True)
@@ -210,6 +212,14 @@ def patient_account(db: Database, actor: Actor, mrn: str) -> Account:
                     c.draft_invoice_id,
                 )
                 for c in pending_rows(session, person.id)
+            ],
+            estimates=[
+                (e.id or 0, e.total_cents)
+                for e in session.exec(
+                    select(GoodFaithEstimate)
+                    .where(GoodFaithEstimate.patient_id == person.id)
+                    .order_by(col(GoodFaithEstimate.id).desc())
+                )
             ],
         )
 
@@ -330,3 +340,14 @@ def refund(db: Database, actor: Actor, payment_id: int, v: dict[str, str]) -> st
         db, actor, payment_id, amount_cents=parse_cents(v["amount"], "refund"), reason=v["reason"]
     )
     return f"Refund {refund_id} of {money(parse_cents(v['amount']))} from payment {payment_id}"
+
+
+def refund_package(db: Database, actor: Actor, invoice_id: int, v: dict[str, str]) -> str:
+    done = refunds.refund_package(
+        db, actor, invoice_id, reason=v["reason"], package=v["package"] or None
+    )
+    return (
+        f"Refunded {money(done.amount_cents)} for {done.credits_closed} unused sessions "
+        f"(paid {money(done.paid_cents)}, {done.sessions_used} used at "
+        f"{money(done.single_price_cents)}, fee {money(done.admin_fee_cents)})"
+    )

@@ -38,7 +38,11 @@ class DashboardScreen(Screen[None]):
         Binding("8", "show_counts", "Counts", id="show_counts", priority=True),
         # In the palette and on "d"; the counts area reaches them too.
         Binding("d", "show_discrepancies", "Discrepancies", id="show_discrepancies", show=False),
+        # Billing staff see their area in the footer; those who only read billing (registrant,
+        # manager, auditor) reach it on the same keys and in the palette, so their footer
+        # still fits 80 columns. Of two bindings on one key the first one allowed runs.
         Binding("9,b", "show_billing", "Billing", id="show_billing", priority=True),
+        Binding("9,b", "read_billing", "Billing", id="read_billing", priority=True, show=False),
         # In the palette and on "c"; the footer keeps its room for the areas at 80 columns.
         Binding("c", "run_check", "Check ledger", id="run_check", priority=True, show=False),
         Binding("r", "refresh", "Refresh", id="refresh", priority=True, show=False),
@@ -58,7 +62,7 @@ class DashboardScreen(Screen[None]):
         "show_admin": "user.manage",
         "show_counts": "count",
         "show_discrepancies": "ledger.read",
-        "show_billing": BILLING_READ,
+        "show_billing": BILLING_WRITE,
     }
 
     def __init__(self, actor: Actor) -> None:
@@ -68,6 +72,12 @@ class DashboardScreen(Screen[None]):
         self.alerts: list[Alert] = []
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "read_billing":
+            return (
+                self.info is not None
+                and self.info.may(BILLING_READ)
+                and not self.info.may(BILLING_WRITE)
+            )
         need = self.NEEDS.get(action)
         if need is None:
             return True
@@ -274,10 +284,13 @@ class DashboardScreen(Screen[None]):
         if self.info is not None and self.check_action("show_admin", ()):
             self.app.push_screen(AdminScreen(self.actor))
 
+    def action_read_billing(self) -> None:
+        self.action_show_billing()
+
     def action_show_billing(self) -> None:
         from tui.app.billing_account_screen import BillingAccountScreen
 
-        if self.info is not None and self.check_action("show_billing", ()):
+        if self.info is not None and self.info.may(BILLING_READ):
             self.app.push_screen(
                 BillingAccountScreen(
                     self.actor,

@@ -19,7 +19,7 @@ class PaymentModal(BillingForm):
             f"Payment on {name} · balance {money(balance_cents)}",
             [
                 ("amount", "Amount (100.00)", ""),
-                ("method", "Method (cash, card, check, hsa)", ""),
+                ("method", "Method (cash card check hsa credit)", ""),
                 ("reference", "Reference (card slip, check no.)", ""),
             ],
         )

@@ -60,3 +60,21 @@ class RefundModal(BillingForm):
 
     def save(self, db: Database, values: dict[str, str]) -> str:
         return billing_desk.refund(db, self.actor, self.payment_id, values)
+
+
+class PackageRefundModal(BillingForm):
+    """Unused prepaid sessions of a package sold on an invoice, refunded by the package rule
+    (paid − sessions used × the single-infusion price on the sale date − the admin fee)."""
+
+    SAVE_LABEL = "Refund unused credits"
+
+    def __init__(self, actor: Actor, invoice: InvoiceRow | InvoiceView) -> None:
+        super().__init__(
+            f"Refund the unused credits sold on {invoice.name()}",
+            [("package", "Package code (if it sold several)", ""), REASON],
+        )
+        self.actor = actor
+        self.invoice_id = invoice.id
+
+    def save(self, db: Database, values: dict[str, str]) -> str:
+        return billing_desk.refund_package(db, self.actor, self.invoice_id, values)

@@ -120,4 +120,3 @@ def billing_gfe_check(
     )
     if any(c.flagged for c in checks):
         raise typer.Exit(1)
-
