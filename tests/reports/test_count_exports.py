@@ -203,3 +203,28 @@ def test_an_open_count_has_no_result_to_print(clinic: Clinic) -> None:
     count = counts.start_count(clinic.db, maria)
     with pytest.raises(CountNotSubmitted):
         count_result.build(clinic.db, maria, Request(date.min, date.min, count=count))
+
+
+def test_the_bundle_carries_each_form_106_draft_of_its_period(busy_demo_db, tmp_path) -> None:
+    import json
+    import zipfile
+
+    from reports.bundle import MANIFEST, export_bundle
+    from tests.reports.conftest import DEMO_UNTIL
+
+    (escalated,) = _rows(busy_demo_db, "select id from discrepancy where loss_type is not null")
+    out = tmp_path / "bundle.zip"
+    export_bundle(busy_demo_db, demo_actor(busy_demo_db), request=Request(date(2026, 3, 1),
+                  DEMO_UNTIL), out=out)  # fmt: skip
+    with zipfile.ZipFile(out) as z:
+        files = {f["name"]: f for f in json.loads(z.read(MANIFEST))["files"]}
+        stem = f"form-106-draft-{escalated.id}"
+        assert files[f"{stem}.pdf"]["report"] == "form-106-draft"
+        z.extract(f"{stem}.xlsx", tmp_path)
+    (lost,) = _sheet(tmp_path / f"{stem}.xlsx", "Products lost")
+    assert _dec(lost["Quantity lost mg"]) == Decimal("2.5")  # the busy demo's 2,500 µg loss
+    early = tmp_path / "early.zip"
+    export_bundle(busy_demo_db, demo_actor(busy_demo_db), request=Request(date(2026, 3, 1),
+                  date(2026, 3, 20)), out=early)  # fmt: skip
+    with zipfile.ZipFile(early) as z:
+        assert not any(n.startswith("form-106-draft") for n in z.namelist())
