@@ -370,7 +370,9 @@ def alerts(db: DbOption = None, user: UserOption = None, as_json: JsonOption = F
         as_json,
         [a.as_json() for a in found],
         lambda: (
-            "\n".join(f"{a.kind:<22} {a.subject:<16} {str(a.due or ''):<10}  {a.message}" for a in found)
+            "\n".join(
+                f"{a.kind:<22} {a.subject:<16} {str(a.due or ''):<10}  {a.message}" for a in found
+            )
             or "no alerts"
         ),
     )
