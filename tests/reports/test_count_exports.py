@@ -5,10 +5,12 @@ shows the discrepancy's registrant, product, quantity and both due dates."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pypdf
@@ -228,3 +230,37 @@ def test_the_bundle_carries_each_form_106_draft_of_its_period(busy_demo_db, tmp_
                   date(2026, 3, 20)), out=early)  # fmt: skip
     with zipfile.ZipFile(early) as z:
         assert not any(n.startswith("form-106-draft") for n in z.namelist())
+
+
+def test_the_demo_counts_every_friday_and_tells_its_story(story_db) -> None:
+    from ledger.check import run_check
+
+    counted = _rows(
+        story_db, "select id, kind, started_at, signed_at from count order by started_at"
+    )
+
+    def day(c: sa.Row) -> date:  # type: ignore[type-arg]
+        utc = datetime.fromisoformat(str(c.started_at)).replace(tzinfo=UTC)
+        return utc.astimezone(ZoneInfo("America/Denver")).date()
+
+    first = counted[0]
+    assert first.kind == "initial" and first.signed_at is not None
+    assert day(first) == STORY_UNTIL - timedelta(days=STORY_DAYS)  # the demo's first day
+    fridays = [day(c) for c in counted[1:]]
+    assert all(c.kind == "routine" for c in counted[1:]) and len(fridays) >= 9
+    assert {d.weekday() for d in fridays} == {4}
+    assert {(b - a).days for a, b in itertools.pairwise(fridays)} == {7}  # every week
+    found = {d.status: d for d in _rows(story_db, "select * from discrepancy")}
+    assert set(found) == {"resolved", "investigating"}
+    (late,) = _rows(
+        story_db,
+        "select m.late, m.kind, r.id as review from movement m left join late_review r "
+        "on r.movement_id = m.id where m.id = :m",
+        m=found["resolved"].resolving_movement_id,
+    )
+    assert late.late and late.kind == "administer" and late.review is not None
+    assert _rows(
+        story_db, "select text from discrepancy_note where discrepancy_id = :d",
+        d=found["investigating"].id,
+    )  # fmt: skip
+    assert run_check(story_db).ok
