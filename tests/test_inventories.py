@@ -99,6 +99,9 @@ def test_the_biennial_inventory_falls_due_and_the_interval_is_a_setting(clinic: 
 def test_count_sign_at_the_terminal(clinic: Clinic) -> None:
     _at(MONDAY)
     count = str(_inventory(clinic))
+    listed = vialbook(clinic.db.url, "alerts", user="maria").output
+    (line,) = [x for x in listed.splitlines() if x.startswith("inventory_due")]
+    assert "FK1234563" in line and "2026-03-02" in line  # the due date, printed as a date
     assert_refused(vialbook(clinic.db.url, "count", "sign", count, user="nina"), "PermissionDenied")
     shown = vialbook(clinic.db.url, "count", "sign", count, "--json", user="drkim")
     assert shown.exit_code == 0, shown.output

@@ -290,12 +290,18 @@ def submit_count(db: Database, actor: Actor, count_id: int) -> list[ResultLine]:
         }
         out: list[ResultLine] = []
         today = local_date(settings.timezone, tx.entered_at)
+        strengths: dict[int, int] = {}
+        # One query for every vial judged, not one per vial.
+        vials = {
+            v.id: v for v in tx.session.exec(select(Vial).where(col(Vial.id).in_(on_book))).all()
+        }
         for vial_id in sorted(on_book):
-            vial = tx.session.get(Vial, vial_id)
-            assert vial is not None
+            vial = vials[vial_id]
             if vial.state not in ON_SHELF and vial_id not in lines:
                 continue
-            strength = product_of(tx.session, vial).strength_ug_per_ml
+            if vial.product_id not in strengths:
+                strengths[vial.product_id] = product_of(tx.session, vial).strength_ug_per_ml
+            strength = strengths[vial.product_id]
             balance, last = book.get(vial_id, (0, None))
             line = lines.get(vial_id)
             counted = variance = None
@@ -322,9 +328,9 @@ def submit_count(db: Database, actor: Actor, count_id: int) -> list[ResultLine]:
                 outcome=outcome,
             )
             tx.session.add(result)
-            tx.session.flush()
             opened = None
             if outcome == Outcome.DISCREPANCY:
+                tx.session.flush()  # the discrepancy points at its result
                 assert result.id is not None and variance is not None
                 found = Discrepancy(
                     registration_id=count.registration_id,

@@ -5,10 +5,12 @@ shows the discrepancy's registrant, product, quantity and both due dates."""
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import openpyxl
 import pypdf
@@ -203,3 +205,62 @@ def test_an_open_count_has_no_result_to_print(clinic: Clinic) -> None:
     count = counts.start_count(clinic.db, maria)
     with pytest.raises(CountNotSubmitted):
         count_result.build(clinic.db, maria, Request(date.min, date.min, count=count))
+
+
+def test_the_bundle_carries_each_form_106_draft_of_its_period(busy_demo_db, tmp_path) -> None:
+    import json
+    import zipfile
+
+    from reports.bundle import MANIFEST, export_bundle
+    from tests.reports.conftest import DEMO_UNTIL
+
+    (escalated,) = _rows(busy_demo_db, "select id from discrepancy where loss_type is not null")
+    out = tmp_path / "bundle.zip"
+    export_bundle(busy_demo_db, demo_actor(busy_demo_db), request=Request(date(2026, 3, 1),
+                  DEMO_UNTIL), out=out)  # fmt: skip
+    with zipfile.ZipFile(out) as z:
+        files = {f["name"]: f for f in json.loads(z.read(MANIFEST))["files"]}
+        stem = f"form-106-draft-{escalated.id}"
+        assert files[f"{stem}.pdf"]["report"] == "form-106-draft"
+        z.extract(f"{stem}.xlsx", tmp_path)
+    (lost,) = _sheet(tmp_path / f"{stem}.xlsx", "Products lost")
+    assert _dec(lost["Quantity lost mg"]) == Decimal("2.5")  # the busy demo's 2,500 µg loss
+    early = tmp_path / "early.zip"
+    export_bundle(busy_demo_db, demo_actor(busy_demo_db), request=Request(date(2026, 3, 1),
+                  date(2026, 3, 20)), out=early)  # fmt: skip
+    with zipfile.ZipFile(early) as z:
+        assert not any(n.startswith("form-106-draft") for n in z.namelist())
+
+
+def test_the_demo_counts_every_friday_and_tells_its_story(story_db) -> None:
+    from ledger.check import run_check
+
+    counted = _rows(
+        story_db, "select id, kind, started_at, signed_at from count order by started_at"
+    )
+
+    def day(c: sa.Row) -> date:  # type: ignore[type-arg]
+        utc = datetime.fromisoformat(str(c.started_at)).replace(tzinfo=UTC)
+        return utc.astimezone(ZoneInfo("America/Denver")).date()
+
+    first = counted[0]
+    assert first.kind == "initial" and first.signed_at is not None
+    assert day(first) == STORY_UNTIL - timedelta(days=STORY_DAYS)  # the demo's first day
+    fridays = [day(c) for c in counted[1:]]
+    assert all(c.kind == "routine" for c in counted[1:]) and len(fridays) >= 9
+    assert {d.weekday() for d in fridays} == {4}
+    assert {(b - a).days for a, b in itertools.pairwise(fridays)} == {7}  # every week
+    found = {d.status: d for d in _rows(story_db, "select * from discrepancy")}
+    assert set(found) == {"resolved", "investigating"}
+    (late,) = _rows(
+        story_db,
+        "select m.late, m.kind, r.id as review from movement m left join late_review r "
+        "on r.movement_id = m.id where m.id = :m",
+        m=found["resolved"].resolving_movement_id,
+    )
+    assert late.late and late.kind == "administer" and late.review is not None
+    assert _rows(
+        story_db, "select text from discrepancy_note where discrepancy_id = :d",
+        d=found["investigating"].id,
+    )  # fmt: skip
+    assert run_check(story_db).ok

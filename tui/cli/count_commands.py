@@ -360,8 +360,8 @@ def ml_as_ul(text: str | None, option: str) -> int | None:
 
 @refusals_printed
 def alerts(db: DbOption = None, user: UserOption = None, as_json: JsonOption = False) -> None:
-    """What needs acting on now: vials near or past their dates, counts, discrepancies,
-    Form 106 deadlines, the registration's renewal."""
+    """What needs acting on now: vials near or past their dates, counts and inventories due,
+    discrepancies, Form 106 deadlines, the registration's renewal, late entries to review."""
     from ledger.queries.alerts import alerts as current_alerts
 
     database = open_db(db)
@@ -370,7 +370,9 @@ def alerts(db: DbOption = None, user: UserOption = None, as_json: JsonOption = F
         as_json,
         [a.as_json() for a in found],
         lambda: (
-            "\n".join(f"{a.kind:<22} {a.subject:<16} {str(a.due or ''):<10}  {a.message}" for a in found)
+            "\n".join(
+                f"{a.kind:<22} {a.subject:<16} {str(a.due or ''):<10}  {a.message}" for a in found
+            )
             or "no alerts"
         ),
     )
