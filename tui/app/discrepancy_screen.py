@@ -31,7 +31,7 @@ from ledger.services.discrepancies import (
     show_discrepancy,
 )
 from ledger.settings import clinic_timezone
-from tui.app.messages import DatabaseFailed, Refused
+from tui.app.messages import DatabaseFailed, KeysReady, Refused
 from tui.app.session_info import SessionInfo, session_info
 from tui.app.signoff_modal import Signature
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
@@ -86,9 +86,14 @@ class DiscrepancyScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("note", "resolve", "escalate", "confirm_loss"):
             # The manager investigates; escalation is signed by the registrant, typed in.
-            return self.info is not None and (
+            may = self.info is not None and (
                 self.info.may("discrepancy.investigate") or self.info.may("discrepancy.escalate")
             )
+            # Only what the highlighted one's status allows is offered.
+            status = self.shown["status"] if self.shown else None
+            if action == "confirm_loss":
+                return may and status == "escalated" and not self.shown["loss_movement"]  # type: ignore[index]
+            return may and status in ("open", "investigating")
         return True
 
     def on_mount(self) -> None:
@@ -113,6 +118,7 @@ class DiscrepancyScreen(Screen[None]):
             found = list_discrepancies(db, self.actor)
         except LEDGER_FAILURES as exc:
             self.post_message(failure_message(exc))
+            self.app.post_message(KeysReady())
             return
         self.app.call_from_thread(self._loaded, info, zone, found)
 
@@ -142,6 +148,8 @@ class DiscrepancyScreen(Screen[None]):
         if keep is not None and any(d["id"] == keep for d in found):
             table.move_cursor(row=table.get_row_index(str(keep)))
             self._detail(keep)
+        # Keys typed while the list was coming (after a sign-off) are for it.
+        self.app.post_message(KeysReady())
 
     def _current(self) -> int | None:
         table = self.query_one("#discrepancies", DataTable)
@@ -167,6 +175,7 @@ class DiscrepancyScreen(Screen[None]):
             return  # the cursor moved on
         self.shown = d
         self._show_detail()
+        self.refresh_bindings()
 
     def _show_detail(self) -> None:
         d = self.shown
