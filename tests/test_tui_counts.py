@@ -83,9 +83,9 @@ async def _down_to(app: VialbookApp, pilot, selector: str, key: str) -> None:  #
 
 
 async def test_a_blind_count_by_keys_with_a_vial_in_each_tier_shows_no_book_amount(
-    sqlite_clinic: Clinic,
+    clinic: Clinic,
 ) -> None:
-    clinic = _opened(sqlite_clinic)
+    clinic = _opened(clinic)
     app = VialbookApp(clinic.db, actor=clinic.actor("maria"))
     async with app.run_test(size=(120, 36)) as pilot:
         await _settle(app, pilot)
@@ -165,9 +165,9 @@ def _submitted(clinic: Clinic) -> int:
 
 
 async def test_the_registrant_signs_off_in_a_typed_modal_after_a_nurse_and_a_wrong_password(
-    sqlite_clinic: Clinic,
+    clinic: Clinic,
 ) -> None:
-    clinic = _opened(sqlite_clinic)
+    clinic = _opened(clinic)
     count = _submitted(clinic)
     app = VialbookApp(clinic.db, actor=clinic.actor("maria"))
     async with app.run_test(size=(120, 36)) as pilot:
@@ -199,7 +199,7 @@ async def test_the_registrant_signs_off_in_a_typed_modal_after_a_nurse_and_a_wro
         assert "signed off by drkim" in _static_text(app, "#review-status")
         follow = _column(app, "#review-lines", "Follow-up")["K-000002"]
     (approval,) = _rows(clinic, "count_approval")
-    assert follow == f"signed off: movement {approval['movement_id']}"
+    assert follow == f"signed: #{approval['movement_id']}"
     assert approval["reason"] == "spill at the draw"
     users = {u["username"]: u["id"] for u in _rows(clinic, "app_user")}
     assert approval["approved_by_id"] == users["drkim"]
@@ -285,3 +285,21 @@ def test_count_screen_snapshot(sqlite_clinic: Clinic, snap_compare) -> None:  # 
         await _keys(app, pilot, "8", "down", "7.5")
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=counting)
+
+
+async def test_an_alert_about_a_vial_opens_the_vials_screen_at_that_vial(
+    sqlite_clinic: Clinic,
+) -> None:
+    clinic = _opened(sqlite_clinic)
+    # Two months on, the opened vials are past their beyond-use date.
+    clock.set_clock(lambda: datetime(2026, 3, 9, 18, 0, tzinfo=UTC))
+    app = VialbookApp(clinic.db, actor=clinic.actor("maria"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        alerts = _cells(app, "#alerts")
+        row = next(i for i, r in enumerate(alerts) if r[1].startswith("vial K-000002 passed"))
+        await _down_to(app, pilot, "#alerts", str(row))
+        await _keys(app, pilot, "enter")
+        assert type(app.screen).__name__ == "VialsScreen"
+        table = app.screen.query_one("#vials", DataTable)
+        assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == "K-000002"

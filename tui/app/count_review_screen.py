@@ -21,7 +21,8 @@ from tui.app.messages import DatabaseFailed, KeysReady, Refused
 from tui.app.signoff_modal import Signature
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
-COLUMNS = ("Vial", "Book mg", "Counted mg", "Variance mg", "Variance mL", "Outcome", "Follow-up")
+#: Short headings: the review fits 80 columns.
+COLUMNS = ("Vial", "Book mg", "Counted", "Var mg", "Var mL", "Outcome", "Follow-up")
 
 #: Outcomes a recount looks at again (a discrepancy is counted again before it is escalated).
 TO_RECOUNT = (Outcome.RECOUNT, Outcome.NOT_COUNTED, Outcome.DISCREPANCY)
@@ -124,7 +125,7 @@ class CountReviewScreen(Screen[None]):
 
     def _follow_up(self, r: ResultLine) -> str:
         if r.vial in self.approved:
-            return f"signed off: movement {self.approved[r.vial]}"
+            return f"signed: #{self.approved[r.vial]}"
         if r.outcome == Outcome.NEEDS_SIGNOFF:
             return "a: sign off"
         if r.discrepancy:

@@ -77,7 +77,7 @@ class CountScreen(Screen[None]):
         yield Header()
         yield Static("Reading the count…", id="count-title", classes="section")
         yield Static(
-            "p present · m missing · an open vial: type the mL read (3.2) and Enter · s submit",
+            "p present · m missing · open vial: type the mL read (3.2), Enter · s submit",
             id="count-help",
         )
         yield CountTable(id="count-vials", cursor_type="row", zebra_stripes=True)
@@ -139,7 +139,7 @@ class CountScreen(Screen[None]):
         witness = f" · witness {h.witness}" if h.witness else " · no witness named"
         done = sum(1 for v in self.sheet.vials if v.label in self.sheet.readings)
         return (
-            f"Count {h.id} · {h.kind}{at} · started {started:%Y-%m-%d %H:%M} by {h.started_by}"
+            f"Count {h.id} · {h.kind}{at} · {started:%Y-%m-%d %H:%M} by {h.started_by}"
             f"{witness} · {done} of {len(self.sheet.vials)} counted"
         )
 
