@@ -303,3 +303,35 @@ async def test_an_alert_about_a_vial_opens_the_vials_screen_at_that_vial(
         assert type(app.screen).__name__ == "VialsScreen"
         table = app.screen.query_one("#vials", DataTable)
         assert table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value == "K-000002"
+
+
+async def test_a_discrepancy_resolved_by_a_late_charted_infusion_keeps_the_form_after_a_refusal(
+    sqlite_clinic: Clinic,
+) -> None:
+    clinic = _opened(sqlite_clinic)
+    _submitted(clinic)
+    _draw(clinic, "K-000005", 100)  # the infusion charted late, from the vial counted missing
+    movements = _rows(clinic, "movement")
+    vials = {v["id"]: v["label"] for v in _rows(clinic, "vial")}
+    late = max(m["id"] for m in movements if vials[m["vial_id"]] == "K-000005")
+    other = max(m["id"] for m in movements if vials[m["vial_id"]] == "K-000001")
+    app = VialbookApp(clinic.db, actor=clinic.actor("maria"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await _keys(app, pilot, "d")
+        assert type(app.screen).__name__ == "DiscrepancyScreen"
+        await _keys(app, pilot, "v", "charted late by the nurse", "enter", str(other), "enter")
+        assert type(app.screen).__name__ == "ResolveModal"
+        assert "UnknownRecord" in _static_text(app, "#resolve-error")
+        assert app.screen.query_one("#resolve-explanation", Input).value == (
+            "charted late by the nurse"
+        )
+        # Back to the movement number, typed over, and Enter.
+        await _keys(app, pilot, "shift+tab", "tab", str(late), "enter")
+        assert type(app.screen).__name__ == "DiscrepancyScreen"
+        assert f"resolved by movement {late}" in _static_text(app, "#discrepancy-status")
+        assert not app.screen.check_action("escalate", ())
+    (found,) = _rows(clinic, "discrepancy")
+    assert found["status"] == "resolved"
+    assert found["explanation"] == "charted late by the nurse"
+    assert found["resolving_movement_id"] == late

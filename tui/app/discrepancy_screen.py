@@ -1,8 +1,9 @@
 """Discrepancies: the list, the highlighted one's notes and outcome, and once escalated its
 Form 106 draft with the two DEA deadlines counting down on the clinic's calendar.
 
-n adds an investigation note, v resolves with an explanation, e escalates (the registrant
-signs, with the type of loss) and c confirms the loss (the registrant signs again).
+n adds an investigation note, v resolves with an explanation (and the correcting entry, if
+one explains it), e escalates (the registrant signs, with the type of loss) and c confirms the
+loss (the registrant signs again).
 """
 
 from __future__ import annotations
@@ -27,7 +28,6 @@ from ledger.services.discrepancies import (
     confirm_loss,
     escalate,
     list_discrepancies,
-    resolve,
     show_discrepancy,
 )
 from ledger.settings import clinic_timezone
@@ -218,7 +218,18 @@ class DiscrepancyScreen(Screen[None]):
         self._ask("Note on discrepancy {id}: what was found?", self._note)
 
     def action_resolve(self) -> None:
-        self._ask("Resolve discrepancy {id}: the explanation", self._resolve)
+        from tui.app.resolve_modal import ResolveModal
+
+        found = self._current()
+        if found is None:
+            return
+
+        def resolved(summary: str | None) -> None:
+            if summary:
+                self._done(summary)
+
+        self.app.hold_keys()  # type: ignore[attr-defined]
+        self.app.push_screen(ResolveModal(self.actor, found), resolved)
 
     def _ask(self, question: str, then: Any) -> None:
         from tui.app.reason_screen import ReasonScreen
@@ -241,15 +252,6 @@ class DiscrepancyScreen(Screen[None]):
             self.post_message(failure_message(exc))
             return
         self.app.call_from_thread(self._done, f"Note added to discrepancy {discrepancy_id}")
-
-    @work(thread=True, exclusive=True, group="act", exit_on_error=False)
-    def _resolve(self, discrepancy_id: int, text: str) -> None:
-        try:
-            resolve(self.app.db, self.actor, discrepancy_id, explanation=text)  # type: ignore[attr-defined]
-        except LEDGER_FAILURES as exc:
-            self.post_message(failure_message(exc))
-            return
-        self.app.call_from_thread(self._done, f"Discrepancy {discrepancy_id} resolved")
 
     def action_escalate(self) -> None:
         from tui.app.signoff_modal import SignoffModal
