@@ -17,11 +17,12 @@ from ledger.models import Outcome
 from ledger.queries.counting import count_approvals
 from ledger.services.counts import ResultLine, approve, count_results
 from ledger.units import mg_text
-from tui.app.messages import DatabaseFailed, Refused
+from tui.app.messages import DatabaseFailed, KeysReady, Refused
 from tui.app.signoff_modal import Signature
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
-COLUMNS = ("Vial", "Book mg", "Counted mg", "Variance mg", "Variance mL", "Outcome", "Follow-up")
+#: Short headings: the review fits 80 columns.
+COLUMNS = ("Vial", "Book mg", "Counted", "Var mg", "Var mL", "Outcome", "Follow-up")
 
 #: Outcomes a recount looks at again (a discrepancy is counted again before it is escalated).
 TO_RECOUNT = (Outcome.RECOUNT, Outcome.NOT_COUNTED, Outcome.DISCREPANCY)
@@ -85,6 +86,7 @@ class CountReviewScreen(Screen[None]):
             approved = count_approvals(db, self.actor, self.count_id)
         except LEDGER_FAILURES as exc:
             self.post_message(failure_message(exc))
+            self.app.post_message(KeysReady())
             return
         self.app.call_from_thread(self._loaded, lines, approved)
 
@@ -118,10 +120,12 @@ class CountReviewScreen(Screen[None]):
             " · ".join(f"{OUTCOME_WORDS.get(k, k)}: {n}" for k, n in sorted(tally.items()))
             + (f" · {waiting} sign-off(s) waiting" if waiting else "")
         )
+        # Keys typed while the review was coming (after "s", or a sign-off) are for it.
+        self.app.post_message(KeysReady())
 
     def _follow_up(self, r: ResultLine) -> str:
         if r.vial in self.approved:
-            return f"signed off: movement {self.approved[r.vial]}"
+            return f"signed: #{self.approved[r.vial]}"
         if r.outcome == Outcome.NEEDS_SIGNOFF:
             return "a: sign off"
         if r.discrepancy:
@@ -195,7 +199,6 @@ class CountReviewScreen(Screen[None]):
 
         def started(count_id: int | None) -> None:
             if count_id is not None:
-                self.app.hold_keys()  # type: ignore[attr-defined]
                 self.app.switch_screen(CountScreen(self.actor, count_id, recount=again))
 
         self.app.hold_keys()  # type: ignore[attr-defined]

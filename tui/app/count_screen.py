@@ -8,31 +8,45 @@ read off its graduations; s submits; n starts a count.
 
 from __future__ import annotations
 
-from functools import partial
 from zoneinfo import ZoneInfo
 
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal
 from textual.screen import Screen
-from textual.widgets import DataTable, Footer, Header, Input, Label, Static
+from textual.widgets import DataTable, Footer, Header, Static
 
 from ledger.access import Actor
 from ledger.queries.counting import CountHead, CountSheet, count_sheet, recent_counts
 from ledger.services.counts import record_line, submit_count
 from ledger.settings import clinic_timezone
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
-from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 
+class CountTable(DataTable[str], inherit_bindings=False):
+    """The list of vials, moved with the arrows. Enter is left to the screen (it records the
+    mL typed), so every key the counter types is taken in the order typed."""
+
+    BINDINGS = [b for b in DataTable.BINDINGS if isinstance(b, Binding) and b.key != "enter"]
+
+
+#: Keys of the mL reading, typed straight onto the list.
+DIGITS = {str(n): str(n) for n in range(10)} | {"full_stop": ".", "comma": "."}
+
+
 class CountScreen(Screen[None]):
+    # No priority bindings: every key, arrows, digits and letters alike, is taken in the
+    # order typed (through the list, then the screen), so a quick counter's reading never
+    # lands on the vial before or after the one meant.
     BINDINGS = [
         Binding("escape", "back", "Back", id="count_back"),
-        # Enter moves the focus on the app's task (priority), before the next key is handed
-        # on: the mL typed straight after Enter lands in the mL field, never on the list.
-        Binding("enter,ctrl+j", "enter", "Read mL / record", id="count_enter", priority=True),
+        Binding("enter,ctrl+j", "enter", "Record mL", id="count_enter", show=False),
+        Binding("backspace", "erase", "Erase a digit", id="count_erase", show=False),
+        *[
+            Binding(key, f"digit('{d}')", id=f"count_digit_{key}", show=False)
+            for key, d in DIGITS.items()
+        ],
         Binding("p", "present", "Present", id="count_present"),
         Binding("m", "missing", "Missing", id="count_missing"),
         Binding("s", "submit", "Submit", id="count_submit"),
@@ -55,20 +69,19 @@ class CountScreen(Screen[None]):
         self.zone: ZoneInfo | None = None
         #: Submitting with vials not yet counted asks for a second "s".
         self.confirming = False
-        #: The vial whose mL is being typed in the field under the list.
+        #: The open vial whose mL is being typed, and what was typed so far.
         self.reading_for: str | None = None
+        self.typed = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Reading the count…", id="count-title", classes="section")
         yield Static(
-            "p present · m missing · Enter: type the mL read off an open vial · s submit",
+            "p present · m missing · open vial: type the mL read (3.2), Enter · s submit",
             id="count-help",
         )
-        yield DataTable(id="count-vials", cursor_type="row", zebra_stripes=True)
-        with Horizontal(id="count-entry"):
-            yield Label("mL read ", id="count-ml-label")
-            yield Input(placeholder="e.g. 3.2 (Enter records)", id="count-ml", compact=True)
+        yield CountTable(id="count-vials", cursor_type="row", zebra_stripes=True)
+        yield Static("", id="count-ml")
         yield Static("", id="count-status")
         yield Footer()
 
@@ -101,7 +114,6 @@ class CountScreen(Screen[None]):
             sheet = count_sheet(db, self.actor, count_id) if count_id is not None else None
         except LEDGER_FAILURES as exc:
             self.post_message(failure_message(exc))
-            self.app.post_message(KeysReady())
             return
         self.app.call_from_thread(self._loaded, zone, sheet, heads)
 
@@ -110,15 +122,12 @@ class CountScreen(Screen[None]):
         if heads:
             self.last_submitted = next((h.id for h in heads if h.submitted_at), None)
         if sheet is not None and sheet.head.submitted_at is not None:
-            self.app.post_message(KeysReady())
             self._open_review(sheet.head.id)  # a submitted count is read in its review
             return
         self.sheet = sheet
         self.count_id = sheet.head.id if sheet else None
         self._show()
         self.refresh_bindings()
-        # Keys typed while the list was coming (a quick "p p m") are for its rows.
-        self.app.post_message(KeysReady())
 
     def _title(self) -> str:
         if self.sheet is None:
@@ -130,7 +139,7 @@ class CountScreen(Screen[None]):
         witness = f" · witness {h.witness}" if h.witness else " · no witness named"
         done = sum(1 for v in self.sheet.vials if v.label in self.sheet.readings)
         return (
-            f"Count {h.id} · {h.kind}{at} · started {started:%Y-%m-%d %H:%M} by {h.started_by}"
+            f"Count {h.id} · {h.kind}{at} · {started:%Y-%m-%d %H:%M} by {h.started_by}"
             f"{witness} · {done} of {len(self.sheet.vials)} counted"
         )
 
@@ -182,44 +191,36 @@ class CountScreen(Screen[None]):
         self._next_row(label)  # on at once: a quick counter's next key is for the next vial
         self._record(self.count_id, label, reading, None)
 
-    def action_enter(self) -> None:
-        field = self.query_one("#count-ml", Input)
-        if self.focused is field:
-            label = self.reading_for
-            # Back to the list now, so the next key is for the next vial; the reading is
-            # taken once the field has every key typed before this Enter.
-            self._ml_for(None)
-            if label is not None:
-                self._next_row(label)
-                after_typing(self, partial(self._take_ml, label))
-            return
-        label = self._current()
-        if label is None or self.sheet is None:
+    def action_digit(self, digit: str) -> None:
+        label = self.reading_for or self._current()
+        if label is None or self.sheet is None or self.sheet.head.submitted_at is not None:
             return
         if self._sealed(label):
             self._status(f"{label} is sealed: p if it is there, m if it is missing")
             return
-        self._ml_for(label)
+        self._show_typed(label, self.typed + digit)
 
-    def _take_ml(self, label: str) -> None:
-        field = self.query_one("#count-ml", Input)
-        text, field.value = field.value.strip(), ""
-        if not text or self.count_id is None:
-            self._not_recorded(label, None)
+    def action_erase(self) -> None:
+        if self.reading_for is not None:
+            self._show_typed(self.reading_for, self.typed[:-1])
+
+    def action_enter(self) -> None:
+        label, text = self.reading_for, self.typed
+        if label is None or not text or self.count_id is None:
+            current = self._current()
+            if current is not None and self.sheet is not None and not self._sealed(current):
+                self._status(f"Type the mL read off {current}, then Enter")
             return
-        reading = text if text.lower().endswith("ml") else f"{text}mL"
-        self._record(self.count_id, label, reading, text)
+        self._show_typed(None, "")
+        self._next_row(label)
+        self._record(self.count_id, label, f"{text}mL", text)
 
-    def _ml_for(self, label: str | None) -> None:
-        """Into the mL field for `label`, or (None) back to the list."""
-        self.reading_for = label
-        self.query_one("#count-ml-label", Label).update(
-            f"{label} mL read " if label else "mL read "
-        )
-        if label is None:
-            self.set_focus(self.query_one("#count-vials", DataTable))
-        else:
-            self.set_focus(self.query_one("#count-ml", Input))
+    def _show_typed(self, label: str | None, typed: str) -> None:
+        """The reading being typed, under the list, for the vial it is for."""
+        self.reading_for = label if typed else None
+        self.typed = typed if label else ""
+        line = self.query_one("#count-ml", Static)
+        line.update(f"{label} mL read: {typed}▏ (Enter records, Esc clears)" if self.typed else "")
 
     def _next_row(self, label: str) -> None:
         table = self.query_one("#count-vials", DataTable)
@@ -251,8 +252,7 @@ class CountScreen(Screen[None]):
         table = self.query_one("#count-vials", DataTable)
         table.move_cursor(row=table.get_row_index(label))
         if typed is not None:
-            self._ml_for(label)
-            self.query_one("#count-ml", Input).value = typed
+            self._show_typed(label, typed)
 
     # -- submitting ---------------------------------------------------------------------------
     def action_submit(self) -> None:
@@ -268,6 +268,7 @@ class CountScreen(Screen[None]):
             return
         self.confirming = False
         self._status("Submitting…", ok=True)
+        self.app.hold_keys()  # type: ignore[attr-defined]  # for the review, or here if refused
         self._submit(self.count_id)
 
     @work(thread=True, exclusive=True, group="submit", exit_on_error=False)
@@ -276,7 +277,11 @@ class CountScreen(Screen[None]):
             submit_count(self.app.db, self.actor, count_id)  # type: ignore[attr-defined]
         except LEDGER_FAILURES as exc:
             self.post_message(failure_message(exc))
+            self.app.post_message(KeysReady())
             return
+        except Exception:
+            self.app.post_message(KeysReady())  # never leave the keyboard held
+            raise
         self.app.call_from_thread(self._open_review, count_id)
 
     def _open_review(self, count_id: int) -> None:
@@ -293,7 +298,6 @@ class CountScreen(Screen[None]):
                 self.count_id = count_id
                 self.recount = frozenset()
                 self._status(f"Count {count_id} started", ok=True)
-                self.app.hold_keys()  # type: ignore[attr-defined]
                 self.action_reload()
 
         self.app.hold_keys()  # type: ignore[attr-defined]
@@ -309,10 +313,8 @@ class CountScreen(Screen[None]):
         self.app.push_screen(DiscrepancyScreen(self.actor))
 
     def action_back(self) -> None:
-        field = self.query_one("#count-ml", Input)
-        if self.focused is field:
-            field.value = ""
-            self._ml_for(None)
+        if self.typed:
+            self._show_typed(None, "")
             return
         self.app.pop_screen()
 

@@ -1,8 +1,9 @@
 """Discrepancies: the list, the highlighted one's notes and outcome, and once escalated its
 Form 106 draft with the two DEA deadlines counting down on the clinic's calendar.
 
-n adds an investigation note, v resolves with an explanation, e escalates (the registrant
-signs, with the type of loss) and c confirms the loss (the registrant signs again).
+n adds an investigation note, v resolves with an explanation (and the correcting entry, if
+one explains it), e escalates (the registrant signs, with the type of loss) and c confirms the
+loss (the registrant signs again).
 """
 
 from __future__ import annotations
@@ -27,11 +28,10 @@ from ledger.services.discrepancies import (
     confirm_loss,
     escalate,
     list_discrepancies,
-    resolve,
     show_discrepancy,
 )
 from ledger.settings import clinic_timezone
-from tui.app.messages import DatabaseFailed, Refused
+from tui.app.messages import DatabaseFailed, KeysReady, Refused
 from tui.app.session_info import SessionInfo, session_info
 from tui.app.signoff_modal import Signature
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
@@ -86,9 +86,14 @@ class DiscrepancyScreen(Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action in ("note", "resolve", "escalate", "confirm_loss"):
             # The manager investigates; escalation is signed by the registrant, typed in.
-            return self.info is not None and (
+            may = self.info is not None and (
                 self.info.may("discrepancy.investigate") or self.info.may("discrepancy.escalate")
             )
+            # Only what the highlighted one's status allows is offered.
+            status = self.shown["status"] if self.shown else None
+            if action == "confirm_loss":
+                return may and status == "escalated" and not self.shown["loss_movement"]  # type: ignore[index]
+            return may and status in ("open", "investigating")
         return True
 
     def on_mount(self) -> None:
@@ -113,6 +118,7 @@ class DiscrepancyScreen(Screen[None]):
             found = list_discrepancies(db, self.actor)
         except LEDGER_FAILURES as exc:
             self.post_message(failure_message(exc))
+            self.app.post_message(KeysReady())
             return
         self.app.call_from_thread(self._loaded, info, zone, found)
 
@@ -142,6 +148,8 @@ class DiscrepancyScreen(Screen[None]):
         if keep is not None and any(d["id"] == keep for d in found):
             table.move_cursor(row=table.get_row_index(str(keep)))
             self._detail(keep)
+        # Keys typed while the list was coming (after a sign-off) are for it.
+        self.app.post_message(KeysReady())
 
     def _current(self) -> int | None:
         table = self.query_one("#discrepancies", DataTable)
@@ -167,6 +175,7 @@ class DiscrepancyScreen(Screen[None]):
             return  # the cursor moved on
         self.shown = d
         self._show_detail()
+        self.refresh_bindings()
 
     def _show_detail(self) -> None:
         d = self.shown
@@ -209,7 +218,18 @@ class DiscrepancyScreen(Screen[None]):
         self._ask("Note on discrepancy {id}: what was found?", self._note)
 
     def action_resolve(self) -> None:
-        self._ask("Resolve discrepancy {id}: the explanation", self._resolve)
+        from tui.app.resolve_modal import ResolveModal
+
+        found = self._current()
+        if found is None:
+            return
+
+        def resolved(summary: str | None) -> None:
+            if summary:
+                self._done(summary)
+
+        self.app.hold_keys()  # type: ignore[attr-defined]
+        self.app.push_screen(ResolveModal(self.actor, found), resolved)
 
     def _ask(self, question: str, then: Any) -> None:
         from tui.app.reason_screen import ReasonScreen
@@ -232,15 +252,6 @@ class DiscrepancyScreen(Screen[None]):
             self.post_message(failure_message(exc))
             return
         self.app.call_from_thread(self._done, f"Note added to discrepancy {discrepancy_id}")
-
-    @work(thread=True, exclusive=True, group="act", exit_on_error=False)
-    def _resolve(self, discrepancy_id: int, text: str) -> None:
-        try:
-            resolve(self.app.db, self.actor, discrepancy_id, explanation=text)  # type: ignore[attr-defined]
-        except LEDGER_FAILURES as exc:
-            self.post_message(failure_message(exc))
-            return
-        self.app.call_from_thread(self._done, f"Discrepancy {discrepancy_id} resolved")
 
     def action_escalate(self) -> None:
         from tui.app.signoff_modal import SignoffModal

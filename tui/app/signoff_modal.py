@@ -100,6 +100,8 @@ class SignoffModal(ModalScreen[str | None]):
             self.set_focus(self.query_one(f"#sign-{keys[at + 1]}", Input))
         else:
             self.query_one("#signoff-error", Static).update("Signing…")
+            # Keys typed from here on wait for the answer: the screen below, or this form.
+            self.app.hold_keys()  # type: ignore[attr-defined]
             after_typing(self, self._typed)
 
     def action_next_field(self) -> None:
@@ -134,6 +136,9 @@ class SignoffModal(ModalScreen[str | None]):
         except LEDGER_FAILURES as exc:
             self.post_message(failure_message(exc))
             return
+        except Exception:
+            self.app.post_message(KeysReady())  # never leave the keyboard held
+            raise
         self.app.call_from_thread(self.dismiss, summary)
 
     def _forget_passwords(self) -> None:
@@ -148,7 +153,9 @@ class SignoffModal(ModalScreen[str | None]):
     def _refused(self, message: Refused) -> None:
         self.query_one("#signoff-error", Static).update(message.text)
         self._forget_passwords()
+        self.app.post_message(KeysReady())
 
     @on(DatabaseFailed)
     def _failed(self, message: DatabaseFailed) -> None:
         self.query_one("#signoff-error", Static).update(message.text)
+        self.app.post_message(KeysReady())
