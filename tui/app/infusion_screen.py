@@ -309,6 +309,8 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
             return
         from tui.app.witness_screen import WitnessScreen
 
+        self.query_one("#infusion-error", Static).update("Waiting for the witness to sign…")
+
         def signed(creds: Credentials | None) -> None:
             if creds is None:
                 self.query_one("#infusion-error", Static).update("Not recorded: no witness signed")
