@@ -194,8 +194,7 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
                 note="Amounts are exact in mg; mL is read to the 0.01 mL of a syringe. "
                 "'Vial left' is the vial's balance after the dose and its residue. "
                 "'OVER ORDER' marks a dose more than 10% above the ordered dose, confirmed "
-                "with the reason shown. "
-                + REVERSALS_NOTE,
+                "with the reason shown. " + REVERSALS_NOTE,
             ),
         ),
         integrity=scope.integrity(first, last),

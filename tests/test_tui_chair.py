@@ -53,12 +53,17 @@ async def test_a_nurse_who_knows_the_mrn_records_an_infusion_in_under_30_key_pre
             "Ordered: 80 kg × 0.5 mg/kg = 40 mg over 40 min (depression)"
         )
         await keys.type("nurse", "enter", "enter", "enter")  # protocol; started and ended: now
-        # The witness signs with their own name and password.
+        # No witness on the form, and a residue: Enter records, and the witness signs in a box
+        # of their own, with their own name and password.
+        await keys.type("nurse", "enter", "enter")
+        assert type(app.screen).__name__ == "WitnessScreen"
+        assert "5 mg wasted from the dose, by nina" in _static_text(app, "#witness-what")
         await keys.type("witness", "omar", "enter", pw("omar"), "enter")
         assert type(app.screen).__name__ == "DashboardScreen", _static_text(app, "#infusion-error")
         assert "recorded for Pat One (MRN1" in _static_text(app, "#status")
-    assert keys.count["nurse"] == 22 < 30
-    assert keys.count["nurse"] + keys.count["witness"] == 42
+
+    assert keys.count["nurse"] == 24 < 30
+    assert keys.count["witness"] == 20
     with clinic.db.read() as s:
         inf = s.get(Infusion, 1)
         assert inf is not None
@@ -70,6 +75,30 @@ async def test_a_nurse_who_knows_the_mrn_records_an_infusion_in_under_30_key_pre
     assert who == ("MRN1", "K-000001", "omar")
     assert (inf.drawn_ug, inf.given_ug, inf.wasted_ug) == (45_000, 40_000, 5_000)
     assert (inf.protocol, inf.ordered_ug, inf.over_order) == ("depression", 40_000, False)
+
+
+async def test_a_wrong_witness_password_in_the_box_is_refused_and_the_form_kept(
+    sqlite_clinic: Clinic,
+) -> None:
+    before = dump(sqlite_clinic.db)
+    app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("nina"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        keys = Keys(app, pilot)
+        await keys.type("nurse", "2", "MRN1", "enter", "enter", "45mg", "enter", "40mg")
+        await keys.type("nurse", *["enter"] * 7)
+        assert type(app.screen).__name__ == "WitnessScreen"
+        await keys.type("witness", "omar", "enter", "not-his-password", "enter")
+        assert type(app.screen).__name__ == "InfusionScreen"
+        assert _static_text(app, "#infusion-error").startswith("WitnessNotAuthenticated: ")
+        assert app.screen.query_one("#given", Input).value == "40mg"
+        # Escape in the box: back to the form, nothing recorded.
+        await keys.type("nurse", "enter")
+        assert type(app.screen).__name__ == "WitnessScreen"
+        await pilot.press("escape")
+        await _settle(app, pilot)
+        assert _static_text(app, "#infusion-error") == "Not recorded: no witness signed"
+    assert dump(sqlite_clinic.db) == before
 
 
 async def test_a_dose_over_the_order_asks_why_and_is_recorded_with_it(

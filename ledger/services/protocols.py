@@ -125,8 +125,8 @@ def over_order_judged(
     )
     if not confirmed:
         raise OverOrderNotConfirmed(
-            f"{said}; confirm the over-order and give the reason "
-            "(--confirm-over-order --over-order-reason)"
+            f"{said}; confirm the over-order with its reason (on the command line: "
+            "--confirm-over-order --over-order-reason)"
         )
     if not reason:
         raise OverOrderNeedsReason(f"{said}; a confirmed over-order needs its reason")

@@ -221,6 +221,7 @@ class ClinicMachine(RuleBasedStateMachine):
         drawn_ago,
         reason,
         protocol,
+        over_order_reason=None,
     ) -> None:  # type: ignore[no-untyped-def]
         if balanced and isinstance(drawn, int) and isinstance(wasted, int):
             given = drawn - wasted
@@ -242,10 +243,14 @@ class ClinicMachine(RuleBasedStateMachine):
                 drawn_at=drawn_at,
                 reason=reason,
                 protocol=protocol,
+                confirm_over_order=over_order_reason is not None,
+                over_order_reason=over_order_reason,
             ),
         )
         if result is not None:
             assert drawn == given + wasted > 0 and given >= 0 and wasted >= 0
+            # A dose above the order is only ever accepted when it was confirmed.
+            assert over_order_reason is not None or not result.over_order
             if wasted:
                 assert witness is not None and witness.username != actor.username
 
@@ -259,8 +264,9 @@ class ClinicMachine(RuleBasedStateMachine):
         other=st.integers(1, len(CLINICAL) - 1),
     )
     def record_a_routine_infusion(self, who, patient, vial, drawn, wasted, other) -> None:  # type: ignore[no-untyped-def]
-        # The routine case has a second person at the chair; the general rule above still
-        # tries self-witnessing and every other mistake.
+        # The routine case has a second person at the chair, and a dose above the order is
+        # confirmed with its reason (so runs reach empty vials); the general rule above still
+        # tries self-witnessing, an unconfirmed over-order and every other mistake.
         witness = CLINICAL[(CLINICAL.index(who) + other) % len(CLINICAL)]
         self.record_an_infusion(
             who,
@@ -274,6 +280,7 @@ class ClinicMachine(RuleBasedStateMachine):
             None,
             None,
             "depression",
+            "prescriber's order for this session",
         )
 
     @rule(

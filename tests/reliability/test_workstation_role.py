@@ -53,6 +53,8 @@ def test_a_workstation_does_the_clinics_day_through_vialbook(
         given_ug=40_000,
         wasted_ug=5_000,
         witness=ws.witness("omar"),
+        # The clinic's protocol list is read with the workstation's own grants.
+        protocol="depression",
     )
     waste(
         workstation,

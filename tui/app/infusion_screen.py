@@ -35,7 +35,7 @@ from tui.app.infusion_hints import (
     vial_line,
 )
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
-from tui.app.patient_card import PatientCard, patient_card, patient_for
+from tui.app.patient_card import PatientCard, card_text, patient_card, patient_for
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
@@ -56,9 +56,6 @@ FIELDS = [
     ("witness", "Witness username", False),
     ("witness_password", "Witness password", True),
 ]
-
-#: How many patients a name typed in lists (patients_matching's limit).
-MATCHES_SHOWN = 5
 
 #: Fields Enter never stops at: the weight on file serves unless the nurse tabs to it.
 ENTER_PASSES = {"weight"}
@@ -214,27 +211,10 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
         if self.query_one("#patient", Input).value.strip() != typed:
             return  # typed on since: a newer lookup answers for what is on screen
         card = self.query_one("#patient-card", Static)
-        if isinstance(found, str):
-            card.update(found)
-            card.set_classes("card error")
-        elif isinstance(found, list):
-            card.update(
-                f"{len(found)}{'+' if len(found) >= MATCHES_SHOWN else ''} patients match; "
-                "type on until one is left:\n"
-                + " · ".join(f"{p.mrn} {p.name} ({p.dob.year})" for p in found)
-            )
-            card.set_classes("card")
-        elif not found.address:
-            self.patient = found
-            card.update(
-                f"{found.line()}\nNo address on file: an infusion will be refused "
-                "(21 CFR 1304.22(c))"
-            )
-            card.set_classes("card error")
-        else:
-            self.patient = found
-            card.update(f"{found.line()}\n{found.address}")
-            card.set_classes("card")
+        text, fine = card_text(found)
+        card.update(text)
+        card.set_classes("card" if fine else "card error")
+        self.patient = found if isinstance(found, PatientCard) else None
         self._work_out()
 
     # -- the vial, the amounts and the order, worked out as they are typed -----------------
@@ -317,7 +297,33 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
     def _record(self) -> None:
         self.query_one("#infusion-error", Static).update("Recording…")
         self.query_one("#infusion-error", Static).set_classes("error")
-        after_typing(self, lambda: self._save(self.values(), self.default_start))
+        after_typing(self, self._save_or_ask_witness)
+
+    def _save_or_ask_witness(self) -> None:
+        """Residue wasted and no witness on the form: the witness signs in their own box."""
+        v = self.values()
+        drawn, given = amount(v["drawn"], self.strength), amount(v["given"], self.strength)
+        wasted = amount(v["wasted"], self.strength) if v["wasted"] else residue(drawn, given)
+        if v["witness"] or not wasted:
+            self._save(v, self.default_start)
+            return
+        from tui.app.witness_screen import WitnessScreen
+
+        self.query_one("#infusion-error", Static).update("Waiting for the witness to sign…")
+
+        def signed(creds: Credentials | None) -> None:
+            if creds is None:
+                self.query_one("#infusion-error", Static).update("Not recorded: no witness signed")
+                return
+            self._save(
+                {**v, "witness": creds.username, "witness_password": creds.password},
+                self.default_start,
+            )
+
+        self.app.push_screen(
+            WitnessScreen(f"{mg_text(wasted)} mg wasted from the dose, by {self.actor.username}"),
+            signed,
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _save(self, v: dict[str, str], default_start: str) -> None:

@@ -11,7 +11,6 @@ from dataclasses import dataclass
 
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
@@ -19,6 +18,7 @@ from textual.widgets import Input, Label, Static
 from ledger.access import Actor
 from ledger.auth import login
 from ledger.services.session_lock import unlock_session
+from tui.app.form_keys import FormKeys, form_bindings
 from tui.app.messages import DatabaseFailed, Refused
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
@@ -32,21 +32,10 @@ class Unlocked:
     same_user: bool
 
 
-class LockScreen(ModalScreen[Unlocked]):
+class LockScreen(FormKeys, ModalScreen[Unlocked]):
     """Dismisses with who logged in; it cannot be cancelled."""
 
-    BINDINGS = [
-        Binding("enter,ctrl+j", "enter", "Next / unlock", id="lock_enter", priority=True),
-        Binding("tab", "next_field", "Next field", id="lock_next", priority=True, show=False),
-        Binding(
-            "shift+tab",
-            "previous_field",
-            "Previous field",
-            id="lock_previous",
-            priority=True,
-            show=False,
-        ),
-    ]
+    BINDINGS = form_bindings("lock", "Next / unlock")
 
     def __init__(self, locked: Actor, idle_minutes: int | None) -> None:
         super().__init__()
@@ -74,18 +63,9 @@ class LockScreen(ModalScreen[Unlocked]):
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#lock-password", Input))
 
-    def action_enter(self) -> None:
-        if self.focused is self.query_one("#lock-username", Input):
-            self.set_focus(self.query_one("#lock-password", Input))
-            return
+    def submit_form(self) -> None:
         self.query_one("#lock-error", Static).update("Checking…")
         after_typing(self, self._check_typed)
-
-    def action_next_field(self) -> None:
-        self.focus_next()
-
-    def action_previous_field(self) -> None:
-        self.focus_previous()
 
     def _check_typed(self) -> None:
         username = self.query_one("#lock-username", Input).value.strip()

@@ -15,6 +15,9 @@ from ledger.queries.chair import patients_matching
 from ledger.services.patients import patient_by_mrn
 from ledger.units import mg_text
 
+#: How many patients a name typed in lists (patients_matching's limit).
+MATCHES_SHOWN = 5
+
 
 @dataclass(frozen=True)
 class PatientCard:
@@ -45,9 +48,25 @@ def patient_for(db: Database, typed: str) -> PatientCard | list[PatientCard]:
     with db.read() as session:
         found = [
             PatientCard(m.mrn, m.name, m.dob, m.address, m.weight_g)
-            for m in patients_matching(session, typed)
+            for m in patients_matching(session, typed, MATCHES_SHOWN)
         ]
     if not found:
         shown = typed if len(typed) <= 40 else typed[:40] + "…"
         raise UnknownRecord(f"no patient with MRN or name {shown!r}", subject=shown)
     return found[0] if len(found) == 1 else found
+
+
+def card_text(found: PatientCard | list[PatientCard] | str) -> tuple[str, bool]:
+    """The card's two lines, and whether all is well (False: shown in the error colour)."""
+    if isinstance(found, str):
+        return found, False
+    if isinstance(found, list):
+        more = "+" if len(found) >= MATCHES_SHOWN else ""
+        names = " · ".join(f"{p.mrn} {p.name} ({p.dob.year})" for p in found)
+        return f"{len(found)}{more} patients match; type on until one is left:\n{names}", True
+    if not found.address:
+        return (
+            f"{found.line()}\nNo address on file: an infusion will be refused (21 CFR 1304.22(c))",
+            False,
+        )
+    return f"{found.line()}\n{found.address}", True
