@@ -8,7 +8,7 @@ Division within one business day of discovery; Form 106 follows within 45 days.
 from __future__ import annotations
 
 import json
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlmodel import col, select
