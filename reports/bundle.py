@@ -28,6 +28,7 @@ from ledger.settings import clinic_settings
 from reports.catalogue import REPORTS, find
 from reports.destination import check_destination, place
 from reports.export import FORMATS, Progress, draw, sha256_file
+from reports.model import Report
 from reports.scope import Request, pinned_head
 
 MANIFEST = "MANIFEST.json"
@@ -101,6 +102,15 @@ def _records(db: Database, request: Request) -> list[tuple[str, str, Request]]:
     return out
 
 
+def bundled_reports(db: Database, actor: Actor, pinned: Request) -> list[tuple[str, Report]]:
+    """Every report the bundle holds for `pinned` (a request pinned to one head, with no vial),
+    each with its file stem: the DEA reports, then the records that fall in the period. The
+    export and its progress bar's total (reports/row_count.py) both read this one list."""
+    named = [(kind.name, kind.build(db, actor, pinned)) for kind in REPORTS if kind.dea]
+    named += [(stem, find(kind).build(db, actor, one)) for stem, kind, one in _records(db, pinned)]
+    return named
+
+
 @audited("export")
 def export_bundle(
     db: Database,
@@ -117,8 +127,7 @@ def export_bundle(
     with db.read() as session:
         head_seq, _ = pinned_head(session, request.head_seq)
     pinned = replace(request, head_seq=head_seq, vial=None)
-    named = [(kind.name, kind.build(db, actor, pinned)) for kind in REPORTS if kind.dea]
-    named += [(stem, find(kind).build(db, actor, one)) for stem, kind, one in _records(db, pinned)]
+    named = bundled_reports(db, actor, pinned)
     reports = [report for _, report in named]
     files: list[dict[str, object]] = []
     with tempfile.TemporaryDirectory(dir=out.parent, prefix=".bundle-") as work:

@@ -12,7 +12,8 @@ from dataclasses import replace
 
 from ledger.access import Actor
 from ledger.database import Database
-from reports.catalogue import REPORTS, find
+from reports.bundle import bundled_reports
+from reports.catalogue import find
 from reports.export import FORMATS
 from reports.model import Report
 from reports.scope import Request, pinned_head
@@ -40,10 +41,8 @@ def pinned_request(db: Database, request: Request) -> Request:
 
 def rows_to_write(db: Database, actor: Actor, name: str, request: Request) -> int:
     """Rows the export `name` (a report of `export list`, or BUNDLE) will write with `request`
-    (pinned: see pinned_request). The bundle renders every DEA report in each format."""
+    (pinned: see pinned_request). The bundle renders each of its reports in each format."""
     if name == BUNDLE:
-        bundled = replace(request, vial=None)
-        return len(FORMATS) * sum(
-            report_rows(kind.build(db, actor, bundled)) for kind in REPORTS if kind.dea
-        )
+        bundled = bundled_reports(db, actor, replace(request, vial=None))
+        return len(FORMATS) * sum(report_rows(report) for _, report in bundled)
     return report_rows(find(name).build(db, actor, request))

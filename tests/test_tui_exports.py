@@ -17,8 +17,10 @@ from ledger import clock
 from ledger.models import AuditEvent
 from ledger.models.base import table_of
 from ledger.services.infusions import record_infusion
+from reports.row_count import BUNDLE
 from tests.support import Clinic, dump
 from tests.test_tui import _settle, _static_text
+from tui.app.exports_screen import CHOICES
 from tui.app.vialbook_app import VialbookApp
 
 #: 10:00 in Denver on the clinic's second day: the period defaults to 2026-01-01..06.
@@ -91,7 +93,8 @@ async def test_the_auditor_bundle_is_a_choice_and_an_auditor_may_take_it(
     clock.set_clock(lambda: MORNING)
     app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("audrey"))
     async with app.run_test(size=(120, 36)) as pilot:
-        await _export(app, pilot, 9, tmp_path, None)  # the last choice: the bundle
+        # The bundle is the last choice, after every report of `export list`.
+        await _export(app, pilot, [name for name, _ in CHOICES].index(BUNDLE), tmp_path, None)
         bar = app.screen.query_one("#export-progress", ProgressBar)
         result = _static_text(app, "#export-result")
         assert bar.percentage == 1

@@ -29,7 +29,11 @@ from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 #: The choices: every report of `export list`, then the bundle an auditor is handed.
 CHOICES = [(k.name, k.description) for k in REPORTS] + [
-    (BUNDLE, "every DEA report as PDF and XLSX, zipped with a MANIFEST.json of sha256s")
+    (
+        BUNDLE,
+        "every DEA report, and the period's counts and Form 106 drafts, as PDF and XLSX, "
+        "zipped with a MANIFEST.json of sha256s",
+    )
 ]
 
 FIELDS = [
