@@ -81,6 +81,11 @@ class _Canvas(Canvas):
     face for the strings that need it."""
 
     spill: IO[bytes] | None = None
+    _places: dict[tuple[float, float], str]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._places = {}
 
     def showPage(self) -> None:  # noqa: N802
         super().showPage()
@@ -102,9 +107,13 @@ class _Canvas(Canvas):
         if not text:
             return
         if text.isascii() and text.isprintable() and self._fontname in (FONT, BOLD):
-            self._code.append(
-                f"BT 1 0 0 1 {fp_str(x)} {fp_str(y)} Tm ({text.translate(_PDF_ESCAPES)}) Tj ET"
-            )
+            # A table's columns and lines sit at the same few places on every page.
+            at = self._places.get((x, y))
+            if at is None:
+                if len(self._places) > 4096:  # rows of many heights: keep it small
+                    self._places.clear()
+                at = self._places[(x, y)] = f"BT 1 0 0 1 {fp_str(x)} {fp_str(y)} Tm ("
+            self._code.append(f"{at}{text.translate(_PDF_ESCAPES)}) Tj ET")
         else:
             self.drawString(x, y, text)
 
