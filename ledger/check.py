@@ -226,10 +226,14 @@ def run_check(
         history = settings_history(conn)
         # The chain's workers run while this process checks the records outside the chain.
         chain = _start_chain(conn, _rules(conn, history), seams)
-        records: list[Problem] = []
-        for records_check in check_records.CHECKS:
-            records_check(conn, records.append)
-        forms, found = _finish_chain(conn, chain, report)
+        try:
+            records: list[Problem] = []
+            for records_check in check_records.CHECKS:
+                records_check(conn, records.append)
+            forms, found = _finish_chain(conn, chain, report)
+        finally:
+            for worker in chain.workers:
+                worker.stop()
         for anchor in anchors:
             _anchor(conn, anchor, report)
     # In the order one pass meets them: stored forms, the chain, the records, anchors.

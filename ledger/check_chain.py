@@ -518,10 +518,19 @@ class Worker:
         except OSError:
             self.proc = None
 
+    def stop(self) -> None:
+        """End the process if its outcome was never asked for (the check failed first)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc is not None and self.proc.stdout is not None:
+            self.proc.stdout.close()
+
     def outcome(self) -> Outcome:
         if self.proc is not None:
             assert self.proc.stdout is not None
             data = self.proc.stdout.read()
+            self.proc.stdout.close()
             if self.proc.wait() == 0:
                 try:
                     result = pickle.loads(data)  # from the process started above
@@ -554,4 +563,8 @@ def join(outcomes: Sequence[Outcome]) -> tuple[Outcome, dict[object, Any]]:
 
 
 if __name__ == "__main__":
-    main()
+    # Run as `-m`, this file is `__main__`; the outcome must be pickled as the classes of
+    # ledger.check_chain, which the parent knows.
+    from ledger.check_chain import main as worker_main
+
+    worker_main()

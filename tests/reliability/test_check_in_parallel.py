@@ -87,6 +87,21 @@ def test_every_planted_tampering_reads_the_same_in_ranges(clinic: Clinic, case: 
         assert run_check(db, seams=[first.movement_id or 1]).problems[0] == first
 
 
+def test_the_later_ranges_are_verified_by_worker_processes(
+    clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = three_infusions(clinic).db
+    drop_guards(db)
+    execute(db, "UPDATE movement SET amount_ug = -39000 WHERE id = 11")
+    one_pass = run_check(db, seams=[])
+
+    def not_here(job: check_chain.Job) -> check_chain.Outcome:
+        raise AssertionError(f"range {job.lo}-{job.hi} was verified in this process")
+
+    monkeypatch.setattr(check_chain, "run_job", not_here)
+    assert _said(run_check(db, seams=[5, 11])) == _said(one_pass)
+
+
 def test_a_worker_that_cannot_start_leaves_its_range_to_this_process(
     clinic: Clinic, monkeypatch: pytest.MonkeyPatch
 ) -> None:
