@@ -35,7 +35,6 @@ MARGIN = 36
 #: Text WinAnsi can show is set in Helvetica (built in, and several times faster to draw);
 #: anything else (Nguyễn, Łukasz) in the embedded Unicode face, string by string.
 FONT, BOLD = "Helvetica", "Helvetica-Bold"
-UNICODE, UNICODE_BOLD = font_names()
 
 
 def _winansi(text: str) -> bool:
@@ -51,7 +50,9 @@ def _winansi(text: str) -> bool:
 def face(font: str, text: str) -> str:
     """The face that can show `text`: the built-in one when it can, else the Unicode one."""
     if font in (FONT, BOLD) and not _winansi(text):
-        return UNICODE_BOLD if font == BOLD else UNICODE
+        # Registered (a TrueType file parsed) the first time a string needs it.
+        regular, bold = font_names()
+        return bold if font == BOLD else regular
     return font
 
 

@@ -28,6 +28,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from reports.model import Column, Kind, Report, Total, Value
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
 ESCAPE = "'"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -124,9 +125,16 @@ def _column_writer(ws: WriteOnlyWorksheet, column: Column) -> Any:
         return _formatted_writer(ws, column)
 
     def text(value: Value) -> Any:
-        if isinstance(value, str):
+        if type(value) is str:
+            # safe_text, written out for the common case: most text starts with a letter.
+            if value[:1] in _FORMULA_FIRST:
+                return ESCAPE + value
+            if value[:1] == "#" and value in ERROR_CODES:
+                # openpyxl would store "#N/A" as an error cell
+                return _cell(ws, value, Kind.TEXT, 0)
+        elif isinstance(value, str):
             value = safe_text(value)
-            if value in ERROR_CODES:  # openpyxl would store "#N/A" as an error cell
+            if value in ERROR_CODES:
                 return _cell(ws, value, Kind.TEXT, 0)
         return value
 
