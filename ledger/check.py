@@ -11,6 +11,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -118,10 +119,17 @@ def _finish_chain(
 ) -> tuple[list[Problem], list[Problem]]:
     """Join the ranges; name each value not in its stored form (check_forms), then the
     pass's problems in the order one pass would have met them."""
-    outcomes = chain.outcomes + [w.outcome() for w in chain.workers]
-    whole, balances = check_chain.join(outcomes)
+    joined: list[tuple[check_chain.Outcome, dict[object, Any]]] = []
+
+    def suspicious() -> list[int]:
+        if not joined:
+            joined.append(check_chain.join(chain.outcomes + [w.outcome() for w in chain.workers]))
+        return joined[0][0].suspicious
+
     forms: list[Problem] = []
-    malformed = check_forms.stored_forms(conn, forms.append, movement_ids=whole.suspicious)
+    malformed = check_forms.stored_forms(conn, forms.append, movement_ids=suspicious)
+    suspicious()
+    whole, balances = joined[0]
     found: list[Problem] = []
     for item in whole.found:
         if isinstance(item, check_chain.Unreadable):
