@@ -1,8 +1,8 @@
 """`vialbook check`: re-derive every hash and balance from the movements, report every problem.
 
 Each check is a small named function over the stream (ledger/check_chain.py, cut into
-ranges verified in parallel) or over one SQL question; all of them run, and every
-problem names the movement it is about.
+ranges verified in parallel by ledger/check_workers.py) or over one SQL question; all of
+them run, and every problem names the movement it is about.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from ledger import check_chain, check_forms, check_records
+from ledger import check_chain, check_forms, check_records, check_workers
 from ledger.access import Actor, authorize
 from ledger.chain import GENESIS_HASH
 from ledger.database import Database
@@ -85,7 +85,7 @@ class _ChainPass:
     """The streaming pass, cut into ranges: this process verifies the first, workers the rest."""
 
     outcomes: list[check_chain.Outcome]
-    workers: list[check_chain.Worker]
+    workers: list[check_workers.Worker]
 
 
 def _start_chain(
@@ -100,13 +100,13 @@ def _start_chain(
         first, last = conn.exec_driver_sql("SELECT min(id), max(id) FROM movement").one()
         if connect is not None and type(first) is int and type(last) is int:
             count = last - first + 1
-            seams = check_chain.cut(first, last, count, check_chain.worker_count())
+            seams = check_workers.cut(first, last, count, check_workers.worker_count())
         else:
             seams = []
     seams = sorted(set(seams)) if connect is not None else []
     bounds = [None, *seams, None]
     workers = [
-        check_chain.Worker(check_chain.Job(rules.dialect, connect, rules, lo, hi))
+        check_workers.Worker(check_workers.Job(rules.dialect, connect, rules, lo, hi))
         for lo, hi in zip(seams, bounds[2:], strict=True)
     ]
     received = check_chain.received_by_vial(raw)
@@ -123,7 +123,7 @@ def _finish_chain(
 
     def suspicious() -> list[int]:
         if not joined:
-            joined.append(check_chain.join(chain.outcomes + [w.outcome() for w in chain.workers]))
+            joined.append(check_workers.join(chain.outcomes + [w.outcome() for w in chain.workers]))
         return joined[0][0].suspicious
 
     forms: list[Problem] = []
