@@ -26,6 +26,9 @@ from ledger.database import Database, open_database
 from ledger.models import Movement
 from ledger.models.base import table_of
 
+#: Issue 15, metric 6: peak memory of a 100,000-row PDF administration log.
+PDF_BOUND_MIB = 150
+
 
 @dataclass
 class ExportResult:
@@ -46,6 +49,11 @@ class ExportResult:
     def memory_flat(self) -> bool:
         """10x the rows may cost at most half as much again, give or take 5 MiB of noise."""
         return self.large_peak_mib <= self.small_peak_mib * 1.5 + 5
+
+    @property
+    def memory_bounded(self) -> bool:
+        """Issue 15's bound for the PDF: under 150 MiB for a 100,000-row log."""
+        return self.large_rows >= 95_000 and self.large_peak_mib < PDF_BOUND_MIB
 
 
 def _raw_xlsx(rows: list[tuple[Any, ...]], headers: list[str], path: Path) -> None:

@@ -136,6 +136,12 @@ def metric_exports(run: Run) -> None:
     for r in results:
         number, need, lib = targets[r.fmt]
         flat = r.memory_flat
+        # Issue 15: XLSX memory stays flat; the PDF's peak is bounded at 100k rows.
+        if r.fmt == "pdf":
+            memory_ok = r.memory_bounded
+            memory_target = f"peak < {exports.PDF_BOUND_MIB} MiB at 100k rows"
+        else:
+            memory_ok, memory_target = flat, "peak memory flat"
         run.rows.append(
             Row(
                 number,
@@ -143,8 +149,8 @@ def metric_exports(run: Run) -> None:
                 f"{r.product_rows_per_s:.0f}",
                 f"{r.baseline_rows_per_s:.0f} (raw {lib})",
                 r.ratio,
-                f"≥ {need} of raw; peak memory flat",
-                r.ratio >= need and flat,
+                f"≥ {need} of raw; {memory_target}",
+                r.ratio >= need and memory_ok,
             )
         )
         run.note(
@@ -154,11 +160,6 @@ def metric_exports(run: Run) -> None:
             f"{r.large_peak_mib:.1f} MiB at {r.large_rows} rows (peak RSS added by the export) "
             f"-> {'flat' if flat else 'GROWS'} (flat: at most 1.5 × the 10k figure + 5 MiB)",
         )
-    run.note(
-        s,
-        "the reports/ package was still being written by another engineer when this "
-        "ran; the figures are for the code as it stood",
-    )
 
 
 def pending_rows(run: Run) -> None:
@@ -268,7 +269,7 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--per-round", type=int, default=12, help="infusions per round, metrics 1-2")
     ap.add_argument("--check-rounds", type=int, default=2, help="runs of each checker")
     ap.add_argument(
-        "--export-large-rows", type=int, default=50_000, help="metrics 5-6 memory (issue: 100k)"
+        "--export-large-rows", type=int, default=100_000, help="metrics 5-6 memory (issue: 100k)"
     )
     ap.add_argument("--pg-url", default=PG_URL)
     ap.add_argument("--no-pg", action="store_true", help="skip metric 2")

@@ -1,8 +1,8 @@
 """`vialbook check`: re-derive every hash and balance from the movements, report every problem.
 
 Each check is a small named function over the stream (ledger/check_chain.py, cut into
-ranges verified in parallel) or over one SQL question; all of them run, and every
-problem names the movement it is about.
+ranges verified in parallel by ledger/check_workers.py) or over one SQL question; all of
+them run, and every problem names the movement it is about.
 """
 
 from __future__ import annotations
@@ -11,10 +11,11 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 
-from ledger import check_chain, check_forms, check_money, check_records
+from ledger import check_chain, check_forms, check_money, check_records, check_workers
 from ledger.access import Actor, authorize
 from ledger.chain import GENESIS_HASH
 from ledger.database import Database
@@ -84,7 +85,7 @@ class _ChainPass:
     """The streaming pass, cut into ranges: this process verifies the first, workers the rest."""
 
     outcomes: list[check_chain.Outcome]
-    workers: list[check_chain.Worker]
+    workers: list[check_workers.Worker]
 
 
 def _start_chain(
@@ -99,13 +100,13 @@ def _start_chain(
         first, last = conn.exec_driver_sql("SELECT min(id), max(id) FROM movement").one()
         if connect is not None and type(first) is int and type(last) is int:
             count = last - first + 1
-            seams = check_chain.cut(first, last, count, check_chain.worker_count())
+            seams = check_workers.cut(first, last, count, check_workers.worker_count())
         else:
             seams = []
     seams = sorted(set(seams)) if connect is not None else []
     bounds = [None, *seams, None]
     workers = [
-        check_chain.Worker(check_chain.Job(rules.dialect, connect, rules, lo, hi))
+        check_workers.Worker(check_workers.Job(rules.dialect, connect, rules, lo, hi))
         for lo, hi in zip(seams, bounds[2:], strict=True)
     ]
     received = check_chain.received_by_vial(raw)
@@ -118,10 +119,17 @@ def _finish_chain(
 ) -> tuple[list[Problem], list[Problem]]:
     """Join the ranges; name each value not in its stored form (check_forms), then the
     pass's problems in the order one pass would have met them."""
-    outcomes = chain.outcomes + [w.outcome() for w in chain.workers]
-    whole, balances = check_chain.join(outcomes)
+    joined: list[tuple[check_chain.Outcome, dict[object, Any]]] = []
+
+    def suspicious() -> list[int]:
+        if not joined:
+            joined.append(check_workers.join(chain.outcomes + [w.outcome() for w in chain.workers]))
+        return joined[0][0].suspicious
+
     forms: list[Problem] = []
-    malformed = check_forms.stored_forms(conn, forms.append, movement_ids=whole.suspicious)
+    malformed = check_forms.stored_forms(conn, forms.append, movement_ids=suspicious)
+    suspicious()
+    whole, balances = joined[0]
     found: list[Problem] = []
     for item in whole.found:
         if isinstance(item, check_chain.Unreadable):
@@ -226,11 +234,15 @@ def run_check(
         history = settings_history(conn)
         # The chain's workers run while this process checks the records outside the chain.
         chain = _start_chain(conn, _rules(conn, history), seams)
-        records: list[Problem] = []
-        for records_check in check_records.CHECKS:
-            records_check(conn, records.append)
-        check_money.check_money(conn, records.append)
-        forms, found = _finish_chain(conn, chain, report)
+        try:
+            records: list[Problem] = []
+            for records_check in check_records.CHECKS:
+                records_check(conn, records.append)
+            check_money.check_money(conn, records.append)
+            forms, found = _finish_chain(conn, chain, report)
+        finally:
+            for worker in chain.workers:
+                worker.stop()
         for anchor in anchors:
             _anchor(conn, anchor, report)
     # In the order one pass meets them: stored forms, the chain, the records, anchors.

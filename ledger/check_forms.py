@@ -9,7 +9,7 @@ leaving the hash texts, the movement kinds and times it can store but Python can
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator
+from collections.abc import Callable, Collection, Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -104,13 +104,16 @@ _IDS_PER_QUERY = 500
 
 
 def stored_forms(
-    conn: sa.Connection, add: Add, movement_ids: Collection[object] | None = None
+    conn: sa.Connection,
+    add: Add,
+    movement_ids: Collection[object] | Callable[[], Collection[object]] | None = None,
 ) -> set[int]:
     """Name every value not in its canonical form; return the movements that hold one.
 
     `movement_ids`: the movements to look at, when the streaming pass has already
-    screened the rest (ledger/check_chain.py accepts only rows this would accept);
-    None looks at every movement.
+    screened the rest (ledger/check_chain.py accepts only rows this would accept), or a
+    function asked for them only when the movement table's turn comes (the other tables
+    are looked at while the pass's workers finish); None looks at every movement.
     """
     sqlite = conn.dialect.name == "sqlite"
     bad_of = _sqlite_bad if sqlite else _postgresql_bad
@@ -129,7 +132,10 @@ def stored_forms(
         )
         where = " OR ".join(bad for _, bad in checks)
         sql = f"SELECT t.{key}, {at}, {values} FROM {table.name} t WHERE ({where})"
-        for row in _bad_rows(conn, sql, movement_ids if table.name == "movement" else None):
+        ids = None
+        if table.name == "movement" and movement_ids is not None:
+            ids = movement_ids() if callable(movement_ids) else movement_ids
+        for row in _bad_rows(conn, sql, ids):
             at_movement = movement_id(row[1])
             if table.name == "movement" and at_movement is not None:
                 malformed.add(at_movement)

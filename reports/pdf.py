@@ -35,7 +35,6 @@ MARGIN = 36
 #: Text WinAnsi can show is set in Helvetica (built in, and several times faster to draw);
 #: anything else (Nguyễn, Łukasz) in the embedded Unicode face, string by string.
 FONT, BOLD = "Helvetica", "Helvetica-Bold"
-UNICODE, UNICODE_BOLD = font_names()
 
 
 def _winansi(text: str) -> bool:
@@ -51,7 +50,9 @@ def _winansi(text: str) -> bool:
 def face(font: str, text: str) -> str:
     """The face that can show `text`: the built-in one when it can, else the Unicode one."""
     if font in (FONT, BOLD) and not _winansi(text):
-        return UNICODE_BOLD if font == BOLD else UNICODE
+        # Registered (a TrueType file parsed) the first time a string needs it.
+        regular, bold = font_names()
+        return bold if font == BOLD else regular
     return font
 
 
@@ -81,6 +82,11 @@ class _Canvas(Canvas):
     face for the strings that need it."""
 
     spill: IO[bytes] | None = None
+    _places: dict[tuple[float, float], str]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._places = {}
 
     def showPage(self) -> None:  # noqa: N802
         super().showPage()
@@ -102,9 +108,13 @@ class _Canvas(Canvas):
         if not text:
             return
         if text.isascii() and text.isprintable() and self._fontname in (FONT, BOLD):
-            self._code.append(
-                f"BT 1 0 0 1 {fp_str(x)} {fp_str(y)} Tm ({text.translate(_PDF_ESCAPES)}) Tj ET"
-            )
+            # A table's columns and lines sit at the same few places on every page.
+            at = self._places.get((x, y))
+            if at is None:
+                if len(self._places) > 4096:  # rows of many heights: keep it small
+                    self._places.clear()
+                at = self._places[(x, y)] = f"BT 1 0 0 1 {fp_str(x)} {fp_str(y)} Tm ("
+            self._code.append(f"{at}{text.translate(_PDF_ESCAPES)}) Tj ET")
         else:
             self.drawString(x, y, text)
 

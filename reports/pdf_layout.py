@@ -15,6 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
+from datetime import date, datetime
 from functools import lru_cache
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
@@ -64,8 +65,17 @@ def natural_widths(
         unit_width(SAMPLES[col.kind], font) if col.kind in SAMPLES else 0.0 for col in columns
     ]
     fixed = [i for i, col in enumerate(columns) if not col.wrap]
+    # A date or time is printed in one layout of digits, and Helvetica's digits share one
+    # width, so every date is as wide as the sample: only a value of another type is measured.
+    dated = {
+        i: datetime if columns[i].kind == Kind.DATETIME else date
+        for i in fixed
+        if columns[i].kind in SAMPLES and font == "Helvetica"
+    }
     for row in rows:
         for i in fixed:
+            if i in dated and type(row[i]) is dated[i]:
+                continue
             text = cell_text(row[i], columns[i])
             width = unit_width(text, face(font, text))
             if width > longest[i]:

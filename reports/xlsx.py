@@ -28,6 +28,7 @@ from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 from reports.model import Column, Kind, Report, Total, Value
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+_FORMULA_FIRST = frozenset(FORMULA_STARTS)
 ESCAPE = "'"
 DATETIME_FORMAT = "yyyy-mm-dd hh:mm"
 DATE_FORMAT = "yyyy-mm-dd"
@@ -94,16 +95,46 @@ def _cell(ws: WriteOnlyWorksheet, value: Value, kind: Kind, places: int) -> Writ
     return cell
 
 
+def _formatted_writer(ws: WriteOnlyWorksheet, column: Column) -> Any:
+    """A dated or numeric column's cells. One styled cell per column is filled row after row:
+    a write-only sheet writes each row out as it is appended, and making a cell and
+    looking up its number format for every value was most of the export's own work."""
+    kind, places = column.kind, column.places
+    fmt = number_format(kind, places)
+    if fmt is None:
+        return lambda value: _cell(ws, value, kind, places)
+    cell = WriteOnlyCell(ws)
+    cell.number_format = fmt
+
+    def write(value: Value) -> Any:
+        converted = _cell_value(value, kind)
+        if converted is None:
+            return None
+        if isinstance(converted, str):
+            return _cell(ws, value, kind, places)  # text where a number was expected
+        cell.value = converted
+        return cell
+
+    return write
+
+
 def _column_writer(ws: WriteOnlyWorksheet, column: Column) -> Any:
     """How one column's values become cells. Text goes in as plain values (a styled cell per
     value cost a third of the export); safe_text has already made formulas impossible."""
     if column.kind != Kind.TEXT:
-        return lambda value: _cell(ws, value, column.kind, column.places)
+        return _formatted_writer(ws, column)
 
     def text(value: Value) -> Any:
-        if isinstance(value, str):
+        if type(value) is str:
+            # safe_text, written out for the common case: most text starts with a letter.
+            if value[:1] in _FORMULA_FIRST:
+                return ESCAPE + value
+            if value[:1] == "#" and value in ERROR_CODES:
+                # openpyxl would store "#N/A" as an error cell
+                return _cell(ws, value, Kind.TEXT, 0)
+        elif isinstance(value, str):
             value = safe_text(value)
-            if value in ERROR_CODES:  # openpyxl would store "#N/A" as an error cell
+            if value in ERROR_CODES:
                 return _cell(ws, value, Kind.TEXT, 0)
         return value
 

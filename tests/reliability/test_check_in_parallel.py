@@ -15,7 +15,7 @@ from collections.abc import Callable
 
 import pytest
 
-from ledger import check_chain
+from ledger import check_workers
 from ledger.check import CheckReport, run_check
 from ledger.database import Database
 from tests.reliability.tampering import drop_guards, execute, three_infusions
@@ -29,9 +29,9 @@ from tests.reliability.test_side_doors import (
 from tests.reliability.test_tampering import CAUGHT_BY_CHECK, CAUGHT_ONLY_BY_AN_ANCHOR
 from tests.support import Clinic
 
-#: Where the chain is cut: at a tampered movement, just after one, past the end, or in
-#: several places with one range holding a single movement.
-SEAMS = ([11], [12], [15], [2, 9, 13, 14])
+#: Where the chain is cut: at the first tampered movement; or in several places, with
+#: ranges of one movement (12, 13-14) and an empty one past the end (15).
+SEAMS = ([11], [2, 9, 12, 13, 15])
 
 
 def _statements(sql: str) -> Callable[[Database], None]:
@@ -87,6 +87,21 @@ def test_every_planted_tampering_reads_the_same_in_ranges(clinic: Clinic, case: 
         assert run_check(db, seams=[first.movement_id or 1]).problems[0] == first
 
 
+def test_the_later_ranges_are_verified_by_worker_processes(
+    clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    db = three_infusions(clinic).db
+    drop_guards(db)
+    execute(db, "UPDATE movement SET amount_ug = -39000 WHERE id = 11")
+    one_pass = run_check(db, seams=[])
+
+    def not_here(job: check_workers.Job) -> check_workers.Outcome:
+        raise AssertionError(f"range {job.lo}-{job.hi} was verified in this process")
+
+    monkeypatch.setattr(check_workers, "run_job", not_here)
+    assert _said(run_check(db, seams=[5, 11])) == _said(one_pass)
+
+
 def test_a_worker_that_cannot_start_leaves_its_range_to_this_process(
     clinic: Clinic, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -94,14 +109,14 @@ def test_a_worker_that_cannot_start_leaves_its_range_to_this_process(
     drop_guards(db)
     execute(db, "UPDATE movement SET amount_ug = -39000 WHERE id = 11")
     one_pass = run_check(db, seams=[])
-    monkeypatch.setattr(check_chain.sys, "executable", "/nonexistent/python")
+    monkeypatch.setattr(check_workers.sys, "executable", "/nonexistent/python")
     assert _said(run_check(db, seams=[6, 12])) == _said(one_pass)
     assert (11, "HashMismatch") in {(p.movement_id, p.rule) for p in one_pass.problems}
 
 
 def test_a_large_ledger_is_cut_and_a_small_one_is_not() -> None:
-    assert check_chain.cut(1, 100, 100, 1) == []
-    seams = check_chain.cut(1, 1_000_000, 1_000_000, 1)
+    assert check_workers.cut(1, 100, 100, 1) == []
+    seams = check_workers.cut(1, 1_000_000, 1_000_000, 1)
     assert len(seams) == 1 and 1 < seams[0] <= 1_000_000
-    three = check_chain.cut(1, 1_000_000, 1_000_000, 3)
+    three = check_workers.cut(1, 1_000_000, 1_000_000, 3)
     assert three == sorted(three) and len(three) == 3

@@ -1,0 +1,163 @@
+"""`check`'s chain cut into ranges, verified by worker processes and joined at the seams.
+
+The command's own process verifies the first range (and meanwhile checks the records
+outside the chain); each later range goes to `python -m ledger.check_workers`, which loads
+no SQLAlchemy and no models. Each range streams its own rows, so memory stays flat, and
+joined in order the ranges report exactly what one pass would (ledger/check_chain.py).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from ledger.check_chain import Outcome, Rules, received_by_vial, start_of, verify_range
+
+#: Below this many movements one process verifies the whole chain: starting a worker costs
+#: more than it saves.
+PARALLEL_FROM = 40_000
+#: Worker processes at most, besides this one.
+MAX_WORKERS = 3
+#: This process also runs the record cross-checks, so it takes a smaller range: its share
+#: against each worker's.
+OWN_SHARE, WORKER_SHARE = 1, 4
+
+
+def cut(first: int, last: int, count: int, workers: int) -> list[int]:
+    """Where the ranges after the first start: none for a small ledger, else ids that give
+    this process OWN_SHARE and each worker WORKER_SHARE of the id span."""
+    if count < PARALLEL_FROM or workers < 1 or last <= first:
+        return []
+    shares = [OWN_SHARE] + [WORKER_SHARE] * workers
+    span, total, seams, acc = last - first + 1, sum(shares), [], 0
+    for share in shares[:-1]:
+        acc += share
+        seams.append(first + span * acc // total)
+    return sorted(set(s for s in seams if first < s <= last))
+
+
+def worker_count() -> int:
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(0, min(MAX_WORKERS, cores - 1))
+
+
+@dataclass(frozen=True)
+class Job:
+    """One range for a worker: how to reach the database, and what to judge by."""
+
+    dialect: str
+    #: SQLite: the file path. PostgreSQL: psycopg.connect keyword arguments.
+    connect: Any
+    rules: Rules
+    lo: int
+    hi: int | None
+
+
+def _connect(job: Job) -> Any:
+    if job.dialect == "sqlite":
+        import sqlite3
+
+        raw = sqlite3.connect(job.connect, timeout=60, isolation_level=None)
+        raw.execute("BEGIN")  # one snapshot for the start and the rows
+        return raw
+    import psycopg
+
+    return psycopg.connect(**job.connect)
+
+
+def run_job(job: Job) -> Outcome:
+    raw = _connect(job)
+    try:
+        start = start_of(raw, job.dialect, job.lo)
+        return verify_range(raw, job.rules, received_by_vial(raw), start, job.lo, job.hi)
+    finally:
+        if job.dialect == "sqlite":
+            raw.execute("ROLLBACK")
+        else:
+            raw.rollback()
+        raw.close()
+
+
+class Worker:
+    """A range verified in a process of its own; `outcome` waits for it. If the process
+    cannot start or fails, the range is verified here instead: same answer, only slower."""
+
+    def __init__(self, job: Job) -> None:
+        self.job = job
+        root = str(Path(__file__).resolve().parent.parent)
+        paths = [root, *filter(None, os.environ.get("PYTHONPATH", "").split(os.pathsep))]
+        env = dict(os.environ, PYTHONPATH=os.pathsep.join(paths))
+        try:
+            self.proc: subprocess.Popen[bytes] | None = subprocess.Popen(
+                [sys.executable, "-m", "ledger.check_workers"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.DEVNULL,
+                env=env,
+            )
+            assert self.proc.stdin is not None
+            # The job goes on stdin, never the command line: it may hold a password.
+            self.proc.stdin.write(pickle.dumps(job))
+            self.proc.stdin.close()
+        except OSError:
+            self.proc = None
+
+    def stop(self) -> None:
+        """End the process if its outcome was never asked for (the check failed first)."""
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.kill()
+            self.proc.wait()
+        if self.proc is not None and self.proc.stdout is not None:
+            self.proc.stdout.close()
+
+    def outcome(self) -> Outcome:
+        if self.proc is not None:
+            assert self.proc.stdout is not None
+            data = self.proc.stdout.read()
+            self.proc.stdout.close()
+            if self.proc.wait() == 0:
+                try:
+                    result = pickle.loads(data)  # from the process started above
+                except Exception:  # noqa: BLE001 - a broken answer: verify the range here
+                    result = None
+                if isinstance(result, Outcome):
+                    return result
+        return run_job(self.job)
+
+
+def main() -> None:
+    """A worker: read a Job on stdin, write its Outcome on stdout."""
+    job = pickle.loads(sys.stdin.buffer.read())  # from the parent process that started us
+    sys.stdout.buffer.write(pickle.dumps(run_job(job)))
+    sys.stdout.buffer.flush()
+
+
+def join(outcomes: Sequence[Outcome]) -> tuple[Outcome, dict[object, Any]]:
+    """The ranges as one pass: their findings in order, and each vial's final balance."""
+    whole = Outcome()
+    balances: dict[object, Any] = {}
+    for o in outcomes:
+        whole.found += o.found
+        whole.suspicious += o.suspicious
+        whole.count += o.count
+        if o.count:
+            whole.last_hash = o.last_hash
+        balances.update(o.balances)  # a later range's balance already includes the earlier
+    return whole, balances
+
+
+if __name__ == "__main__":
+    # Run as `-m`, this file is `__main__`; the job and outcome must be pickled as the
+    # classes of ledger.check_workers and ledger.check_chain, which the parent knows.
+    from ledger.check_workers import main as worker_main
+
+    worker_main()
