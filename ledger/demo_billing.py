@@ -14,13 +14,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from sqlmodel import col, select
-
-from ledger.models import Patient
-from ledger.models.billing import Invoice, InvoiceLine, InvoiceStatus
-from ledger.models.billing_money import PendingCharge
+from ledger.models.billing import Invoice
 from ledger.services import users
 from ledger.services.billing import corrections, invoices, lines, packages, payments, prices
+from ledger.services.billing.pending import pending_rows
 from ledger.services.billing.refunds import refund_package
 from ledger.services.diagnoses import diagnose
 from ledger.services.gfe import EstimateItem, new_estimate
@@ -30,11 +27,6 @@ from ledger.services.settings import update_settings
 DIRECTOR_NPI = "1245319599"
 #: Patients (by their place in the demo's list) who buy the initial series on day one.
 SERIES_BUYERS = 8
-#: At month end the office bills the infusions of the last this many days no credit paid for,
-#: for the patients with most of them, at most this many lines each (the demo stays quick).
-MONTH_END_DAYS = 31
-BILLED_PATIENTS = 5
-MOST_LINES = 4
 DIAGNOSES = ("F33.1", "F33.2", "F43.10", "F32.2")
 PRICE_LIST = (
     # code, description, cpt, hcpcs, cents
@@ -154,37 +146,18 @@ def _set_up(c: Any, day: date, mrns: list[str], state: _Billing) -> None:
 def _month_end(c: Any, day: date, state: _Billing) -> None:
     """The billing office's month end: the rest of a partly paid series, the infusions no
     credit paid for billed singly at the list price of their day (one invoice per patient,
-    for the patients with most of them), one voided, one credited, the overpayment applied."""
+    all their waiting infusions in one step), one voided (its infusions wait again), one left
+    owing, one half paid, one credited, the overpayment applied."""
     bella = c.actor("bella")
     for inv in state.partly_paid:
         payments.pay_invoice(c.db, bella, inv, amount_cents=_owed(c, inv), method="card",
                              reference="second instalment")  # fmt: skip
     with c.db.read() as session:
-        on_invoice = (
-            select(InvoiceLine.pending_charge_id)
-            .join(Invoice, col(Invoice.id) == InvoiceLine.invoice_id)
-            .where(
-                col(Invoice.status).in_([InvoiceStatus.ISSUED, InvoiceStatus.DRAFT]),
-                col(InvoiceLine.pending_charge_id).is_not(None),
-            )
-        )
-        pending = session.exec(
-            select(PendingCharge.infusion_id, PendingCharge.patient_id)
-            .where(
-                col(PendingCharge.id).not_in(on_invoice),
-                PendingCharge.service_on >= day - timedelta(days=MONTH_END_DAYS),
-            )
-            .order_by(col(PendingCharge.id))
-        ).all()
-        mrn_of = dict(session.exec(select(Patient.id, Patient.mrn)).all())
-    by_patient: dict[int, list[int]] = {}
-    for infusion_id, patient_id in pending:
-        by_patient.setdefault(patient_id, []).append(infusion_id)
-    busiest = sorted(by_patient.items(), key=lambda kv: (-len(kv[1]), kv[0]))[:BILLED_PATIENTS]
-    for n, (patient_id, infusion_ids) in enumerate(busiest):
-        inv = invoices.new_invoice(c.db, bella, patient=mrn_of[patient_id])
-        for infusion_id in infusion_ids[:MOST_LINES]:
-            lines.add_infusion_line(c.db, bella, inv, infusion_id=infusion_id)
+        # Patients with infusions waiting, in the order they first came.
+        waiting = list(dict.fromkeys(p.mrn for p in pending_rows(session)))
+    for n, mrn in enumerate(waiting):
+        inv = invoices.new_invoice(c.db, bella, patient=mrn)
+        lines.add_pending_lines(c.db, bella, inv)
         if n == 1:
             lines.add_item_line(c.db, bella, inv, code="ONDANSETRON")
         invoices.issue_invoice(c.db, bella, inv)

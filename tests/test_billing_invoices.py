@@ -201,3 +201,32 @@ def test_an_infusion_recorded_before_its_item_was_priced_bills_once_priced_from_
                          price_cents=45_000, effective_from=DAY1)  # fmt: skip
         line = lines.add_infusion_line(clinic.db, bella, draft, infusion_id=done.infusion_id)
     assert line.line_cents == 45_000 and line.description == f"Mood infusion on {DAY1}"
+
+
+def test_all_waiting_infusions_go_on_an_invoice_in_one_step_or_none_do(clinic: Clinic) -> None:
+    """`add_pending_lines` bills every infusion of the patient still waiting (none already on
+    another draft), oldest first, in one transaction; a draft that is no longer a draft takes
+    none of them and the ledger is unchanged."""
+    price_list(clinic)
+    one = infuse(clinic, DAY1)
+    two = infuse(clinic, DAY1 + timedelta(days=1), service="BOOSTER")
+    three = infuse(clinic, DAY1 + timedelta(days=2))
+    infuse(clinic, DAY1 + timedelta(days=2), patient="MRN2", vial="K-000002")
+    with on(DAY1 + timedelta(days=3)):
+        bella = billing(clinic)
+        held = invoices.new_invoice(clinic.db, bella, patient="MRN1")
+        lines.add_infusion_line(clinic.db, bella, held, infusion_id=two.infusion_id)
+        draft = invoices.new_invoice(clinic.db, bella, patient="MRN1")
+        added = lines.add_pending_lines(clinic.db, bella, draft)
+        # The booster already on the other draft stays there; MRN2's infusion is not MRN1's.
+        assert [(line.infusion_id, line.line_cents) for line in added] == [
+            (one.infusion_id, 45_000), (three.infusion_id, 45_000)
+        ]  # fmt: skip
+        assert lines.add_pending_lines(clinic.db, bella, draft) == []
+        issued = invoices.issue_invoice(clinic.db, bella, draft)
+        assert issued.total_cents == 90_000
+        before = dump(clinic.db)
+        with pytest.raises(InvoiceNotDraft):
+            lines.add_pending_lines(clinic.db, bella, issued.number)
+        assert dump(clinic.db) == before
+    assert run_check(clinic.db).ok

@@ -17,7 +17,7 @@ from ledger.database import Database
 from ledger.models import GoodFaithEstimate, Invoice, InvoiceStatus, Patient, Payment
 from ledger.money import parse_cents, parse_percent
 from ledger.queries import patient_search
-from ledger.services.billing import corrections, invoices, lines, payments, pending, refunds
+from ledger.services.billing import corrections, invoices, lines, payments, refunds
 from ledger.services.billing.credits import patient_credits
 from ledger.services.billing.invoices import invoice_view as ledger_invoice_view
 from ledger.services.billing.payments import patient_credit_balance, refunded_cents
@@ -260,16 +260,9 @@ def new_invoice(db: Database, actor: Actor, mrn: str, *, with_pending: bool) -> 
 
 
 def add_pending(db: Database, actor: Actor, invoice_id: int) -> str:
-    """Every pending charge of the invoice's patient not yet on a draft, one line each."""
-    view = invoices.show_invoice(db, actor, invoice_id)
-    waiting = [
-        c
-        for c in pending.pending_charges(db, actor, patient=view.mrn)
-        if c.draft_invoice_id is None
-    ]
-    for c in waiting:
-        lines.add_infusion_line(db, actor, invoice_id, infusion_id=c.infusion_id)
-    return f"Added {len(waiting)} pending charges" if waiting else "No pending charges to add"
+    """Every pending charge of the invoice's patient not yet on an invoice, one line each."""
+    added = lines.add_pending_lines(db, actor, invoice_id)  # all of them, or none
+    return f"Added {len(added)} pending charges" if added else "No pending charges to add"
 
 
 def add_line(db: Database, actor: Actor, invoice_id: int, kind: str, v: dict[str, str]) -> str:

@@ -95,7 +95,8 @@ class DashboardScreen(Screen[None]):
             yield DataTable(id="alerts", cursor_type="row")
             yield Static("", id="health")
             yield Static("", id="status")
-        yield Footer()
+        # Compact: a nurse's or registrant's areas and "o Log out" fit in 80 columns.
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#who", Static).update(f"Logged in as {self.actor.username}")

@@ -41,5 +41,5 @@ class WeekChart(Static):
                 eighths = min(max(h - row * 8, 0), 8)
                 line += " " + _BLOCKS[eighths] * (COLUMN - 2) + " "
             lines.append(Text(line, style="bold"))
-        lines.append(Text("".join(f"{w.monday:%d/%m} " for w in weeks), style="dim"))
+        lines.append(Text("".join(f"{w.monday:%m/%d} " for w in weeks), style="dim"))
         self.update(Text("\n").join(lines))

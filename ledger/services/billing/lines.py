@@ -37,7 +37,7 @@ from ledger.services.billing.common import (
     reason_text,
 )
 from ledger.services.billing.packages import require_package
-from ledger.services.billing.pending import billed_line
+from ledger.services.billing.pending import billed_line, pending_rows
 from ledger.services.billing.prices import require_price
 from ledger.text import clean_text
 from ledger.unit_of_work import UnitOfWork, act
@@ -182,51 +182,69 @@ def add_package_line(db: Database, actor: Actor, invoice: str | int, *, code: st
 def add_infusion_line(db: Database, actor: Actor, invoice: str | int, *, infusion_id: int) -> Line:
     """A delivered infusion from its pending charge, at the list price of its day."""
     with act(db, actor, "billing.invoice") as tx:
+        return _add_infusion(tx, draft_invoice(tx, invoice), infusion_id)
+
+
+@audited("billing.invoice")
+def add_pending_lines(db: Database, actor: Actor, invoice: str | int) -> list[Line]:
+    """Every infusion of the invoice's patient still waiting to be billed (on no issued
+    invoice and no draft), one line each, oldest first, in one transaction: all or none."""
+    with act(db, actor, "billing.invoice") as tx:
         draft = draft_invoice(tx, invoice)
-        charge = tx.session.exec(
-            select(PendingCharge).where(PendingCharge.infusion_id == infusion_id)
-        ).first()
-        if charge is None or charge.id is None:
-            raise InfusionNotPending(
-                f"infusion {infusion_id} has no pending charge (a credit paid for it, or it "
-                "does not exist)",
-                subject=str(infusion_id),
-            )
-        if charge.patient_id != draft.patient_id:
-            raise InfusionNotPending(
-                f"infusion {infusion_id} is another patient's", subject=str(infusion_id)
-            )
-        held = billed_line(
-            tx.session, infusion_id, statuses=(InvoiceStatus.ISSUED, InvoiceStatus.DRAFT)
+        assert draft.id is not None
+        waiting = [
+            p.infusion_id
+            for p in pending_rows(tx.session, draft.patient_id)
+            if p.draft_invoice_id is None
+        ]
+        return [_add_infusion(tx, draft, infusion_id) for infusion_id in waiting]
+
+
+def _add_infusion(tx: UnitOfWork, draft: Invoice, infusion_id: int) -> Line:
+    charge = tx.session.exec(
+        select(PendingCharge).where(PendingCharge.infusion_id == infusion_id)
+    ).first()
+    if charge is None or charge.id is None:
+        raise InfusionNotPending(
+            f"infusion {infusion_id} has no pending charge (a credit paid for it, or it "
+            "does not exist)",
+            subject=str(infusion_id),
         )
-        if held is not None:
-            raise InfusionNotPending(
-                f"infusion {infusion_id} is already on invoice {held}", subject=str(infusion_id)
-            )
-        if charge.price_item_id is not None:
-            price = tx.session.get(PriceItem, charge.price_item_id)
-            assert price is not None
-        else:
-            # The item had no price on the infusion's day when it was recorded: a price set
-            # since, in force from that day, bills it; otherwise it cannot be billed yet.
-            found = require_price(tx.session, charge.code, charge.service_on)
-            price = tx.session.get(PriceItem, found.id)
-            assert price is not None
-        return _add(
-            tx,
-            draft,
-            kind=LineKind.INFUSION,
-            code=charge.code,
-            price_item_id=price.id,
-            infusion_id=infusion_id,
-            pending_charge_id=charge.id,
-            description=f"{price.description} on {charge.service_on}",
-            cpt=price.cpt,
-            hcpcs=price.hcpcs,
-            quantity=1,
-            unit_cents=price.unit_price_cents,
-            line_cents=price.unit_price_cents,
+    if charge.patient_id != draft.patient_id:
+        raise InfusionNotPending(
+            f"infusion {infusion_id} is another patient's", subject=str(infusion_id)
         )
+    held = billed_line(
+        tx.session, infusion_id, statuses=(InvoiceStatus.ISSUED, InvoiceStatus.DRAFT)
+    )
+    if held is not None:
+        raise InfusionNotPending(
+            f"infusion {infusion_id} is already on invoice {held}", subject=str(infusion_id)
+        )
+    if charge.price_item_id is not None:
+        price = tx.session.get(PriceItem, charge.price_item_id)
+        assert price is not None
+    else:
+        # The item had no price on the infusion's day when it was recorded: a price set
+        # since, in force from that day, bills it; otherwise it cannot be billed yet.
+        found = require_price(tx.session, charge.code, charge.service_on)
+        price = tx.session.get(PriceItem, found.id)
+        assert price is not None
+    return _add(
+        tx,
+        draft,
+        kind=LineKind.INFUSION,
+        code=charge.code,
+        price_item_id=price.id,
+        infusion_id=infusion_id,
+        pending_charge_id=charge.id,
+        description=f"{price.description} on {charge.service_on}",
+        cpt=price.cpt,
+        hcpcs=price.hcpcs,
+        quantity=1,
+        unit_cents=price.unit_price_cents,
+        line_cents=price.unit_price_cents,
+    )
 
 
 def _goods_total(tx: UnitOfWork, invoice: Invoice) -> int:
