@@ -134,8 +134,10 @@ def _billed_without_administration(
     after, until = end_of_day(tz, first - timedelta(days=1)), end_of_day(tz, last)
     out: list[Finding] = []
     # A prepaid session used by an infusion whose administration was then reversed was
-    # billed (the credit is gone) for a dose nobody was given.
+    # billed (the credit is gone) for a dose nobody was given, unless the reversal gave the
+    # credit back (every reversal since credits could be given back does).
     cm, pc = table_of(CreditMovement), table_of(PackageCredit)
+    back = cm.alias("given_back")
     used = session.execute(
         sa.select(cm.c.infusion_id, cm.c.service_code, pc.c.patient_id, p.c.mrn, i.c.event_at)
         .join(pc, pc.c.id == cm.c.credit_id)
@@ -143,6 +145,12 @@ def _billed_without_administration(
         .join(i, i.c.id == cm.c.infusion_id)
         .where(
             cm.c.kind == CreditMovementKind.CONSUME,
+            ~sa.exists(
+                sa.select(back.c.id).where(
+                    back.c.infusion_id == cm.c.infusion_id,
+                    back.c.kind == CreditMovementKind.RETURN,
+                )
+            ),
             i.c.event_at > after,
             i.c.event_at <= until,
         )
