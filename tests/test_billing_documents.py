@@ -207,8 +207,11 @@ def test_the_crosscheck_finds_one_seeded_mismatch_of_each_kind(
 ) -> None:
     # Billed as it should be: 40 minutes of mood infusion, one 96365 unit. No finding.
     fine = infusion(billing, start=MONDAY)
-    # 100 minutes supports 96365 + 96366, but the invoice line bills one unit.
-    long = infusion(billing, start=MONDAY + timedelta(hours=1), minutes=100, vial="K-000002")
+    # 100 minutes supports 96365 + 96366, but the invoice line bills one unit. (A second
+    # session that day, so the nurse names its service.)
+    long = infusion(
+        billing, start=MONDAY + timedelta(hours=1), minutes=100, vial="K-000002", service="MOOD"
+    )
     # Ketamine billed by the mg (J3490 alone): 1 unit billed for 40 mg given.
     drug = record_infusion_as(billing, "KETAMINE", start=MONDAY + timedelta(hours=3))
     # An infusion billing never saw (recorded before billing began, or its billing failed).

@@ -3,7 +3,9 @@
 - `unbilled_infusion`: an infusion given with no invoice line, no package credit and no
   pending charge either (recording an infusion always leaves one of the last two, so this is
   an infusion billing never saw: recorded before billing began, or its billing failed). A
-  pending charge is billing's queue (`billing pending`), not a disagreement;
+  pending charge is billing's queue (`billing pending`), not a disagreement; a patient's
+  later infusion on a day whose session is billed is part of that session
+  (ledger/services/billing/infusion_billing.py), not unbilled;
 - `billed_without_administration`: an infusion service billed for a patient on a day with no
   administration movement for them (reversed administrations do not count);
 - `time_units`: infusion time units billed (96365 + 96366) that the recorded start and end
@@ -69,9 +71,11 @@ def crosscheck(session: Session, tz: str, first: date, last: date) -> list[Findi
     given = delivered(session, tz, first, last)
     charges = charges_for(session, given)
     out: list[Finding] = []
+    # One session a day: any billed infusion bills the patient's day.
+    sessions = {(d.patient_id, d.day) for d in given if charges[d.infusion_id]}
     for d in given:
         mine = charges[d.infusion_id]
-        if not mine:
+        if not mine and (d.patient_id, d.day) not in sessions:
             out.append(
                 Finding(
                     "unbilled_infusion",
