@@ -61,11 +61,12 @@ def infusion(
     minutes: int = 40,
     vial: str = "K-000001",
     given_mg: int = 40,
+    service: str | None = None,
 ) -> int:
     pin(start + timedelta(minutes=minutes))
     done = record_infusion(
         clinic.db, clinic.actor("nina"), patient=patient, vial=vial, drawn_ug=given_mg * 1000,
         given_ug=given_mg * 1000, wasted_ug=0, witness=clinic.witness("omar"),
-        started_at=start, ended_at=start + timedelta(minutes=minutes),
+        started_at=start, ended_at=start + timedelta(minutes=minutes), service=service,
     )  # fmt: skip
     return done.infusion_id

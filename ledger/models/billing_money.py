@@ -33,6 +33,9 @@ class CreditMovementKind(enum.StrEnum):
     REFUND = "refund"
     #: The invoice that sold it was voided before it was used.
     VOID = "void"
+    #: Given back because the infusion that used it was reversed: a fresh credit of the same
+    #: sale (same price share and expiry), since the used one stays closed for good.
+    RETURN = "return"
 
 
 class PatientCreditKind(enum.StrEnum):

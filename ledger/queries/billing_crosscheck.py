@@ -3,7 +3,9 @@
 - `unbilled_infusion`: an infusion given with no invoice line, no package credit and no
   pending charge either (recording an infusion always leaves one of the last two, so this is
   an infusion billing never saw: recorded before billing began, or its billing failed). A
-  pending charge is billing's queue (`billing pending`), not a disagreement;
+  pending charge is billing's queue (`billing pending`), not a disagreement; a patient's
+  later infusion on a day whose session is billed is part of that session
+  (ledger/services/billing/infusion_billing.py), not unbilled;
 - `billed_without_administration`: an infusion service billed for a patient on a day with no
   administration movement for them (reversed administrations do not count);
 - `time_units`: infusion time units billed (96365 + 96366) that the recorded start and end
@@ -69,9 +71,11 @@ def crosscheck(session: Session, tz: str, first: date, last: date) -> list[Findi
     given = delivered(session, tz, first, last)
     charges = charges_for(session, given)
     out: list[Finding] = []
+    # One session a day: any billed infusion bills the patient's day.
+    sessions = {(d.patient_id, d.day) for d in given if charges[d.infusion_id]}
     for d in given:
         mine = charges[d.infusion_id]
-        if not mine:
+        if not mine and (d.patient_id, d.day) not in sessions:
             out.append(
                 Finding(
                     "unbilled_infusion",
@@ -134,8 +138,10 @@ def _billed_without_administration(
     after, until = end_of_day(tz, first - timedelta(days=1)), end_of_day(tz, last)
     out: list[Finding] = []
     # A prepaid session used by an infusion whose administration was then reversed was
-    # billed (the credit is gone) for a dose nobody was given.
+    # billed (the credit is gone) for a dose nobody was given, unless the reversal gave the
+    # credit back (every reversal since credits could be given back does).
     cm, pc = table_of(CreditMovement), table_of(PackageCredit)
+    back = cm.alias("given_back")
     used = session.execute(
         sa.select(cm.c.infusion_id, cm.c.service_code, pc.c.patient_id, p.c.mrn, i.c.event_at)
         .join(pc, pc.c.id == cm.c.credit_id)
@@ -143,6 +149,12 @@ def _billed_without_administration(
         .join(i, i.c.id == cm.c.infusion_id)
         .where(
             cm.c.kind == CreditMovementKind.CONSUME,
+            ~sa.exists(
+                sa.select(back.c.id).where(
+                    back.c.infusion_id == cm.c.infusion_id,
+                    back.c.kind == CreditMovementKind.RETURN,
+                )
+            ),
             i.c.event_at > after,
             i.c.event_at <= until,
         )

@@ -20,6 +20,7 @@ from ledger.errors import (
 from ledger.kinds import rule_of
 from ledger.models import Movement, MovementKind
 from ledger.posting import Posting
+from ledger.services.billing.credits import return_credit
 from ledger.services.disposal import Posted
 from ledger.services.rules import check_after_receipt, event_time, with_late_note, witness_for
 from ledger.text import clean_text
@@ -93,7 +94,14 @@ def reverse(
     witness: Credentials | None,
 ) -> Posted:
     """Negate one movement. An infusion's movements are reversed together, so the
-    infusion stays in mass balance (it becomes void as a whole)."""
+    infusion stays in mass balance (it becomes void as a whole).
+
+    Its billing is answered in the same transaction: a package credit it used is given back
+    (credits.py `return_credit`); a pending charge it left is withdrawn by the reversal
+    itself (pending.py leaves reversed infusions out). A charge already billed on an issued
+    invoice is left alone: billing staff answer it with a credit note, and the billing
+    cross-check lists it as billed without administration until then.
+    """
     why = clean_text(reason, "reason", 500)
     if witness is None:
         raise WitnessRequired("a reversal needs a witness: a second nurse or the registrant")
@@ -140,4 +148,6 @@ def reverse(
                 reason=why,
             )
         posting.settle_state(v)
+        if original.infusion_id is not None and targets:
+            return_credit(tx, infusion_id=original.infusion_id, reason=why)
         return Posted.of(posting, [v])

@@ -56,7 +56,8 @@ class InfusionRecorded:
     ordered_ug: int | None
     late: bool
     #: How billing took it: "credit" (a package credit paid for it), "pending" (a charge
-    #: waits for billing staff), "failed" (billing refused; the charge is left pending), or ""
+    #: waits for billing staff), "session" (the patient's second infusion record that day,
+    #: billed with the first), "failed" (billing refused; the charge is left pending), or ""
     #: when the clinic does not bill through vialbook.
     billing: str = ""
     #: Given more than 10% above the order, confirmed with a reason (flagged in the log).

@@ -416,11 +416,26 @@ def settings_set(
         int | None,
         typer.Option("--idle-lock-minutes", help="Idle minutes before the app locks its screen."),
     ] = None,
+    refund_admin_fee: Annotated[
+        str | None,
+        typer.Option(
+            "--refund-admin-fee",
+            help="Admin fee kept from a refund of unused package credits, like 25.00.",
+        ),
+    ] = None,
+    infusion_item: Annotated[
+        str | None,
+        typer.Option(
+            "--infusion-item",
+            help="Price item code an infusion is billed as when no service is named.",
+        ),
+    ] = None,
     db: DbOption = None,
     user: UserOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """Change clinic settings (admin only; every change is audited and kept in the history)."""
+    from ledger.money import parse_cents
     from ledger.services.settings import update_settings
     from tui.cli.count_commands import ml_as_ul
 
@@ -442,6 +457,13 @@ def settings_set(
         "holidays": holidays,
         "medical_director": medical_director,
         "idle_lock_minutes": idle_lock_minutes,
+        # Money is typed as text and parsed exactly to cents.
+        "refund_admin_fee_cents": (
+            None
+            if refund_admin_fee is None
+            else parse_cents(refund_admin_fee, "--refund-admin-fee")
+        ),
+        "infusion_item_code": infusion_item,
     }
     if all(v is None for v in changes.values()):
         raise CommandFailed("NothingToChange", "name at least one setting to change")

@@ -1,5 +1,6 @@
 """Package credits: granted when the invoice selling a package is issued, consumed one per
-infusion (oldest valid first), expired by date, refunded or cancelled by a movement.
+infusion (oldest valid first), expired by date, refunded or cancelled by a movement, and
+given back (as a fresh credit of the same sale) when the infusion that used one is reversed.
 
 A credit is open until a movement closes it (`closes_credit_id`, unique): the database
 itself refuses to use one credit twice. Expiry is read from `expires_on` against the clinic's
@@ -43,7 +44,8 @@ class Credit:
     allocated_cents: int
     sold_on: date
     expires_on: date
-    #: unused, used, expired, refunded or void.
+    #: unused, used, expired, refunded, void, or returned (its infusion was reversed and a
+    #: fresh credit of the same sale given back).
     state: str
     infusion_id: int | None
 
@@ -180,6 +182,61 @@ def consume_credit(
     return None
 
 
+def _returned(infusion_id: sa.ColumnElement[int | None]) -> sa.Exists:
+    """A credit was already given back for this infusion."""
+    m = table_of(CreditMovement).alias("given_back")
+    return sa.exists(
+        sa.select(m.c.id).where(
+            m.c.infusion_id == infusion_id, m.c.kind == CreditMovementKind.RETURN
+        )
+    )
+
+
+def return_credit(tx: UnitOfWork, *, infusion_id: int, reason: str) -> int | None:
+    """Step of reversing an infusion: give back the credit it used, if any.
+
+    The used credit stays closed by its consume (the database allows one closing per
+    credit), so the patient gets a fresh credit of the same sale, line, share and expiry,
+    opened by a `return` movement naming the reversed infusion. It is unused again while its
+    expiry allows. Returns the new credit, or None when the infusion used no credit.
+    """
+    pc, m = table_of(PackageCredit), table_of(CreditMovement)
+    used = tx.session.execute(
+        sa.select(pc)
+        .select_from(pc.join(m, m.c.credit_id == pc.c.id))
+        .where(
+            m.c.infusion_id == infusion_id,
+            m.c.kind == CreditMovementKind.CONSUME,
+            ~_returned(sa.literal(infusion_id)),
+        )
+    ).first()
+    if used is None:
+        return None
+    credit = PackageCredit(
+        patient_id=used.patient_id,
+        package_id=used.package_id,
+        invoice_id=used.invoice_id,
+        invoice_line_id=used.invoice_line_id,
+        seq=used.seq,
+        allocated_cents=used.allocated_cents,
+        sold_on=used.sold_on,
+        expires_on=used.expires_on,
+        granted_at=tx.entered_at,
+    )
+    tx.session.add(credit)
+    tx.session.flush()
+    assert credit.id is not None
+    _move(
+        tx,
+        credit,
+        CreditMovementKind.RETURN,
+        closes=False,
+        infusion_id=infusion_id,
+        reason=reason,
+    )
+    return credit.id
+
+
 def close_open_credits(
     tx: UnitOfWork,
     *,
@@ -213,12 +270,16 @@ def close_open_credits(
 
 
 def used_count(session: Session, *, invoice_id: int, line_id: int | None = None) -> int:
-    """Credits of an invoice (or line) consumed by an infusion."""
+    """Credits of an invoice (or line) consumed by an infusion that was not reversed."""
     pc, m = table_of(PackageCredit), table_of(CreditMovement)
     stmt = (
         sa.select(sa.func.count())
         .select_from(m.join(pc, pc.c.id == m.c.credit_id))
-        .where(pc.c.invoice_id == invoice_id, m.c.kind == CreditMovementKind.CONSUME)
+        .where(
+            pc.c.invoice_id == invoice_id,
+            m.c.kind == CreditMovementKind.CONSUME,
+            ~_returned(m.c.infusion_id),
+        )
     )
     if line_id is not None:
         stmt = stmt.where(pc.c.invoice_line_id == line_id)
@@ -240,9 +301,17 @@ def patient_credits(session: Session, patient_id: int, day: date) -> list[Credit
         .where(pc.c.patient_id == patient_id)
         .order_by(pc.c.sold_on, pc.c.id)
     ).all()  # fmt: skip
+    used_by = [r.used_by for r in rows if r.used_by is not None]
+    given_back = sa.select(m.c.infusion_id).where(
+        m.c.kind == CreditMovementKind.RETURN, m.c.infusion_id.in_(used_by)
+    )
+    returned = {int(i) for (i,) in session.execute(given_back)} if used_by else set()
     out = []
     for r in rows:
-        if r.closed_by == CreditMovementKind.CONSUME:
+        if r.closed_by == CreditMovementKind.CONSUME and r.used_by in returned:
+            # Its infusion was reversed; a fresh credit of the same sale stands for it.
+            state = "returned"
+        elif r.closed_by == CreditMovementKind.CONSUME:
             state = "used"
         elif r.closed_by is not None:
             state = "refunded" if r.closed_by == CreditMovementKind.REFUND else str(r.closed_by)

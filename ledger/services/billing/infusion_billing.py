@@ -4,24 +4,33 @@ Which service an infusion is: the code the nurse names (`service`); otherwise th
 code is the protocol's name ("pain" -> PAIN) when the price list has one; otherwise the
 clinic's `infusion_item_code` setting (the mood infusion, MOOD by default).
 
-The infusion consumes the patient's oldest valid credit covering that service; with none,
-it becomes a pending charge at the list price of its day (a clinic that has priced nothing
-and sold no package does not bill through vialbook, and gets no charges). Billing runs in a
-savepoint: if it fails for any reason, the savepoint is undone, the charge is left pending
-with the reason, and the infusion records all the same. The clinical record never waits on
-billing.
+One session a day: a patient's second and later infusion records on the same clinic day (an
+adjunct such as midazolam given with their ketamine, or a top-up from a second vial) are
+billed as the day's one session, so they consume no second credit and leave no second
+pending charge, unless the nurse names the `service` explicitly (a second, separately
+billed service). Earlier infusions that were reversed do not count. The schema's product
+could tell ketamine from an adjunct, but a top-up from a second ketamine vial is not a second
+session either, and the clinic's words are "one chair visit, one session"; the day is the
+rule, and naming the service is the way out of it.
+
+An infusion billed separately consumes the patient's oldest valid credit covering that
+service; with none, it becomes a pending charge at the list price of its day (a clinic that
+has priced nothing and sold no package does not bill through vialbook, and gets no charges).
+Billing runs in a savepoint: if it fails for any reason, the savepoint is undone, the
+charge is left pending with the reason, and the infusion records all the same.
+The clinical record never waits on billing.
 """
 
 from __future__ import annotations
 
 import logging
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 from sqlmodel import select
 
-from ledger.clock import local_date
-from ledger.models import Package, PendingCharge, PriceItem
+from ledger.clock import end_of_day, local_date
+from ledger.models import Infusion, Movement, MovementKind, Package, PendingCharge, PriceItem
 from ledger.models.base import table_of
 from ledger.services.billing import chain
 from ledger.services.billing.common import clean_code
@@ -48,6 +57,29 @@ def _billing_in_use(tx: UnitOfWork) -> bool:
     priced = sa.exists(sa.select(table_of(PriceItem).c.id))
     sold = sa.exists(sa.select(table_of(Package).c.id))
     return bool(tx.session.execute(sa.select(sa.or_(priced, sold))).scalar())
+
+
+def same_day_session(tx: UnitOfWork, *, infusion_id: int, patient_id: int, day: date) -> int | None:
+    """The patient's earlier infusion on this clinic day (not reversed), whose session this
+    one belongs to; None when this is the day's first."""
+    i, m = table_of(Infusion), table_of(Movement)
+    tz = tx.settings.timezone
+    reversed_ = sa.exists(
+        sa.select(m.c.id).where(m.c.infusion_id == i.c.id, m.c.kind == MovementKind.REVERSAL)
+    )
+    found = tx.session.execute(
+        sa.select(i.c.id)
+        .where(
+            i.c.patient_id == patient_id,
+            i.c.id != infusion_id,
+            i.c.event_at > end_of_day(tz, day - timedelta(days=1)),
+            i.c.event_at <= end_of_day(tz, day),
+            ~reversed_,
+        )
+        .order_by(i.c.event_at, i.c.id)
+        .limit(1)
+    ).scalar()
+    return int(found) if found is not None else None
 
 
 def _leave_pending(
@@ -83,13 +115,18 @@ def bill_infusion(
 ) -> str:
     """Step of recording an infusion: consume a credit or leave a pending charge.
 
-    Returns "credit", "pending", "failed" (billing refused; the charge is pending with the
+    Returns "credit", "pending", "session" (billed with the patient's earlier infusion that
+    day: see the module's rule), "failed" (billing refused; the charge is pending with the
     reason, or, if even that failed, left for the billing cross-check to find), or "" when
     the clinic does not bill through vialbook (no price and no package defined yet).
     """
     if not _billing_in_use(tx):
         return ""
     day = local_date(tx.settings.timezone, event_at)
+    if not service and same_day_session(
+        tx, infusion_id=infusion_id, patient_id=patient_id, day=day
+    ):
+        return "session"
     default = tx.settings.infusion_item_code.upper()
     try:
         with tx.session.begin_nested():

@@ -37,7 +37,7 @@ from ledger.services.billing.common import (
     reason_text,
 )
 from ledger.services.billing.packages import require_package
-from ledger.services.billing.pending import billed_line, pending_rows
+from ledger.services.billing.pending import billed_line, pending_rows, reversed_infusion
 from ledger.services.billing.prices import require_price
 from ledger.text import clean_text
 from ledger.unit_of_work import UnitOfWork, act
@@ -208,6 +208,11 @@ def _add_infusion(tx: UnitOfWork, draft: Invoice, infusion_id: int) -> Line:
         raise InfusionNotPending(
             f"infusion {infusion_id} has no pending charge (a credit paid for it, or it "
             "does not exist)",
+            subject=str(infusion_id),
+        )
+    if tx.session.execute(sa.select(reversed_infusion(infusion_id))).scalar():
+        raise InfusionNotPending(
+            f"infusion {infusion_id} was reversed; its charge was withdrawn",
             subject=str(infusion_id),
         )
     if charge.patient_id != draft.patient_id:

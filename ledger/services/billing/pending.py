@@ -1,5 +1,7 @@
 """Pending charges: infusions no credit covered, waiting for an invoice line at their day's
-list price. A charge is billed once a line of an issued (not void) invoice names it."""
+list price. A charge is billed once a line of an issued (not void) invoice names it, and
+withdrawn once its infusion is reversed: the reversal movements (append-only, in the drug
+chain) are the record of the withdrawal, written in the reversal's own transaction."""
 
 from __future__ import annotations
 
@@ -11,7 +13,15 @@ from sqlmodel import Session
 
 from ledger.access import Actor
 from ledger.database import Database
-from ledger.models import Invoice, InvoiceLine, InvoiceStatus, Patient, PendingCharge
+from ledger.models import (
+    Invoice,
+    InvoiceLine,
+    InvoiceStatus,
+    Movement,
+    MovementKind,
+    Patient,
+    PendingCharge,
+)
 from ledger.models.base import table_of
 from ledger.services.patients import patient_by_mrn
 from ledger.unit_of_work import look
@@ -45,8 +55,16 @@ def billed_line(session: Session, infusion_id: int, *, statuses: tuple[str, ...]
     return int(found) if found is not None else None
 
 
+def reversed_infusion(infusion_id: sa.ColumnElement[int] | int) -> sa.Exists:
+    """The infusion was reversed (as a whole: its movements are reversed together)."""
+    m = table_of(Movement)
+    return sa.exists(
+        sa.select(m.c.id).where(m.c.infusion_id == infusion_id, m.c.kind == MovementKind.REVERSAL)
+    )
+
+
 def pending_rows(session: Session, patient_id: int | None = None) -> list[Pending]:
-    """Every unbilled pending charge, oldest first."""
+    """Every pending charge neither billed nor withdrawn, oldest first."""
     pc, line, inv, pt = (
         table_of(PendingCharge),
         table_of(InvoiceLine),
@@ -67,7 +85,7 @@ def pending_rows(session: Session, patient_id: int | None = None) -> list[Pendin
     stmt = (
         sa.select(pc, pt.c.mrn, pt.c.name, draft.label("draft_id"))
         .select_from(pc.join(pt, pt.c.id == pc.c.patient_id))
-        .where(~sa.exists(billed))
+        .where(~sa.exists(billed), ~reversed_infusion(pc.c.infusion_id))
         .order_by(pc.c.service_on, pc.c.id)
     )
     if patient_id is not None:
