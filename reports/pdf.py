@@ -246,10 +246,13 @@ class _Pages:
             ", ".join(
                 v for v in (facts.get("Clinic"), facts.get("Clinic address")) if v and v != "-"
             ),
-            # A clinic-wide report (the audit trail) belongs to no one registration.
+            # A clinic-wide report (the audit trail) belongs to no one registration; a billing
+            # document belongs to the clinic as a biller (its NPI and tax ID), not to the DEA.
             f"DEA registration {r.registration}; registrant {facts.get('Registrant', '')}; "
             f"{facts.get('Registered address', '')}; schedules {facts.get('Schedules', '')}"
             if r.registration
+            else f"Clinic NPI {facts.get('Clinic NPI', '-')}; tax ID {facts.get('Tax ID', '-')}"
+            if r.integrity.chain == "money"
             else "All registrations of the clinic",
             f"{r.subtitle()}; times in {r.timezone}",
         ]

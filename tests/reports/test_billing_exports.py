@@ -186,3 +186,19 @@ def test_only_billing_staff_and_auditors_export_billing_documents(
             request=BillingRequest(DEMO_UNTIL, DEMO_UNTIL), fmt="xlsx", out=out,
         )  # fmt: skip
     assert not out.exists()
+
+
+def test_a_billing_document_names_the_clinic_as_biller_and_the_money_chains_head(
+    demo_db: Database, tmp_path: Path
+) -> None:
+    """A billing document belongs to no DEA registration: its header gives the clinic's NPI and
+    tax ID, and its About sheet names the money chain's head, not the drug ledger's."""
+    number = _one(demo_db, "select number from invoice where number is not null order by id")[0]
+    text = _text(_export(demo_db, "invoice", tmp_path, "pdf", invoice=number))
+    assert "Clinic NPI 1234567893; tax ID 84-1234567" in text
+    assert "All registrations of the clinic" not in text
+    about = _totals(_export(demo_db, "invoice", tmp_path, "xlsx", invoice=number), "About")
+    head_seq, head_hash = _one(demo_db, "select seq, hash from money_head")
+    assert about["Money chain head hash"] == head_hash
+    assert about["Money chain head sequence"] == head_seq
+    assert "Ledger head hash" not in about
