@@ -35,6 +35,11 @@ class Movement(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_movement_vial_seq", "vial_id", "id"),
         sa.Index("ix_movement_event_at", "event_at"),
+        # The ledger browser pages newest first by id under a filter: by kind, by who recorded
+        # or witnessed. Without these a rare kind walks the whole history (revision 0010).
+        sa.Index("ix_movement_kind_seq", "kind", "id"),
+        sa.Index("ix_movement_actor_seq", "actor_id", "id"),
+        sa.Index("ix_movement_witness_seq", "witness_id", "id"),
     )
 
     id: int = Field(primary_key=True, sa_column_kwargs={"autoincrement": False})
