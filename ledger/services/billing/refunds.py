@@ -19,7 +19,7 @@ from sqlmodel import col, select
 from ledger.access import Actor
 from ledger.audited import audited
 from ledger.database import Database
-from ledger.errors import NothingToRefund, UnknownPackage
+from ledger.errors import NothingToRefund, RefundTooLarge, UnknownPackage
 from ledger.models import (
     CreditMovementKind,
     InvoiceLine,
@@ -28,6 +28,7 @@ from ledger.models import (
     PackageRefund,
     Payment,
 )
+from ledger.money import cents_text
 from ledger.services.billing.chain import seal
 from ledger.services.billing.common import (
     clean_code,
@@ -154,7 +155,14 @@ def refund_package(
             if give > 0:
                 write_refund(tx, payment, give, why, package_refund_id=record.id)
                 left -= give
-        assert left == 0, "a refund never exceeds what was paid"
+        if left:
+            # The rule never refunds more than was paid; should the payments say otherwise
+            # (a refund recorded by hand in between), nothing of this refund is kept.
+            raise RefundTooLarge(
+                f"invoice {inv.number} has {cents_text(amount - left)} left to refund on its "
+                f"payments, not {cents_text(amount)}",
+                subject=inv.number,
+            )
         closed = close_open_credits(
             tx,
             invoice_id=inv.id,
