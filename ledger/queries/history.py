@@ -13,6 +13,7 @@ from ledger.clock import end_of_day
 from ledger.database import Database
 from ledger.errors import InvalidDate, UnknownRecord
 from ledger.models import Movement, Patient, Product, User, Vial
+from ledger.models.base import table_of
 from ledger.queries.vials import balance_after, vial_id_for
 from ledger.settings import clinic_settings
 from ledger.units import mg_text, ml_text
@@ -102,6 +103,64 @@ def check_period(date_from: date | None, date_to: date | None) -> None:
         raise InvalidDate(f"the period starts on {date_from}, after it ends on {date_to}")
 
 
+def log_select(*extra: sa.ColumnElement[object]) -> sa.Select[tuple[object, ...]]:
+    """The movement log's columns and joins (vial, product, who recorded and witnessed,
+    patient, running balance), plus `extra` columns; callers add their filters and order."""
+    m = table_of(Movement)
+    v, p, pt = table_of(Vial), table_of(Product), table_of(Patient)
+    actor_t = table_of(User).alias("actor")
+    witness_t = table_of(User).alias("witness")
+    return sa.select(
+        m.c.id,
+        m.c.event_at,
+        m.c.entered_at,
+        m.c.kind,
+        m.c.amount_ug,
+        m.c.infusion_id,
+        m.c.original_id,
+        m.c.late,
+        m.c.reason,
+        m.c.method,
+        v.c.label,
+        p.c.name,
+        p.c.strength_ug_per_ml,
+        actor_t.c.username.label("actor"),
+        witness_t.c.username.label("witness"),
+        pt.c.mrn,
+        balance_after(m, m.c.id).label("balance"),
+        *extra,
+    ).select_from(
+        m.join(v, v.c.id == m.c.vial_id)
+        .join(p, p.c.id == v.c.product_id)
+        .join(actor_t, actor_t.c.id == m.c.actor_id)
+        .outerjoin(witness_t, witness_t.c.id == m.c.witness_id)
+        .outerjoin(pt, pt.c.id == m.c.patient_id)
+    )
+
+
+def log_line(row: sa.Row[tuple[object, ...]]) -> LogLine:
+    """One row of `log_select` as the log shows it."""
+    return LogLine(
+        id=row.id,
+        event_at=row.event_at,
+        entered_at=row.entered_at,
+        kind=row.kind,
+        vial=row.label,
+        product=row.name,
+        amount_ug=row.amount_ug,
+        balance_ug=int(row.balance),
+        strength_ug_per_ml=row.strength_ug_per_ml,
+        actor=row.actor,
+        witness=row.witness,
+        patient=row.mrn,
+        infusion_id=row.infusion_id,
+        original_id=row.original_id,
+        late=row.late,
+        reason=row.reason,
+        method=row.method,
+    )
+
+
 def _lines(
     db: Database,
     actor: Actor,
@@ -115,43 +174,8 @@ def _lines(
     newest_first: bool,
     limit: int | None,
 ) -> Iterator[LogLine]:
-    m = Movement.__table__  # type: ignore[attr-defined]
-    v = Vial.__table__  # type: ignore[attr-defined]
-    p = Product.__table__  # type: ignore[attr-defined]
-    pt = Patient.__table__  # type: ignore[attr-defined]
-    actor_t = User.__table__.alias("actor")  # type: ignore[attr-defined]
-    witness_t = User.__table__.alias("witness")  # type: ignore[attr-defined]
-    running = balance_after(m, m.c.id)
-    stmt = (
-        sa.select(
-            m.c.id,
-            m.c.event_at,
-            m.c.entered_at,
-            m.c.kind,
-            m.c.amount_ug,
-            m.c.infusion_id,
-            m.c.original_id,
-            m.c.late,
-            m.c.reason,
-            m.c.method,
-            v.c.label,
-            p.c.name,
-            p.c.strength_ug_per_ml,
-            actor_t.c.username.label("actor"),
-            witness_t.c.username.label("witness"),
-            pt.c.mrn,
-            running.label("balance"),
-        )
-        .select_from(
-            m.join(v, v.c.id == m.c.vial_id)
-            .join(p, p.c.id == v.c.product_id)
-            .join(actor_t, actor_t.c.id == m.c.actor_id)
-            .outerjoin(witness_t, witness_t.c.id == m.c.witness_id)
-            .outerjoin(pt, pt.c.id == m.c.patient_id)
-        )
-        .where(m.c.id > after_id)
-        .order_by(m.c.id.desc() if newest_first else m.c.id)
-    )
+    m, pt = table_of(Movement), table_of(Patient)
+    stmt = log_select().where(m.c.id > after_id).order_by(m.c.id.desc() if newest_first else m.c.id)
     if before_id is not None:
         stmt = stmt.where(m.c.id < before_id)
     with db.read() as session:
@@ -174,22 +198,4 @@ def _lines(
             stmt = stmt.limit(limit)
         result = session.execute(stmt.execution_options(yield_per=1000))
         for row in result:
-            yield LogLine(
-                id=row.id,
-                event_at=row.event_at,
-                entered_at=row.entered_at,
-                kind=row.kind,
-                vial=row.label,
-                product=row.name,
-                amount_ug=row.amount_ug,
-                balance_ug=int(row.balance),
-                strength_ug_per_ml=row.strength_ug_per_ml,
-                actor=row.actor,
-                witness=row.witness,
-                patient=row.mrn,
-                infusion_id=row.infusion_id,
-                original_id=row.original_id,
-                late=row.late,
-                reason=row.reason,
-                method=row.method,
-            )
+            yield log_line(row)

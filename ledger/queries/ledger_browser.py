@@ -19,8 +19,8 @@ from ledger.database import Database
 from ledger.errors import UnknownRecord
 from ledger.models import Movement, MovementKind, Patient, Product, User, Vial
 from ledger.models.base import table_of
-from ledger.queries.history import LogLine, check_period
-from ledger.queries.vials import balance_after, vial_id_for
+from ledger.queries.history import LogLine, check_period, log_line, log_select
+from ledger.queries.vials import vial_id_for
 from ledger.settings import clinic_settings
 
 
@@ -65,44 +65,14 @@ def movement_page(
     v = table_of(Vial)
     p = table_of(Product)
     pt = table_of(Patient)
-    actor_t = table_of(User).alias("actor")
-    witness_t = table_of(User).alias("witness")
+    u = table_of(User)
     answer = table_of(Movement).alias("answer")
     reversed_by = (
         sa.select(sa.func.min(answer.c.id))
         .where(answer.c.original_id == m.c.id, answer.c.kind == MovementKind.REVERSAL.value)
         .scalar_subquery()
     )
-    stmt = (
-        sa.select(
-            m.c.id,
-            m.c.event_at,
-            m.c.entered_at,
-            m.c.kind,
-            m.c.amount_ug,
-            m.c.infusion_id,
-            m.c.original_id,
-            m.c.late,
-            m.c.reason,
-            m.c.method,
-            v.c.label,
-            p.c.name,
-            p.c.strength_ug_per_ml,
-            actor_t.c.username.label("actor"),
-            witness_t.c.username.label("witness"),
-            pt.c.mrn,
-            balance_after(m, m.c.id).label("balance"),
-            reversed_by.label("reversed_by"),
-        )
-        .select_from(
-            m.join(v, v.c.id == m.c.vial_id)
-            .join(p, p.c.id == v.c.product_id)
-            .join(actor_t, actor_t.c.id == m.c.actor_id)
-            .outerjoin(witness_t, witness_t.c.id == m.c.witness_id)
-            .outerjoin(pt, pt.c.id == m.c.patient_id)
-        )
-        .order_by(m.c.id.desc())
-    )
+    stmt = log_select(reversed_by.label("reversed_by")).order_by(m.c.id.desc())
     # The page's ids are chosen first, from the movement table alone (a walk down its primary
     # key, or one of its indexes), and only those rows are joined and given their running
     # balance: the cost follows the page, never the number of movements the filter matches.
@@ -143,7 +113,7 @@ def movement_page(
             picked = picked.where(m.c.patient_id == pid)
         if f.user:
             uid = session.execute(
-                sa.select(actor_t.c.id).where(actor_t.c.username == f.user.strip().lower())
+                sa.select(u.c.id).where(u.c.username == f.user.strip().lower())
             ).scalar()
             if uid is None:
                 raise UnknownRecord(f"no user {f.user!r}", subject=f.user)
@@ -153,31 +123,7 @@ def movement_page(
         if f.date_to:
             picked = picked.where(m.c.event_at <= end_of_day(zone, f.date_to))
         stmt = stmt.where(m.c.id.in_(picked.scalar_subquery()))
-        return [
-            BrowsedLine(
-                LogLine(
-                    id=row.id,
-                    event_at=row.event_at,
-                    entered_at=row.entered_at,
-                    kind=row.kind,
-                    vial=row.label,
-                    product=row.name,
-                    amount_ug=row.amount_ug,
-                    balance_ug=int(row.balance),
-                    strength_ug_per_ml=row.strength_ug_per_ml,
-                    actor=row.actor,
-                    witness=row.witness,
-                    patient=row.mrn,
-                    infusion_id=row.infusion_id,
-                    original_id=row.original_id,
-                    late=row.late,
-                    reason=row.reason,
-                    method=row.method,
-                ),
-                row.reversed_by,
-            )
-            for row in session.execute(stmt)
-        ]
+        return [BrowsedLine(log_line(row), row.reversed_by) for row in session.execute(stmt)]
 
 
 def _like(text: str) -> str:
