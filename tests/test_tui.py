@@ -32,6 +32,23 @@ async def _settle(app: VialbookApp, pilot) -> None:  # type: ignore[no-untyped-d
     await pilot.pause()
 
 
+async def _tables_drawn(app: VialbookApp, pilot, *filled: str) -> None:  # type: ignore[no-untyped-def]
+    """Until the named tables have rows and every table on screen has measured them.
+
+    A DataTable adds rows at once but measures its columns and height when it is next idle;
+    a picture taken in between shows the new rows under the old, narrower header."""
+    for _ in range(50):
+        await _settle(app, pilot)
+        tables = list(app.screen.query(DataTable))
+        # Textual has no public "measured" signal: the flag below is what its idle handler
+        # clears once columns and height fit the rows.
+        if all(app.screen.query_one(f, DataTable).row_count for f in filled) and not any(
+            t._require_update_dimensions or t._updated_cells for t in tables
+        ):
+            return
+    raise AssertionError(f"the tables {filled} never filled")
+
+
 async def _dashboard_filled(app: VialbookApp, pilot) -> None:  # type: ignore[no-untyped-def]
     """Until the dashboard's stock table has its rows: a picture taken over it shows them."""
     for _ in range(50):

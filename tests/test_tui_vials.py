@@ -11,7 +11,7 @@ from ledger import clock
 from ledger.models import Vial
 from ledger.services.infusions import record_infusion
 from tests.support import Clinic, dump
-from tests.test_tui import _settle, _static_text
+from tests.test_tui import _settle, _static_text, _tables_drawn
 from tui.app.vialbook_app import VialbookApp
 
 
@@ -99,6 +99,7 @@ def test_vials_screen_snapshot(sqlite_clinic: Clinic, snap_compare) -> None:  # 
     async def listed(pilot) -> None:  # type: ignore[no-untyped-def]
         await _settle(app, pilot)
         await _type(app, pilot, "4")
+        await _tables_drawn(app, pilot, "#vials", "#vial-history")
         for field in app.screen.query(Input):
             field.cursor_blink = False
 

@@ -21,6 +21,7 @@ from ledger.unit_of_work import look
 from ledger.units import parse_date, parse_weight_g
 from tui.app.messages import DatabaseFailed, Refused
 from tui.app.record_form import FormField, RecordForm
+from tui.app.table import Table
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 #: The list shows the newest patients only; a patient is found by MRN on the other screens.
@@ -49,7 +50,7 @@ class AdminPatientsScreen(Screen[None]):
         yield Static(
             f"Patients, newest {SHOWN} · a add · m import a CSV · esc back", classes="section"
         )
-        yield DataTable(id="patients", cursor_type="row", zebra_stripes=True)
+        yield Table(id="patients", cursor_type="row", zebra_stripes=True)
         yield Static("", id="patients-status")
         yield Footer()
 

@@ -16,6 +16,7 @@ from ledger.models import ClinicSettings
 from ledger.services.settings import settings_as_dict, update_settings
 from tui.app.messages import DatabaseFailed, Refused
 from tui.app.record_form import FormField, RecordForm
+from tui.app.table import Table
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 
@@ -60,7 +61,7 @@ class AdminSettingsScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Clinic settings in force · e edit · esc back", classes="section")
-        yield DataTable(id="settings", cursor_type="row", zebra_stripes=True)
+        yield Table(id="settings", cursor_type="row", zebra_stripes=True)
         yield Static("", id="settings-status")
         yield Footer()
 

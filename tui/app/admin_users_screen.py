@@ -13,6 +13,7 @@ from ledger.errors import InvalidText
 from ledger.services.users import add_user, disable_user, list_users, reset_password
 from tui.app.messages import DatabaseFailed, Refused
 from tui.app.record_form import FormField, RecordForm
+from tui.app.table import Table
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 ROLES_HINT = "admin, registrant, nurse, manager, billing, auditor"
@@ -40,7 +41,7 @@ class AdminUsersScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Users · a add · x disable · w reset password · esc back", classes="section")
-        yield DataTable(id="users", cursor_type="row", zebra_stripes=True)
+        yield Table(id="users", cursor_type="row", zebra_stripes=True)
         yield Static("", id="users-status")
         yield Footer()
 

@@ -14,6 +14,7 @@ from ledger.access import Actor
 from tui.app import billing_desk
 from tui.app.billing_desk import Account, InvoiceRow, PatientFound, PaymentRow, money
 from tui.app.messages import DatabaseFailed, Refused
+from tui.app.table import Table
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 #: Actions that write: offered only to those who may bill (the services refuse all the same).
@@ -51,19 +52,19 @@ class BillingAccountScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Input(placeholder="Patient MRN or name, then Enter", id="patient-find")
-        yield DataTable(id="patient-matches", cursor_type="row")
+        yield Table(id="patient-matches", cursor_type="row")
         with VerticalScroll(id="account"):
             yield Static("", id="account-card", classes="card")
             yield Static("", id="account-summary")
             yield Static("", id="account-estimates")
             yield Static("Invoices", classes="section")
-            yield DataTable(id="invoices", cursor_type="row", zebra_stripes=True)
+            yield Table(id="invoices", cursor_type="row", zebra_stripes=True)
             yield Static("Payments", classes="section")
-            yield DataTable(id="payments", cursor_type="row", zebra_stripes=True)
+            yield Table(id="payments", cursor_type="row", zebra_stripes=True)
             yield Static("Prepaid credits", classes="section")
-            yield DataTable(id="credits", cursor_type="row", zebra_stripes=True)
+            yield Table(id="credits", cursor_type="row", zebra_stripes=True)
             yield Static("Pending charges (infusions not yet billed)", classes="section")
-            yield DataTable(id="pending", cursor_type="row", zebra_stripes=True)
+            yield Table(id="pending", cursor_type="row", zebra_stripes=True)
         yield Static("", id="billing-status")
         yield Footer()
 

@@ -19,6 +19,7 @@ from ledger.services.counts import ResultLine, approve, count_results
 from ledger.units import mg_text
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
 from tui.app.signoff_modal import Signature
+from tui.app.table import Table
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 #: Short headings: the review fits 80 columns.
@@ -62,7 +63,7 @@ class CountReviewScreen(Screen[None]):
             f"Count {self.count_id}: variance review", id="review-title", classes="section"
         )
         yield Static("", id="review-summary")
-        yield DataTable(id="review-lines", cursor_type="row", zebra_stripes=True)
+        yield Table(id="review-lines", cursor_type="row", zebra_stripes=True)
         yield Static(
             "a: the registrant signs off the highlighted variance · d: its discrepancy · "
             "r: recount",

@@ -18,6 +18,7 @@ from ledger.units import mg_text, syringe_ml_text
 from tui.app.billing_desk import BILLING_EXPORT, BILLING_READ, BILLING_WRITE
 from tui.app.messages import DatabaseFailed, Refused
 from tui.app.session_info import SessionInfo, session_info
+from tui.app.table import Table
 from tui.app.week_chart import WeekChart
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
@@ -88,11 +89,11 @@ class DashboardScreen(Screen[None]):
         with Vertical():
             yield Static("", id="who")
             yield Static("Stock on hand", classes="section")
-            yield DataTable(id="products", cursor_type="row", zebra_stripes=True)
+            yield Table(id="products", cursor_type="row", zebra_stripes=True)
             yield Static("mg administered per week, last 12 weeks", classes="section")
             yield WeekChart(id="weeks")
             yield Static("Needs attention", classes="section")
-            yield DataTable(id="alerts", cursor_type="row")
+            yield Table(id="alerts", cursor_type="row")
             yield Static("", id="health")
             yield Static("", id="status")
         # Compact: a nurse's or registrant's areas and "o Log out" fit in 80 columns.

@@ -34,6 +34,7 @@ from ledger.settings import clinic_timezone
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
 from tui.app.session_info import SessionInfo, session_info
 from tui.app.signoff_modal import Signature
+from tui.app.table import Table
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 COLUMNS = ("#", "Status", "Vial", "Short mg", "Found", "Loss", "Notice due", "Form 106 due")
@@ -76,7 +77,7 @@ class DiscrepancyScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         yield Static("Discrepancies", classes="section")
-        yield DataTable(id="discrepancies", cursor_type="row", zebra_stripes=True)
+        yield Table(id="discrepancies", cursor_type="row", zebra_stripes=True)
         yield Static("", id="discrepancy-title", classes="section")
         with VerticalScroll(id="discrepancy-detail-box"):
             yield Static("", id="discrepancy-detail")

@@ -14,6 +14,7 @@ from ledger.access import Actor
 from tui.app import billing_desk
 from tui.app.billing_desk import InvoiceView, money
 from tui.app.messages import DatabaseFailed, Refused
+from tui.app.table import Table
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 #: Which actions fit which state of the invoice.
@@ -52,7 +53,7 @@ class InvoiceScreen(Screen[None]):
         with Vertical(id="invoice-box"):
             yield Static(f"Invoice {self.invoice_id}", id="invoice-title", classes="section")
             yield Static("", id="invoice-patient", classes="card")
-            yield DataTable(id="invoice-lines", cursor_type="row", zebra_stripes=True)
+            yield Table(id="invoice-lines", cursor_type="row", zebra_stripes=True)
             yield Static("", id="invoice-totals")
             yield Static("", id="invoice-status")
         yield Footer()

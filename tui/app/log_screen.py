@@ -19,6 +19,7 @@ from ledger.settings import clinic_timezone
 from ledger.units import mg_text, parse_date
 from tui.app.form_keys import FormKeys, form_bindings
 from tui.app.messages import DatabaseFailed, Refused
+from tui.app.table import Table
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
@@ -66,7 +67,7 @@ class LogScreen(FormKeys, Screen[None]):
         with Horizontal(id="log-filters"):
             for key, placeholder in FILTERS:
                 yield Input(placeholder=placeholder, id=key, compact=True)
-        yield DataTable(id="log", cursor_type="row", zebra_stripes=True)
+        yield Table(id="log", cursor_type="row", zebra_stripes=True)
         yield Static("", id="log-detail")
         yield Static("", id="log-status", classes="error")
         yield Footer()

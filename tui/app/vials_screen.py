@@ -18,6 +18,7 @@ from ledger.services.quarantine import quarantine, release
 from ledger.settings import clinic_timezone
 from ledger.units import mg_text
 from tui.app.messages import DatabaseFailed, Refused
+from tui.app.table import Table
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 
@@ -43,9 +44,9 @@ class VialsScreen(Screen[None]):
         with Horizontal(id="vials-filters"):
             yield Input(placeholder="state (sealed, open, quarantined)", id="state-filter")
             yield Input(placeholder="product", id="product-filter")
-        yield DataTable(id="vials", cursor_type="row", zebra_stripes=True)
+        yield Table(id="vials", cursor_type="row", zebra_stripes=True)
         yield Static("", id="vial-title", classes="section")
-        yield DataTable(id="vial-history", cursor_type="row")
+        yield Table(id="vial-history", cursor_type="row")
         yield Static("", id="vials-status")
         yield Footer()
 
