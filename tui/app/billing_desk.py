@@ -112,6 +112,7 @@ class Account:
 
 @dataclass(frozen=True)
 class LineRow:
+    id: int
     kind: str
     code: str
     description: str
@@ -119,6 +120,8 @@ class LineRow:
     unit_cents: int
     line_cents: int
     reason: str
+    #: A draft's line billing an infusion reversed since it was added: it must come off.
+    withdrawn: bool = False
 
 
 @dataclass(frozen=True)
@@ -228,6 +231,11 @@ def invoice_view(db: Database, actor: Actor, invoice_id: int) -> InvoiceView:
     v = invoices.show_invoice(db, actor, invoice_id)
     with db.read() as session:
         person = patient_by_mrn(session, v.mrn)
+        withdrawn = (
+            {line for line, _ in invoices.reversed_lines(session, v.id)}
+            if v.status == "draft"
+            else set()
+        )
     return InvoiceView(
         id=v.id,
         number=v.number or "",
@@ -235,6 +243,7 @@ def invoice_view(db: Database, actor: Actor, invoice_id: int) -> InvoiceView:
         patient=_found(person),
         lines=[
             LineRow(
+                line.id,
                 line.kind,
                 line.code or "",
                 line.description,
@@ -242,6 +251,7 @@ def invoice_view(db: Database, actor: Actor, invoice_id: int) -> InvoiceView:
                 line.unit_cents,
                 line.line_cents,
                 line.reason or "",
+                line.id in withdrawn,
             )
             for line in v.lines
         ],
@@ -292,6 +302,12 @@ def add_line(db: Database, actor: Actor, invoice_id: int, kind: str, v: dict[str
             db, actor, invoice_id, description=text, amount_cents=parse_cents(v["amount"])
         )
     return f"Added {line.description}: {money(line.line_cents)}"
+
+
+def remove_line(db: Database, actor: Actor, invoice_id: int, line: LineRow) -> str:
+    """Take a line off a draft."""
+    lines.remove_line(db, actor, invoice_id, line_id=line.id)
+    return f"Removed {line.description}: {money(line.line_cents)}"
 
 
 def issue(db: Database, actor: Actor, invoice_id: int) -> str:
