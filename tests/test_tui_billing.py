@@ -21,7 +21,7 @@ from ledger.models import (
     Payment,
     PaymentRefund,
 )
-from ledger.services.billing import invoices, lines, payments
+from ledger.services.billing import corrections, invoices, lines, payments
 from ledger.services.corrections import reverse
 from ledger.services.diagnoses import diagnose
 from ledger.services.gfe import EstimateItem, new_estimate
@@ -371,3 +371,24 @@ async def test_a_reversed_infusion_is_flagged_on_the_draft_and_its_line_removed(
     with clinic.db.read() as s:
         billed = s.exec(select(InvoiceLine)).all()
     assert [line.infusion_id for line in billed] == [waiting[0]]
+
+
+async def test_a_goodwill_credit_on_a_paid_invoice_shows_as_owed_to_the_patient(
+    clinic: Clinic,
+) -> None:
+    number = _issued_consultation(clinic)
+    with on(DESK_DAY):
+        bella = billing(clinic)
+        payments.pay_invoice(clinic.db, bella, number, amount_cents=15_000, method="card")
+        corrections.credit_note(
+            clinic.db, bella, number, amount_cents=10_000, reason="goodwill: long wait"
+        )
+    clock.set_clock(lambda: noon(DESK_DAY))
+    app = VialbookApp(clinic.db, actor=billing(clinic))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _account(app, pilot, "MRN2")
+        summary = _static_text(app, "#account-summary")
+        assert "Balance due 0.00" in summary
+        assert "owed to patient 100.00" in summary
+        assert "-100.00" not in summary
+        assert _column(app, "#invoices", 5) == ["100.00 owed back"]

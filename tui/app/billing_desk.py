@@ -100,7 +100,11 @@ class PendingRow:
 @dataclass(frozen=True)
 class Account:
     patient: PatientFound
+    #: What the patient owes on issued invoices (each invoice's unpaid part).
     balance_cents: int
+    #: What the clinic owes the patient back on issued invoices: a credit note larger than
+    #: what was still unpaid (a goodwill credit on a paid invoice), to refund or apply.
+    owed_back_cents: int
     patient_credit_cents: int
     credits: list[CreditRow]
     invoices: list[InvoiceRow]
@@ -183,7 +187,12 @@ def patient_account(db: Database, actor: Actor, mrn: str) -> Account:
         today = local_date(tx.settings.timezone, tx.entered_at)
         return Account(
             patient=_found(person),
-            balance_cents=sum(v.balance_cents for v in views if v.status == InvoiceStatus.ISSUED),
+            balance_cents=sum(
+                max(v.balance_cents, 0) for v in views if v.status == InvoiceStatus.ISSUED
+            ),
+            owed_back_cents=sum(
+                -min(v.balance_cents, 0) for v in views if v.status == InvoiceStatus.ISSUED
+            ),
             patient_credit_cents=patient_credit_balance(session, person.id),
             credits=[
                 CreditRow(
