@@ -361,3 +361,21 @@ async def test_a_refused_note_keeps_its_text_in_the_modal(sqlite_clinic: Clinic)
         await _keys(app, pilot, "escape")
         assert type(app.screen).__name__ == "DiscrepancyScreen"
     assert _rows(clinic, "discrepancy_note") == []
+
+
+async def test_a_recount_is_offered_with_the_counts_witness(sqlite_clinic: Clinic) -> None:
+    clinic = _opened(sqlite_clinic)
+    _submitted(clinic)  # witnessed by omar
+    app = VialbookApp(clinic.db, actor=clinic.actor("maria"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await _keys(app, pilot, "8", "v")
+        assert type(app.screen).__name__ == "CountReviewScreen"
+        await _keys(app, pilot, "r")
+        assert type(app.screen).__name__ == "CountStartModal"
+        assert app.screen.query_one("#count-witness", Input).value == "omar"
+        await _keys(app, pilot, "enter", "enter", "enter")
+        assert type(app.screen).__name__ == "CountScreen"
+    second = _rows(clinic, "count")[-1]
+    users = {u["username"]: u["id"] for u in _rows(clinic, "app_user")}
+    assert second["witness_id"] == users["omar"] and second["submitted_at"] is None
