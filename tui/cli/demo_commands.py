@@ -97,7 +97,10 @@ def app_command(
     from tui.app.vialbook_app import VialbookApp
     from tui.cli.common import acting_user, open_db
 
-    database = open_db(db)
-    actor = acting_user(database, user) if (user or os.environ.get("VIALBOOK_USER")) else None
-    hint = demo_logins_hint(database)
-    VialbookApp(database, actor=actor, hint=hint).run()
+    if user or os.environ.get("VIALBOOK_USER"):
+        database = open_db(db)
+        actor = acting_user(database, user)
+        VialbookApp(database, actor=actor, hint=demo_logins_hint(database)).run()
+        return
+    # The login screen comes up at once; the ledger opens behind it while the user types.
+    VialbookApp(open_db=lambda: open_db(db), hint=demo_logins_hint).run()
