@@ -50,7 +50,12 @@ def load(
 
 
 def _load_what_comes_next() -> None:
-    """Import the password check (argon2) and the dashboard with its queries now, while the
-    user is still typing, rather than after Enter."""
+    """Import the password check (argon2) and the dashboard with its queries, and set up the
+    ORM's mappers (done on a first query otherwise), now while the user is still typing,
+    rather than after Enter."""
+    from sqlalchemy.orm import configure_mappers
+
     import ledger.auth  # noqa: F401
     import tui.app.dashboard_screen  # noqa: F401
+
+    configure_mappers()
