@@ -12,7 +12,7 @@ from textual.widgets import Input
 from ledger.models import Infusion, Patient, User, Vial
 from tests.support import Clinic, pw
 from tests.test_tui import _notifications, _settle
-from tui.app import vialbook_app
+from tui.app import ledger_loading
 from tui.app.vialbook_app import VialbookApp
 
 
@@ -94,18 +94,18 @@ async def test_a_whole_infusion_typed_at_scanner_speed_lands_field_by_field(
 async def test_keys_typed_before_the_login_screen_appears_are_kept_in_order(
     sqlite_clinic: Clinic, monkeypatch: pytest.MonkeyPatch, enter: str
 ) -> None:
-    # The clinic's name is read from a slow database: the login screen is not there yet
-    # while the nurse types her username, Tab, her password and Enter.
+    # The clinic's name is read from a slow database: the ledger is still loading behind
+    # the login while the nurse types her username, Tab, her password and Enter.
     reached = threading.Event()
     go = threading.Event()
-    real = vialbook_app.clinic_settings
+    real = ledger_loading.clinic_settings
 
     def slow(session):  # type: ignore[no-untyped-def]
         reached.set()
         go.wait(timeout=30)
         return real(session)
 
-    monkeypatch.setattr(vialbook_app, "clinic_settings", slow)
+    monkeypatch.setattr(ledger_loading, "clinic_settings", slow)
     app = VialbookApp(sqlite_clinic.db)
     async with app.run_test(size=(120, 36)) as pilot:
         _scan(app, _keys("nina", "tab", pw("nina"), enter))
