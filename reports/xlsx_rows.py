@@ -36,6 +36,8 @@ CellXml = Callable[[int, Any], str]
 
 #: A cell holds at most this many characters (openpyxl cuts longer text to it).
 _CELL_MAX = 32767
+#: Texts a column keeps the cell body of (see text_cell).
+_KNOWN_TEXTS = 2048
 
 
 class _SheetWriter(WorksheetWriter):
@@ -135,14 +137,28 @@ def text_cell(
             cell.data_type = "s"
         return openpyxl_cell_xml(ws, cell, r, col)
 
+    # A column's texts repeat (a patient's name, a product, a nurse): each text's cell body
+    # is made once and kept, a bounded number per column so that memory stays flat.
+    known: dict[str, str] = {}
+
+    def body(value: str) -> str:
+        """What follows the cell's reference: its type and its inline string."""
+        text = safe(value) if value[:1] in risky_first else value
+        if not text:
+            return ' t="inlineStr"/>'
+        space = ' xml:space="preserve"' if text[0] == " " or text[-1] == " " else ""
+        return f' t="inlineStr"><is><t{space}>{_escape(text)}</t></is></c>'
+
     def cell(r: int, value: Any) -> str:
-        if type(value) is str and value.isprintable() and len(value) < _CELL_MAX:
-            if value[:1] in risky_first:
-                value = safe(value)
-            if not value:
-                return f'<c r="{letter}{r}" t="inlineStr"/>'
-            space = ' xml:space="preserve"' if value[0] == " " or value[-1] == " " else ""
-            return f'<c r="{letter}{r}" t="inlineStr"><is><t{space}>{_escape(value)}</t></is></c>'
+        if type(value) is str:
+            tail = known.get(value)
+            if tail is None:
+                if not value.isprintable() or len(value) >= _CELL_MAX:
+                    return other(r, value)
+                if len(known) >= _KNOWN_TEXTS:
+                    known.clear()
+                tail = known[value] = body(value)
+            return f'<c r="{letter}{r}"{tail}'
         if value is None:
             return ""
         return other(r, value)

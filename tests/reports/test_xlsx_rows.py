@@ -14,7 +14,7 @@ import pytest
 from lxml import etree
 from openpyxl import Workbook
 
-from reports import xlsx
+from reports import xlsx, xlsx_rows
 from reports.model import Column, Integrity, Kind, Part, Period, Report, Row, Total
 
 DENVER = timezone(timedelta(hours=-7))  # a clinic-local, tz-aware time as the builders give
@@ -121,7 +121,7 @@ def _reference(rows: list[Row], path: Path) -> None:
     wb.save(str(path))
 
 
-def _cells(ws) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
+def _cells(ws, rows: int) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
     return [
         (
             c.coordinate,
@@ -131,7 +131,7 @@ def _cells(ws) -> list[tuple[object, ...]]:  # type: ignore[no-untyped-def]
             bool(c.font.b),
             bool(c.alignment.wrap_text),
         )
-        for row in ws.iter_rows(min_row=1, max_row=len(_rows()) + 1, max_col=len(COLUMNS))
+        for row in ws.iter_rows(min_row=1, max_row=rows + 1, max_col=len(COLUMNS))
         for c in row
     ]
 
@@ -141,8 +141,8 @@ def test_every_cell_reads_back_as_openpyxl_wrote_it(tmp_path: Path) -> None:
     ours, theirs = tmp_path / "ours.xlsx", tmp_path / "theirs.xlsx"
     xlsx.render(_report(rows), ours)
     _reference(rows, theirs)
-    got = _cells(openpyxl.load_workbook(ours)["Data"])
-    want = _cells(openpyxl.load_workbook(theirs)["Data"])
+    got = _cells(openpyxl.load_workbook(ours)["Data"], len(rows))
+    want = _cells(openpyxl.load_workbook(theirs)["Data"], len(rows))
     assert len(got) == (len(rows) + 1) * len(COLUMNS)
     for g, w in zip(got, want, strict=True):
         assert g == w
@@ -159,6 +159,24 @@ def test_every_cell_reads_back_as_openpyxl_wrote_it(tmp_path: Path) -> None:
     assert ws["E3"].number_format == "0.000" and Decimal(str(ws["E3"].value)) == Decimal("12.345")
     assert ws["G2"].number_format == xlsx.MONEY_FORMAT and ws["G2"].value == -50
     assert not any(c.data_type == "f" for row in ws.iter_rows() for c in row if c.value is not None)
+
+
+def test_repeated_texts_read_back_right_when_the_kept_cells_are_dropped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A column keeps the cells of the texts it has seen, up to a bound; the repeats and
+    what follows a reset must still be each row's own text."""
+    monkeypatch.setattr(xlsx_rows, "_KNOWN_TEXTS", 3)
+    base = _rows()[: len(TEXTS)]
+    rows = [row[:2] + (TEXTS[(n * 5) % 7],) + row[3:] for n, row in enumerate(base * 3)]
+    ours, theirs = tmp_path / "ours.xlsx", tmp_path / "theirs.xlsx"
+    xlsx.render(_report(rows), ours)
+    _reference(rows, theirs)
+    got = _cells(openpyxl.load_workbook(ours)["Data"], len(rows))
+    assert got == _cells(openpyxl.load_workbook(theirs)["Data"], len(rows))
+    assert [v[1] for v in got[2 + len(COLUMNS) :: len(COLUMNS)]] == [
+        xlsx.safe_text(r[2]) or None for r in rows
+    ]
 
 
 def test_the_sheet_keeps_its_layout_totals_and_note(tmp_path: Path) -> None:
