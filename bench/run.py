@@ -133,6 +133,7 @@ def metric_exports(run: Run) -> None:
     results = exports.measure(str(db), d, 2, 10_000, run.args.export_large_rows)
     targets = {"xlsx": ("5", 0.8, "openpyxl write-only"), "pdf": ("6", 0.5, "reportlab canvas")}
     s = "metrics 5 and 6: administration log exports"
+    run.note(s, f"xlsx: {exports.xlsx_writer()}, the same for the baseline and the product")
     for r in results:
         number, need, lib = targets[r.fmt]
         flat = r.memory_flat
