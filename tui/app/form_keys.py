@@ -4,6 +4,13 @@ Every form of the app (login, infusion, receive, the witness and admin forms) mo
 way, so the keys live here once. The bindings are priority bindings: they run on the app's own
 task, so the focus has moved before the next key is handed on, and at a barcode scanner's pace
 a character never lands in the field just left.
+
+Editing keys (backspace, ctrl+u, ctrl+w, delete, home, the arrows…) need the same care. They
+are not characters but the field's bindings, and Textual looks a binding up against the field
+focused when the key, having passed through the field's queue, reaches the app: after an Enter
+typed behind it, that is already the next field. So a form takes them as priority bindings too,
+on arrival, and hands the edit to the field focused then, on that field's own queue, behind the
+characters typed before it: every edit lands in the field it was typed in, in order.
 """
 
 from __future__ import annotations
@@ -16,13 +23,28 @@ from textual.widget import Widget
 from textual.widgets import Button, Input
 
 
+def _field_edits() -> list[tuple[str, str]]:
+    """(keys, action) of every editing key of a field: Input's own bindings, Enter aside."""
+    edits = []
+    for binding in Input.BINDINGS:
+        assert isinstance(binding, Binding)
+        if binding.action != "submit":
+            edits.append((binding.key, binding.action))
+    return edits
+
+
 def form_bindings(prefix: str, enter: str, *, show_enter: bool = True) -> list[Binding]:
     """Enter (and ctrl+j), Tab and shift+Tab for a form; binding ids start with `prefix`.
 
     ctrl+j is Enter typed before the terminal left line mode (a newline), or a scanner's line
-    feed: it moves on just the same.
+    feed: it moves on just the same. The field's editing keys come with them (see above).
     """
+    edits = [
+        Binding(keys, f"edit_field({action!r})", "", priority=True, show=False)
+        for keys, action in _field_edits()
+    ]
     return [
+        *edits,
         Binding(
             "enter,ctrl+j", "enter", enter, id=f"{prefix}_enter", priority=True, show=show_enter
         ),
@@ -64,6 +86,18 @@ class FormKeys:
             screen.set_focus(screen.query_one(f"#{keys[at + 1]}"))
         else:
             self.submit_form()
+
+    def action_edit_field(self, action: str) -> None:
+        """The edit goes to the field focused as it was typed, after the keys typed before it."""
+        field = self._screen().focused
+        if isinstance(field, Input):
+            field.call_later(field.run_action, action)
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # Off a field (on a button, a list) an editing key is that widget's, as usual.
+        if action == "edit_field":
+            return isinstance(self._screen().focused, Input)
+        return super().check_action(action, parameters)  # type: ignore[misc]
 
     def action_next_field(self) -> None:
         self._screen().focus_next()
