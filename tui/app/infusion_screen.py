@@ -98,6 +98,9 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
         self.vials: list[VialChoice] = []
         #: µg/mL of the vial on the form, once known (for amounts typed in mL).
         self.strength: int | None = None
+        #: The dose the ledger refused as over the order (it may know a weight on file the form
+        #: has not read yet): the reason field stays shown for it until the dose changes.
+        self.ledger_found_over: tuple[str, ...] | None = None
         #: The start time filled in when the form opened: left as it is, the entry is stamped
         #: when it is saved; changed, it is the time the dose was drawn (and may be late).
         self.default_start = ""
@@ -265,8 +268,13 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
         hint = self.query_one("#order-hint", Static)
         hint.update(line)
         hint.set_classes("hint error" if over else "hint")
-        if over or v["over_reason"]:
-            self._show_over(True)
+        # Asked for only while the dose is over (as the form or the ledger works it out): a
+        # dose brought back to the order hides it, and what was typed there is not recorded.
+        self._show_over(over or self.ledger_found_over == self._dose_on_form(v))
+
+    def _dose_on_form(self, v: dict[str, str]) -> tuple[str, ...]:
+        """What the order check depends on: a change to any of it asks again."""
+        return tuple(v[key] for key in ("patient", "vial", "given", "protocol", "weight"))
 
     def _show_over(self, show: bool) -> None:
         self.query_one("#over_reason", Input).display = show
@@ -299,9 +307,17 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
         self.query_one("#infusion-error", Static).set_classes("error")
         after_typing(self, self._save_or_ask_witness)
 
+    def to_record(self) -> dict[str, str]:
+        """The form's values, without a reason for a dose that is no longer over the order."""
+        self._work_out()  # the reason field shown or not for the values as they are now
+        v = self.values()
+        if not self.query_one("#over_reason", Input).display:
+            v["over_reason"] = ""
+        return v
+
     def _save_or_ask_witness(self) -> None:
         """Residue wasted and no witness on the form: the witness signs in their own box."""
-        v = self.values()
+        v = self.to_record()
         drawn, given = amount(v["drawn"], self.strength), amount(v["given"], self.strength)
         wasted = amount(v["wasted"], self.strength) if v["wasted"] else residue(drawn, given)
         if v["witness"] or not wasted:
@@ -393,6 +409,7 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
             self._show_reason(True)
             self.set_focus(self.query_one("#reason", Input))
         elif message.text.startswith(("OverOrderNotConfirmed", "OverOrderNeedsReason")):
+            self.ledger_found_over = self._dose_on_form(self.values())
             self._show_over(True)
             self.set_focus(self.query_one("#over_reason", Input))
 
