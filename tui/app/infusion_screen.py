@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from textual import on, work
@@ -34,6 +35,7 @@ from tui.app.infusion_hints import (
     residue,
     vial_line,
 )
+from tui.app.lock_outcomes import KeptUnderTheLock
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
 from tui.app.patient_card import PatientCard, card_text, patient_card, patient_for
 from tui.app.typing_order import after_typing
@@ -78,7 +80,7 @@ class ClinicClock:
     late_minutes: int
 
 
-class InfusionScreen(FormKeys, ModalScreen[str | None]):
+class InfusionScreen(KeptUnderTheLock, FormKeys, ModalScreen[str | None]):
     """Dismisses with a one-line summary naming the patient, or None when cancelled."""
 
     # Enter and Tab move the focus on the app's own task (priority bindings), before the next
@@ -305,7 +307,8 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
     def _record(self) -> None:
         self.query_one("#infusion-error", Static).update("Recording…")
         self.query_one("#infusion-error", Static).set_classes("error")
-        after_typing(self, self._save_or_ask_witness)
+        # Should the lock come meanwhile, the save starts only when the same nurse is back.
+        after_typing(self, lambda: self.when_seen(self._save_or_ask_witness))
 
     def to_record(self) -> dict[str, str]:
         """The form's values, without a reason for a dose that is no longer over the order."""
@@ -389,7 +392,8 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
             )
             who = patient_card(db, patient)
         except LEDGER_FAILURES as exc:
-            self.post_message(failure_message(exc))
+            refusal = failure_message(exc)
+            self.app.call_from_thread(self.when_seen, partial(self.post_message, refusal))
             return
         summary = (
             f"Infusion {result.infusion_id} recorded for {who.name} ({who.mrn}, born "
@@ -399,7 +403,8 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
             + ("; late entry" if result.late else "")
             + ("; over the order, confirmed" if result.over_order else "")
         )
-        self.app.call_from_thread(self.dismiss, summary)
+        # Shown to the nurse who recorded it, when the form is hers on screen again.
+        self.app.call_from_thread(self.when_seen, partial(self.dismiss, summary))
 
     def on_refused(self, message: Refused) -> None:
         # The witness signs again for the next attempt; everything else typed stays.
