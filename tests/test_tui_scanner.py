@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest
 from sqlmodel import select
@@ -11,11 +11,15 @@ from textual import events
 from textual.keys import _character_to_key
 from textual.widgets import Input
 
+from ledger import clock
 from ledger.models import Infusion, Patient, Receipt, User, Vial
 from tests.support import Clinic, pw
 from tests.test_tui import _notifications, _settle
 from tui.app import vialbook_app
 from tui.app.vialbook_app import VialbookApp
+
+#: 10:00 in Denver on the clinic's second day.
+MORNING = datetime(2026, 1, 6, 17, 0, tzinfo=UTC)
 
 
 def _keys(*parts: str) -> list[str]:
@@ -246,3 +250,59 @@ async def test_editing_keys_at_scanner_speed_on_the_receive_form(
         new = s.exec(select(Vial).where(Vial.receipt_id == receipt.id)).all()
     assert receipt.lot == "LOT9" and receipt.supplier_id is not None
     assert [(v.lot, v.expires) for v in new] == [("LOT9", date(2027, 6, 30))] * 3
+
+
+async def test_a_late_start_typed_at_scanner_speed_puts_the_reason_in_why_late(
+    sqlite_clinic: Clinic,
+) -> None:
+    # "Why late" is shown only once the form has read the start time typed: Enter on the end
+    # time must wait for that, or the reason lands in the witness's username.
+    clock.set_clock(lambda: MORNING)
+    app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("nina"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("i")
+        await _settle(app, pilot)
+        _scan_edits(
+            app,
+            _edit_keys(
+                "MRN1",
+                "enter",
+                "K-000001",
+                "enter",
+                "45mg",
+                "enter",
+                "40mg",
+                "enter",
+                "5mg",
+                "enter",
+                "depression",
+                "enter",
+                "ctrl+u",
+                "2026-01-06 09:30",
+                "enter",
+                "ctrl+u",
+                "2026-01-06 09:58",
+                "enter",
+                "charted after the session",
+                "enter",
+                "omar",
+                "tab",
+                pw("omar"),
+                "enter",
+            ),
+        )
+        await _settle(app, pilot)
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "DashboardScreen", (
+            str({i.id: i.value for i in app.screen.query(Input)}),
+            _notifications(app),
+        )
+    with sqlite_clinic.db.read() as s:
+        inf = s.get(Infusion, 1)
+        assert inf is not None
+        witness = s.get(User, inf.witness_id)
+    assert inf.late and inf.reason == "charted after the session"
+    assert witness.username == "omar"
+    assert inf.started_at is not None
+    assert inf.started_at.replace(tzinfo=UTC) == datetime(2026, 1, 6, 16, 30, tzinfo=UTC)

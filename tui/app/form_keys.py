@@ -15,12 +15,15 @@ characters typed before it: every edit lands in the field it was typed in, in or
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from textual.binding import Binding
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Input
+
+from tui.app.messages import KeysReady
 
 
 def _field_edits() -> list[tuple[str, str]]:
@@ -75,17 +78,60 @@ class FormKeys:
         raise NotImplementedError
 
     def action_enter(self) -> None:
-        screen = self._screen()
-        here: Widget | None = screen.focused
+        here: Widget | None = self._screen().focused
         if isinstance(here, Button):
             here.press()
             return
+        self._when_keys_taken(self._enter)
+
+    def _enter(self) -> None:
+        screen = self._screen()
+        here = screen.focused
         keys = self.form_fields()
         at = keys.index(here.id) if here is not None and here.id in keys else len(keys) - 1
         if at + 1 < len(keys):
             screen.set_focus(screen.query_one(f"#{keys[at + 1]}"))
         else:
             self.submit_form()
+
+    def _when_keys_taken(self, move: Callable[[], object]) -> None:
+        """`move` once the field left has taken its keys and the form has answered them.
+
+        Which field comes next can hang on what was just typed (a start time typed late shows
+        "Why late" below it): deciding on arrival, at a scanner's pace, would decide on a form
+        that has not read the field yet, and the next text would land in the field after. So
+        the keys typed from here on are held (the app's hold, as while a screen comes up); a
+        callback goes through the field's queue twice (its keys, then the changes they made)
+        and up through its containers to the screen (the change's handlers); then the focus
+        moves and the held keys go on, in order, into the field now focused.
+        """
+        screen = self._screen()
+        app = screen.app
+        hold = getattr(app, "hold_keys", None)
+        if hold is not None:
+            hold()
+        here = screen.focused
+        path: list[Widget] = []
+        if here is not None:
+            path = [here]
+            for node in here.ancestors:
+                if node is screen or not isinstance(node, Widget):
+                    break
+                path.append(node)
+        steps = [*path[:1], *path, screen]
+
+        def step() -> None:
+            while steps:
+                if steps.pop(0).call_later(step):
+                    return  # on again from inside that queue
+                # Not running any more (gone from the screen): nothing of it to wait for.
+            try:
+                move()
+            finally:
+                if hold is not None:
+                    app.post_message(KeysReady())
+
+        step()
 
     def action_edit_field(self, action: str) -> None:
         """The edit goes to the field focused as it was typed, after the keys typed before it."""
@@ -100,10 +146,10 @@ class FormKeys:
         return super().check_action(action, parameters)  # type: ignore[misc]
 
     def action_next_field(self) -> None:
-        self._screen().focus_next()
+        self._when_keys_taken(self._screen().focus_next)
 
     def action_previous_field(self) -> None:
-        self._screen().focus_previous()
+        self._when_keys_taken(self._screen().focus_previous)
 
     def _screen(self) -> Screen[Any]:
         assert isinstance(self, Screen), "FormKeys is mixed into a Screen"
