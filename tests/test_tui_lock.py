@@ -14,7 +14,7 @@ from ledger import clock
 from ledger.models import Infusion, Patient, User
 from tests.support import Clinic, audit_rows, dump, pw
 from tests.test_tui import _dashboard_filled, _notifications, _settle, _static_text
-from tui.app import infusion_screen, receive_screen
+from tui.app import infusion_screen, receive_screen, reverse_screen
 from tui.app.vialbook_app import VialbookApp
 
 #: 10:00 in Denver on the clinic's second day.
@@ -296,3 +296,53 @@ async def test_a_receiving_refused_under_the_lock_is_told_to_the_same_user_after
         assert _static_text(app, "#receive-error").startswith("UnknownRecord: ")
         assert app.screen.query_one("#lot", Input).value == "L1"  # the form kept
     assert dump(sqlite_clinic.db) == before
+
+
+async def test_a_reversal_that_finishes_under_the_lock_never_lifts_it(
+    sqlite_clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from ledger.services.infusions import record_infusion
+
+    record_infusion(
+        sqlite_clinic.db,
+        sqlite_clinic.actor("nina"),
+        patient="MRN1",
+        vial="K-000001",
+        drawn_ug=45_000,
+        given_ug=40_000,
+        wasted_ug=5_000,
+        witness=sqlite_clinic.witness("omar"),
+    )
+    started, go = threading.Event(), threading.Event()
+    real = reverse_screen.reverse
+
+    def held(*args, **kwargs):  # type: ignore[no-untyped-def]
+        started.set()
+        assert go.wait(timeout=30)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(reverse_screen, "reverse", held)
+    app = VialbookApp(
+        sqlite_clinic.db,
+        actor=sqlite_clinic.actor("maria"),
+        idle_after=timedelta(minutes=5),
+        idle_clock=FakeClock(),
+    )
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await _type(app, pilot, "5")
+        await _type(app, pilot, "v")
+        assert _screens(app)[-1] == "ReverseScreen"
+        await _type(app, pilot, "charted to the wrong chair", "enter", "omar", "enter")
+        await pilot.press(*pw("omar"), "enter")
+        assert started.wait(timeout=10)
+        app.lock_workstation()
+        await pilot.pause()
+        go.set()
+        await _settle(app, pilot)
+        await _settle(app, pilot)
+        assert _screens(app)[-2:] == ["ReverseScreen", "LockScreen"], _screens(app)
+        await _type(app, pilot, pw("maria"), "enter")
+        await _settle(app, pilot)
+        assert _screens(app)[-1] == "LogScreen"
+        assert "reversed by" in _static_text(app, "#log-status")

@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widget import Widget
 from textual.widgets import Button, Input
@@ -36,7 +36,7 @@ def _field_edits() -> list[tuple[str, str]]:
     return edits
 
 
-def form_bindings(prefix: str, enter: str, *, show_enter: bool = True) -> list[Binding]:
+def form_bindings(prefix: str, enter: str, *, show_enter: bool = True) -> list[BindingType]:
     """Enter (and ctrl+j), Tab and shift+Tab for a form; binding ids start with `prefix`.
 
     ctrl+j is Enter typed before the terminal left line mode (a newline), or a scanner's line
