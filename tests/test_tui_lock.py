@@ -346,3 +346,19 @@ async def test_a_reversal_that_finishes_under_the_lock_never_lifts_it(
         await _settle(app, pilot)
         assert _screens(app)[-1] == "LogScreen"
         assert "reversed by" in _static_text(app, "#log-status")
+
+
+async def test_the_lock_takes_typing_even_while_keys_were_held_for_another_screen(
+    sqlite_clinic: Clinic,
+) -> None:
+    idle = FakeClock()
+    app = _app(sqlite_clinic, idle)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        # Keys held for a screen on its way or a save's answer, and the lock comes first.
+        app.hold_keys()
+        app.lock_workstation()
+        await _settle(app, pilot)
+        await _type(app, pilot, pw("nina"), "enter")
+        await _settle(app, pilot)
+        assert _screens(app)[-1] == "DashboardScreen" and not app.workstation_locked
