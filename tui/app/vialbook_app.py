@@ -93,10 +93,15 @@ class VialbookApp(App[None]):
 
     async def on_keys_ready(self, _: KeysReady) -> None:
         held, self._held_keys = self._held_keys or [], None
-        for key in held:
+        while held:
             # Through the app's own key handling, one by one on this task: a key that moves
             # the focus (Enter, Tab) has moved it before the next key is handed on.
-            await super().on_event(key)
+            await super().on_event(held.pop(0))
+            if self._held_keys is not None:
+                # That key holds keys again (a form moving on, tui/app/form_keys.py): the rest
+                # wait first in line, until the form is ready for them.
+                self._held_keys[:0] = held
+                break
         # Only now: loading in a thread takes the interpreter from the screen coming up.
         self._start_loading()
 
