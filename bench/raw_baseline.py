@@ -1,11 +1,15 @@
 """The baseline for metrics 1 and 2: the same infusion rows written with the bare driver.
 
-Per infusion, one transaction: lock the chain head (and the vial on PostgreSQL),
-read the balance, insert the infusion and its administer and waste movements
-(hashes from ledger.chain, so the bytes hashed are the product's), update the
-balance cache and the chain head, commit. The vial is opened on its first draw.
-It runs on a database migrated by vialbook, so the same indexes and append-only
-triggers apply: the difference left is the product's own overhead.
+Per infusion, first the witness's password is checked against a stored argon2 hash
+(when the recorder is given one: the product re-authenticates the witness at every
+infusion, and the issue judges the ledger's own work against a baseline that pays the
+same single verify, outside the transaction as the product does it). Then one
+transaction: lock the chain head (and the vial on PostgreSQL), read the balance,
+insert the infusion and its administer and waste movements (hashes from ledger.chain,
+so the bytes hashed are the product's), update the balance cache and the chain head,
+commit. The vial is opened on its first draw. It runs on a database migrated by
+vialbook, so the same indexes and append-only triggers apply: the difference left is
+the product's own overhead.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from ledger.chain import FIELDS, movement_hash
+from ledger.passwords import verify_password
 
 _MOVEMENT_COLUMNS = (*FIELDS, "prev_hash", "hash")
 _INFUSION_COLUMNS = (
@@ -43,12 +48,27 @@ def _sqlite_time(value: datetime) -> str:
 
 
 class RawRecorder:
-    """Writes infusions with sqlite3 or psycopg directly; `vials` are (id, registration_id)."""
+    """Writes infusions with sqlite3 or psycopg directly; `vials` are (id, registration_id).
 
-    def __init__(self, conn: Any, *, sqlite: bool, ids: dict[str, int]) -> None:
-        self.conn, self.sqlite, self.ids = conn, sqlite, ids
+    `witness` is (stored argon2 hash, password): each infusion verifies it first, with the
+    parameters kept in the hash (the product's own verify function, so the same library
+    call). None writes the bare rows only.
+    """
+
+    def __init__(
+        self,
+        conn: Any,
+        *,
+        sqlite: bool,
+        ids: dict[str, int],
+        witness: tuple[str, str] | None = None,
+        opened: set[int] | None = None,
+    ) -> None:
+        self.conn, self.sqlite, self.ids, self.witness = conn, sqlite, ids, witness
         self.p = "?" if sqlite else "%s"
-        self.opened: set[int] = set()
+        #: Vials already opened: recorders sharing one database share this set, since a
+        #: vial's opening is set once (the database refuses a second one).
+        self.opened: set[int] = set() if opened is None else opened
         m = ", ".join(_MOVEMENT_COLUMNS)
         i = ", ".join(_INFUSION_COLUMNS)
         self.insert_movement = (
@@ -65,6 +85,8 @@ class RawRecorder:
         return _sqlite_time(value)
 
     def record(self, vial: tuple[int, int], drawn: int, given: int, wasted: int) -> None:
+        if self.witness is not None and not verify_password(*self.witness):
+            raise RuntimeError("raw baseline: the witness's password did not verify")
         p, cur = self.p, self.conn.cursor()
         vial_id, registration_id = vial
         now = datetime.now(UTC)

@@ -1,9 +1,14 @@
 """Metrics 1 and 2: durable infusion recording, one transaction each, vialbook vs the bare driver.
 
 vialbook is measured with the production argon2 parameters, because a nurse's
-witness re-types a real password at every infusion. A second vialbook database,
-whose witness hash uses the cheap test parameters, tells how much of the gap is
-the witness check and how much is everything else.
+witness re-types a real password at every infusion. About three quarters of an
+infusion is that one argon2id verify, which is the design, so the row judges the
+ledger's own work (issue 15): its baseline performs the same single verify per
+infusion, against a hash made by vialbook at the production parameters, before its
+raw inserts. The production figure against the bare driver is still reported, and
+a second vialbook database whose witness hash uses the cheap test parameters is
+measured against a baseline verifying a cheap hash too, which shows the ledger's
+overhead with almost no password cost on either side.
 """
 
 from __future__ import annotations
@@ -11,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 import sqlalchemy as sa
@@ -25,11 +30,13 @@ from bench.timing import interleaved, profiled, timed
 from ledger import clock, passwords, schema
 from ledger.auth import Credentials
 from ledger.database import Database, open_database
-from ledger.models import Vial
+from ledger.models import User, Vial
 from ledger.models.base import table_of
 from ledger.services import infusions, receiving
 
 PER_VIAL = 10  # 50 mg drawn from a 500 mg vial
+#: One infusion: 50 mg drawn, the 40 mg ordered (0.5 mg/kg × 80 kg) given, 10 mg wasted.
+DRAWN, GIVEN, WASTED = 50_000, 40_000, 10_000
 
 #: Where record_infusion's time goes, beyond the password hash: (label, file, function).
 STAGES = (
@@ -76,7 +83,8 @@ class Clinic:
 def clinic(url: str, vials: int, *, cheap: bool) -> Clinic:
     db = open_database(url)
     schema.upgrade(db)
-    today = date.today()
+    # The clinic's day on the clinic's clock, as every receipt and expiry is judged.
+    today = clock.clinic_today(history.TIMEZONE)
     with hashing(cheap):
         chain = set_up_chain(db, Layout(1, 1, last_day=today), Profile(patients_per_site=5), 1)
     clock.set_clock(None)
@@ -119,9 +127,9 @@ def vialbook_block(c: Clinic, n: int) -> float:
                 c.chain.actors[nurse],
                 patient="S01-00001",
                 vial=c.next_vial()[0],
-                drawn_ug=50_000,
-                given_ug=45_000,
-                wasted_ug=5_000,
+                drawn_ug=DRAWN,
+                given_ug=GIVEN,
+                wasted_ug=WASTED,
                 witness=creds,
                 weight_g=80_000,
                 protocol="depression",
@@ -134,16 +142,30 @@ def raw_block(c: Clinic, recorder: RawRecorder, n: int) -> float:
     def run() -> None:
         for _ in range(n):
             _, vial_id, reg = c.next_vial()
-            recorder.record((vial_id, reg), 50_000, 45_000, 5_000)
+            recorder.record((vial_id, reg), DRAWN, GIVEN, WASTED)
 
     return timed(run)
+
+
+def witness_hash(c: Clinic) -> tuple[str, str]:
+    """The witness's stored hash in `c` (made by vialbook at its cost) and their password."""
+    witness = history.nurses(1)[1]
+    u = table_of(User)
+    with c.db.engine.connect() as conn:
+        stored = conn.execute(sa.select(u.c.password_hash).where(u.c.username == witness))
+        return stored.scalar_one(), history.password(witness)
 
 
 @dataclass
 class RecordingResult:
     backend: str
+    #: vialbook at the production argon2 cost, and the raw driver paying the same verify.
     product_per_s: float
     baseline_per_s: float
+    #: The raw driver's bare rows (no verify), and vialbook's production figure against it.
+    bare_per_s: float
+    product_vs_bare_per_s: float
+    #: Both sides verifying a hash at the cheap test cost.
     cheap_per_s: float
     cheap_baseline_per_s: float
     witness_share: float
@@ -157,6 +179,10 @@ class RecordingResult:
     @property
     def ratio(self) -> float:
         return self.product_per_s / self.baseline_per_s
+
+    @property
+    def bare_ratio(self) -> float:
+        return self.product_vs_bare_per_s / self.bare_per_s
 
     @property
     def cheap_ratio(self) -> float:
@@ -178,19 +204,35 @@ def measure(
         "witness": c.user_ids[history.nurses(1)[1]],
     }
     conn = raw_connect(urls["raw"])
-    recorder = RawRecorder(conn, sqlite=backend == "sqlite", ids=ids)
+    sqlite = backend == "sqlite"
+    # The same verify as the product's: the hash vialbook stored for the witness, each side.
+    opened: set[int] = set()
+    verifying = RawRecorder(
+        conn, sqlite=sqlite, ids=ids, witness=witness_hash(product), opened=opened
+    )
+    verifying_cheap = RawRecorder(
+        conn, sqlite=sqlite, ids=ids, witness=witness_hash(cheap), opened=opened
+    )
+    bare = RawRecorder(conn, sqlite=sqlite, ids=ids, opened=opened)
     # Warm caches, the connection pools and SQLAlchemy's compiled statements first.
     vialbook_block(product, 2)
     vialbook_block(cheap, 2)
-    raw_block(raw, recorder, 2)
+    raw_block(raw, verifying, 2)
     main = interleaved(
         lambda: vialbook_block(product, per_round),
-        lambda: raw_block(raw, recorder, per_round),
+        lambda: raw_block(raw, verifying, per_round),
         rounds,
     )
-    without_witness_cost = interleaved(
+    # The bare driver's rows are quick: a third of the rounds' infusions keeps this short.
+    short = max(per_round // 3, 2)
+    against_bare = interleaved(
+        lambda: vialbook_block(product, short) / short * per_round,
+        lambda: raw_block(raw, bare, per_round),
+        rounds,
+    )
+    cheap_both = interleaved(
         lambda: vialbook_block(cheap, per_round),
-        lambda: raw_block(raw, recorder, per_round),
+        lambda: raw_block(raw, verifying_cheap, per_round),
         rounds,
     )
     before, sent = product.commits[0], product.statements[0]
@@ -205,8 +247,10 @@ def measure(
         backend=backend,
         product_per_s=per_round / main.product_median,
         baseline_per_s=per_round / main.baseline_median,
-        cheap_per_s=per_round / without_witness_cost.product_median,
-        cheap_baseline_per_s=per_round / without_witness_cost.baseline_median,
+        bare_per_s=per_round / against_bare.baseline_median,
+        product_vs_bare_per_s=per_round / against_bare.product_median,
+        cheap_per_s=per_round / cheap_both.product_median,
+        cheap_baseline_per_s=per_round / cheap_both.baseline_median,
         witness_share=prof.share("ledger/auth.py", "authenticate_witness"),
         argon2_share=prof.share("ledger/passwords.py", "verify_password"),
         commits_per_infusion=commits,
