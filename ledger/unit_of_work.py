@@ -14,14 +14,14 @@ posting has written its movements; any exception rolls everything back.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, select
 
 from ledger import audit, clock
 from ledger.access import PERMISSIONS, Actor, authorize
@@ -44,6 +44,8 @@ class UnitOfWork:
     #: When the action is entered: one instant for every step of it.
     entered_at: datetime
     _posting: Posting | None = field(default=None, repr=False)
+    #: Rows read ahead with the acting user (a witness's), held so the session keeps them.
+    _read_ahead: list[Any] = field(default_factory=list, repr=False)
 
     @property
     def user_id(self) -> int:
@@ -76,19 +78,58 @@ class UnitOfWork:
         )
 
 
+def _server_clock(session: Session) -> bool:
+    """On PostgreSQL an entry's moment is the database server's clock, so a workstation
+    whose clock is wrong cannot decide what counts as a late entry; a pinned clock (tests,
+    the demo) is used as it is."""
+    return not clock.is_pinned() and session.get_bind().dialect.name == "postgresql"
+
+
 def entry_time(session: Session) -> datetime:
-    """The moment an entry is made. On PostgreSQL it is the database server's clock, so a
-    workstation whose clock is wrong cannot decide what counts as a late entry; a pinned
-    clock (tests, the demo) is used as it is."""
-    if not clock.is_pinned() and session.get_bind().dialect.name == "postgresql":
+    """The moment an entry is made (see `_server_clock`)."""
+    if _server_clock(session):
         return clock.as_utc(session.execute(sa.text("SELECT statement_timestamp()")).scalar_one())
     return clock.now()
 
 
+def _read_ahead(
+    session: Session, actor: Actor, witnesses: Sequence[int]
+) -> tuple[list[Any], datetime | None]:
+    """The acting user, the action's witnesses and the settings row in one statement
+    (with the server's clock on PostgreSQL), read in this transaction.
+
+    `authorize`, `clinic_settings` and `confirm_witness` then find these rows in the
+    session instead of each sending its own SELECT, and still judge what the database
+    holds now: a user disabled or a setting changed a moment ago counts. Nothing is
+    cached across transactions. If a row is missing, nothing is read here and those
+    steps read (and refuse) as they always did.
+    """
+    columns: list[Any] = [User, ClinicSettings]
+    server = _server_clock(session)
+    if server:
+        columns.append(sa.func.statement_timestamp())
+    stmt = (
+        select(*columns)
+        .join(ClinicSettings, ClinicSettings.id == 1)  # type: ignore[arg-type]
+        .where(User.id.in_([actor.user_id, *witnesses]))  # type: ignore[union-attr]
+    )
+    rows = list(session.exec(stmt))  # type: ignore[call-overload]
+    held = [x for row in rows for x in row[:2]]
+    now = clock.as_utc(rows[0][2]) if server and rows else None
+    return held, now
+
+
 @contextmanager
-def act(db: Database, actor: Actor, action: str) -> Iterator[UnitOfWork]:
-    """One write transaction for `actor` doing `action`; commits only if no step refused."""
+def act(
+    db: Database, actor: Actor, action: str, *, witnesses: Sequence[int] = ()
+) -> Iterator[UnitOfWork]:
+    """One write transaction for `actor` doing `action`; commits only if no step refused.
+
+    `witnesses` are the user ids of witnesses already authenticated for this action: their
+    rows are read with the actor's, so confirming them costs no statement of its own.
+    """
     with db.write() as session:
+        held, now = _read_ahead(session, actor, witnesses)
         user = authorize(session, actor, action)
         tx = UnitOfWork(
             session=session,
@@ -96,7 +137,8 @@ def act(db: Database, actor: Actor, action: str) -> Iterator[UnitOfWork]:
             user=user,
             action=action,
             settings=clinic_settings(session),
-            entered_at=entry_time(session),
+            entered_at=now or entry_time(session),
+            _read_ahead=held,
         )
         yield tx
         if tx._posting is not None:
