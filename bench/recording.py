@@ -41,11 +41,26 @@ DRAWN, GIVEN, WASTED = 50_000, 40_000, 10_000
 #: Where record_infusion's time goes, beyond the password hash: (label, file, function).
 STAGES = (
     ("witness sign-in (login, read + verify)", "ledger/auth.py", "login"),
+    (
+        "act: actor, witness, settings, chain head lock (one SELECT)",
+        "ledger/unit_of_work.py",
+        "_read_ahead",
+    ),
     ("confirm_witness (+ its audit row)", "ledger/auth.py", "confirm_witness"),
     ("authorize actor", "ledger/access.py", "authorize"),
     ("Posting() lock chain head", "ledger/posting.py", "__init__"),
     ("find_patient", "ledger/services/infusions.py", "find_patient"),
-    ("vial_by_label (lock vial)", "ledger/posting.py", "vial_by_label"),
+    (
+        "vial_by_label (lock vial; product, registration, receipt, balance)",
+        "ledger/posting.py",
+        "vial_by_label",
+    ),
+    ("protocol order_for", "ledger/services/protocols.py", "order_for"),
+    (
+        "bill_infusion (billing in use?)",
+        "ledger/services/billing/infusion_billing.py",
+        "bill_infusion",
+    ),
     ("check_drawable", "ledger/services/rules.py", "check_drawable"),
     ("Posting.move (hash)", "ledger/posting.py", "move"),
     ("Posting.finish (flush)", "ledger/posting.py", "finish"),

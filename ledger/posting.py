@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from ledger import clock
 from ledger.chain import movement_hash
@@ -66,14 +66,24 @@ class PostedMovement(NamedTuple):
 
 
 class Posting:
-    def __init__(self, session: Session, entered_at: datetime | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        entered_at: datetime | None = None,
+        *,
+        locked_head: tuple[int, str] | None = None,
+    ) -> None:
+        """`locked_head` is the chain head's (seq, hash) when the caller has already read it
+        under its lock in this transaction (see `unit_of_work.act`); otherwise it is
+        locked and read here."""
         self.session = session
         self.entered_at = entered_at or clock.now()
-        stmt = select(ChainHead).where(ChainHead.id == 1).with_for_update()
-        head = session.exec(stmt).one()
-        self._head = head
-        self.seq = head.seq
-        self.hash = head.hash
+        if locked_head is None:
+            h = table_of(ChainHead)
+            stmt = sa.select(h.c.seq, h.c.hash).where(h.c.id == 1).with_for_update()
+            seq, digest = session.execute(stmt).one()
+            locked_head = (int(seq), str(digest))
+        self.seq, self.hash = locked_head
         #: vial id -> [balance, cached row exists]
         self._balances: dict[int, list[int | bool]] = {}
         self._rows: list[dict[str, Any]] = []

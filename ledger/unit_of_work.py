@@ -21,13 +21,14 @@ from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from ledger import audit, clock
 from ledger.access import PERMISSIONS, Actor, authorize
 from ledger.database import Database
 from ledger.errors import PermissionDenied
-from ledger.models import ClinicSettings, User
+from ledger.models import ChainHead, ClinicSettings, User
+from ledger.models.base import table_of
 from ledger.posting import Posting
 from ledger.settings import clinic_settings
 
@@ -92,11 +93,19 @@ def entry_time(session: Session) -> datetime:
     return clock.now()
 
 
+@dataclass(frozen=True)
+class _ReadAhead:
+    held: list[Any]
+    now: datetime | None
+    head: tuple[int, str] | None
+
+
 def _read_ahead(
-    session: Session, actor: Actor, witnesses: Sequence[int]
-) -> tuple[list[Any], datetime | None]:
+    session: Session, actor: Actor, witnesses: Sequence[int], *, posts: bool
+) -> _ReadAhead:
     """The acting user, the action's witnesses and the settings row in one statement
-    (with the server's clock on PostgreSQL), read in this transaction.
+    (with the server's clock on PostgreSQL, and the chain head under its lock when the
+    action posts movements), read in this transaction.
 
     `authorize`, `clinic_settings` and `confirm_witness` then find these rows in the
     session instead of each sending its own SELECT, and still judge what the database
@@ -104,32 +113,52 @@ def _read_ahead(
     cached across transactions. If a row is missing, nothing is read here and those
     steps read (and refuse) as they always did.
     """
+    h = table_of(ChainHead)
     columns: list[Any] = [User, ClinicSettings]
     server = _server_clock(session)
+    if posts:
+        columns += [h.c.seq, h.c.hash]
     if server:
         columns.append(sa.func.statement_timestamp())
     stmt = (
-        select(*columns)
+        sa.select(*columns)
+        .select_from(User)
         .join(ClinicSettings, ClinicSettings.id == 1)  # type: ignore[arg-type]
         .where(User.id.in_([actor.user_id, *witnesses]))  # type: ignore[union-attr]
     )
-    rows = list(session.exec(stmt))  # type: ignore[call-overload]
-    held = [x for row in rows for x in row[:2]]
-    now = clock.as_utc(rows[0][2]) if server and rows else None
-    return held, now
+    if posts:
+        # The chain head is the first lock a posting takes, as `Posting()` would take it;
+        # only its row is locked (FOR UPDATE OF chain_head).
+        stmt = stmt.join(h, h.c.id == 1).with_for_update(of=h)
+    rows = session.execute(stmt).all()
+    if not rows:
+        return _ReadAhead([], None, None)
+    first = rows[0]
+    return _ReadAhead(
+        held=[x for row in rows for x in row[:2]],
+        now=clock.as_utc(first[-1]) if server else None,
+        head=(int(first[2]), str(first[3])) if posts else None,
+    )
 
 
 @contextmanager
 def act(
-    db: Database, actor: Actor, action: str, *, witnesses: Sequence[int] = ()
+    db: Database,
+    actor: Actor,
+    action: str,
+    *,
+    witnesses: Sequence[int] = (),
+    posts: bool = False,
 ) -> Iterator[UnitOfWork]:
     """One write transaction for `actor` doing `action`; commits only if no step refused.
 
     `witnesses` are the user ids of witnesses already authenticated for this action: their
     rows are read with the actor's, so confirming them costs no statement of its own.
+    `posts` says the action will move stock: the chain head is locked in that same first
+    statement and the posting opened at once.
     """
     with db.write() as session:
-        held, now = _read_ahead(session, actor, witnesses)
+        ahead = _read_ahead(session, actor, witnesses, posts=posts)
         user = authorize(session, actor, action)
         tx = UnitOfWork(
             session=session,
@@ -137,9 +166,11 @@ def act(
             user=user,
             action=action,
             settings=clinic_settings(session),
-            entered_at=now or entry_time(session),
-            _read_ahead=held,
+            entered_at=ahead.now or entry_time(session),
+            _read_ahead=ahead.held,
         )
+        if ahead.head is not None:
+            tx._posting = Posting(session, entered_at=tx.entered_at, locked_head=ahead.head)
         yield tx
         if tx._posting is not None:
             tx._posting.finish()

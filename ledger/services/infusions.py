@@ -129,7 +129,7 @@ def record_infusion(
         raise InvalidDate("the infusion cannot end before it starts")
     witness_actor = authenticate_witness(db, actor, witness) if witness is not None else None
     witnesses = [witness_actor.user_id] if witness_actor is not None else []
-    with act(db, actor, "infusion.record", witnesses=witnesses) as tx:
+    with act(db, actor, "infusion.record", witnesses=witnesses, posts=True) as tx:
         session, user, settings, posting = tx.session, tx.user, tx.settings, tx.posting
         when, late, why = event_time(settings, tx.entered_at, drawn_at, reason)
         for t in (started_at, ended_at):
