@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlmodel import select
 
 from ledger import clock
 from ledger.auth import Credentials
@@ -24,7 +25,7 @@ from ledger.errors import (
     WitnessNotQualified,
     WitnessRequired,
 )
-from ledger.models import Infusion, Movement, Vial, VialBalance
+from ledger.models import Infusion, Movement, User, Vial, VialBalance
 from ledger.services.infusions import record_infusion
 from tests.support import Clinic, audit_rows, dump
 
@@ -219,3 +220,32 @@ def test_zero_negative_and_absurd_amounts_are_refused(clinic: Clinic, drawn, giv
     with pytest.raises(InvalidAmount):
         infuse(clinic, drawn_ug=drawn, given_ug=given, wasted_ug=wasted)
     assert dump(clinic.db) == before
+
+
+def test_a_witness_whose_role_is_taken_away_after_signing_in_is_refused(
+    clinic: Clinic, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The witness's row is read with the nurse's in the infusion's own transaction, not
+    carried over from the sign-in: a change committed in between counts."""
+    from ledger.services import infusions
+
+    real = infusions.authenticate_witness
+
+    def signed_in_then_demoted(db, actor, creds):  # type: ignore[no-untyped-def]
+        witness = real(db, actor, creds)
+        with db.write() as s:
+            omar = s.exec(select(User).where(User.username == "omar")).one()
+            omar.roles = "billing"
+            s.add(omar)
+        return witness
+
+    infuse(clinic, vial="K-000002")  # without the change, this infusion stands
+    monkeypatch.setattr(infusions, "authenticate_witness", signed_in_then_demoted)
+    before = dump(clinic.db)
+    with pytest.raises(WitnessNotQualified):
+        infuse(clinic)
+    after = dump(clinic.db)
+    # Only the demotion itself was written; the refused infusion left nothing.
+    assert {k: v for k, v in after.items() if k != "app_user"} == {
+        k: v for k, v in before.items() if k != "app_user"
+    }
