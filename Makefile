@@ -21,8 +21,10 @@ $(VENV)/.dev-installed: pyproject.toml $(LOCK)
 	$(BIN)/python -m pip install --quiet -c $(LOCK) -e '.[dev]'
 	touch $(VENV)/.run-installed $@
 
+# The upgrade brings a demo built by an older checkout to this one's schema (a no-op otherwise).
 run: $(VENV)/.run-installed
 	$(BIN)/vialbook demo --if-missing
+	$(BIN)/vialbook db upgrade
 	$(BIN)/vialbook app
 
 lint: $(VENV)/.dev-installed
