@@ -60,14 +60,23 @@ def receipts(conn: sa.Connection, add: Add) -> None:
     that carries the receipt's registration, time, entry time and receiver."""
     rc, v, m = table_of(Receipt), table_of(Vial), table_of(Movement)
     receive = sa.and_(m.c.vial_id == v.c.id, m.c.kind == MovementKind.RECEIVE)
+    # The receipt's first receive movement, where a problem is shown: looked up only for the
+    # receipts that come back, not joined to every movement of every vial.
+    on_receipt = v.alias("on_receipt")
+    first = (
+        sa.select(sa.func.min(m.c.id))
+        .select_from(m.join(on_receipt, on_receipt.c.id == m.c.vial_id))
+        .where(on_receipt.c.receipt_id == rc.c.id, m.c.kind == MovementKind.RECEIVE)
+        .scalar_subquery()
+    )
     counted = (
         sa.select(
-            sa.func.min(m.c.id),
+            first,
             rc.c.id,
             rc.c.containers,
             sa.func.count(sa.distinct(v.c.id)).label("vials"),
         )
-        .select_from(rc.outerjoin(v, v.c.receipt_id == rc.c.id).outerjoin(m, receive))
+        .select_from(rc.outerjoin(v, v.c.receipt_id == rc.c.id))
         .group_by(rc.c.id, rc.c.containers)
         .having(sa.func.count(sa.distinct(v.c.id)) != rc.c.containers)
         .order_by(rc.c.id)
