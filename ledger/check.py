@@ -97,7 +97,7 @@ class _ChainPass:
 
 
 def _start_workers(conn: sa.Connection, seams: Sequence[int] | None) -> _ChainPass:
-    """Cut the chain and start a worker on each later range; their rules follow (`_send`)."""
+    """Cut the chain and start a worker on each later range (rules follow: `_verify_first`)."""
     connect = _connect_args(conn)
     if seams is None:
         first, last = conn.exec_driver_sql("SELECT min(id), max(id) FROM movement").one()
