@@ -11,19 +11,22 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from ledger import check_chain, check_forms, check_money, check_records, check_workers
-from ledger.access import Actor, authorize
+from ledger import check_chain, check_workers
 from ledger.chain import GENESIS_HASH
-from ledger.database import Database
 from ledger.errors import AnchorIncomplete
-from ledger.kinds import RULES
-from ledger.models import ChainHead, Movement, MovementKind, VialBalance
 from ledger.problem import Add, Problem, movement_id, shown
-from ledger.settings import SettingsHistory, settings_history
+
+if TYPE_CHECKING:
+    from ledger.access import Actor
+    from ledger.database import Database
+    from ledger.settings import SettingsHistory
+
+# The models, the record checks and the rules are loaded inside run_check, after the chain's
+# workers have been started: the workers need none of them, and start up meanwhile.
 
 __all__ = ["CheckReport", "Problem", "run_check"]
 
@@ -56,6 +59,9 @@ def _t(model: type) -> sa.Table:
 
 
 def _rules(conn: sa.Connection, history: SettingsHistory) -> check_chain.Rules:
+    from ledger.kinds import RULES
+    from ledger.models import MovementKind
+
     versions = history.versions
     return check_chain.Rules(
         dialect=conn.dialect.name,
@@ -84,17 +90,14 @@ def _connect_args(conn: sa.Connection) -> object | None:
 class _ChainPass:
     """The streaming pass, cut into ranges: this process verifies the first, workers the rest."""
 
-    outcomes: list[check_chain.Outcome]
+    #: Where the ranges after the first start.
+    seams: list[int]
     workers: list[check_workers.Worker]
+    outcomes: list[check_chain.Outcome] = field(default_factory=list)
 
 
-def _start_chain(
-    conn: sa.Connection, rules: check_chain.Rules, seams: Sequence[int] | None
-) -> _ChainPass:
-    """Start the workers on the later ranges, then verify the first range here."""
-    raw = conn.connection.dbapi_connection
-    if raw is None:
-        raise RuntimeError("the database connection is closed")
+def _start_workers(conn: sa.Connection, seams: Sequence[int] | None) -> _ChainPass:
+    """Cut the chain and start a worker on each later range (rules follow: `_verify_first`)."""
     connect = _connect_args(conn)
     if seams is None:
         first, last = conn.exec_driver_sql("SELECT min(id), max(id) FROM movement").one()
@@ -106,12 +109,24 @@ def _start_chain(
     seams = sorted(set(seams)) if connect is not None else []
     bounds = [None, *seams, None]
     workers = [
-        check_workers.Worker(check_workers.Job(rules.dialect, connect, rules, lo, hi))
+        check_workers.Worker(check_workers.Job(conn.dialect.name, connect, None, lo, hi))
         for lo, hi in zip(seams, bounds[2:], strict=True)
     ]
+    return _ChainPass(list(seams), workers)
+
+
+def _verify_first(conn: sa.Connection, chain: _ChainPass, rules: check_chain.Rules) -> None:
+    """Send the workers their rules, then verify the first range here."""
+    for worker in chain.workers:
+        worker.send(rules)
+    raw = conn.connection.dbapi_connection
+    if raw is None:
+        raise RuntimeError("the database connection is closed")
     received = check_chain.received_by_vial(raw)
-    own = check_chain.verify_range(raw, rules, received, check_chain.Start(), None, bounds[1])
-    return _ChainPass([own], workers)
+    end = chain.seams[0] if chain.seams else None
+    chain.outcomes.append(
+        check_chain.verify_range(raw, rules, received, check_chain.Start(), None, end)
+    )
 
 
 def _finish_chain(
@@ -125,6 +140,8 @@ def _finish_chain(
         if not joined:
             joined.append(check_workers.join(chain.outcomes + [w.outcome() for w in chain.workers]))
         return joined[0][0].suspicious
+
+    from ledger import check_forms
 
     forms: list[Problem] = []
     malformed = check_forms.stored_forms(conn, forms.append, movement_ids=suspicious)
@@ -148,6 +165,8 @@ def _finish_chain(
 
 
 def _cache(conn: sa.Connection, balances: dict[object, int], add: Add) -> None:
+    from ledger.models import VialBalance
+
     b = _t(VialBalance)
     cached = dict(conn.execute(sa.select(b.c.vial_id, b.c.balance_ug)).all())
     last = dict(conn.execute(sa.select(b.c.vial_id, b.c.last_movement_id)).all())
@@ -164,6 +183,8 @@ def _cache(conn: sa.Connection, balances: dict[object, int], add: Add) -> None:
 
 
 def _head(conn: sa.Connection, report: CheckReport, add: Add) -> None:
+    from ledger.models import ChainHead
+
     h = _t(ChainHead)
     row = conn.execute(sa.select(h.c.seq, h.c.hash).where(h.c.id == 1)).first()
     if row is None or row.hash != report.head or row.seq != report.movements:
@@ -178,6 +199,8 @@ def _head(conn: sa.Connection, report: CheckReport, add: Add) -> None:
 
 
 def _anchor(conn: sa.Connection, anchor: str, report: CheckReport) -> None:
+    from ledger.models import Movement
+
     m = _t(Movement)
     found = conn.execute(sa.select(m.c.id).where(m.c.hash == anchor.strip().lower())).first()
     report.anchor_found = found is not None
@@ -229,12 +252,18 @@ def run_check(
     report = CheckReport()
     with db.read() as session:
         if actor is not None:
+            from ledger.access import authorize
+
             authorize(session, actor, "ledger.check")
         conn = session.connection()
-        history = settings_history(conn)
-        # The chain's workers run while this process checks the records outside the chain.
-        chain = _start_chain(conn, _rules(conn, history), seams)
+        # The chain's workers start before this process loads the models and the record
+        # checks, and verify their ranges while this process checks the records.
+        chain = _start_workers(conn, seams)
         try:
+            from ledger import check_money, check_records
+            from ledger.settings import settings_history
+
+            _verify_first(conn, chain, _rules(conn, settings_history(conn)))
             records: list[Problem] = []
             for records_check in check_records.CHECKS:
                 records_check(conn, records.append)

@@ -4,6 +4,10 @@ The command's own process verifies the first range (and meanwhile checks the rec
 outside the chain); each later range goes to `python -m ledger.check_workers`, which loads
 no SQLAlchemy and no models. Each range streams its own rows, so memory stays flat, and
 joined in order the ranges report exactly what one pass would (ledger/check_chain.py).
+
+A worker is started before `check` has loaded the models it needs to know the rules: it
+is told its range first, starts up, reads what the movements before the range leave, and
+only then waits for the rules. Its start-up runs beside the command's own loading.
 """
 
 from __future__ import annotations
@@ -12,8 +16,8 @@ import os
 import pickle
 import subprocess
 import sys
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -24,9 +28,10 @@ from ledger.check_chain import Outcome, Rules, received_by_vial, start_of, verif
 PARALLEL_FROM = 40_000
 #: Worker processes at most, besides this one.
 MAX_WORKERS = 3
-#: This process also runs the record cross-checks, so it takes a smaller range: its share
-#: against each worker's.
-OWN_SHARE, WORKER_SHARE = 1, 4
+#: This process also loads the models and runs the record cross-checks and the stored-form
+#: scan (together about as much work as 0.8 of the chain), so it takes a small range: its
+#: share against each worker's.
+OWN_SHARE, WORKER_SHARE = 1, 8
 
 
 def cut(first: int, last: int, count: int, workers: int) -> list[int]:
@@ -52,12 +57,13 @@ def worker_count() -> int:
 
 @dataclass(frozen=True)
 class Job:
-    """One range for a worker: how to reach the database, and what to judge by."""
+    """One range for a worker: how to reach the database, and what to judge by (the rules
+    follow the rest, see Worker)."""
 
     dialect: str
     #: SQLite: the file path. PostgreSQL: psycopg.connect keyword arguments.
     connect: Any
-    rules: Rules
+    rules: Rules | None
     lo: int
     hi: int | None
 
@@ -74,11 +80,17 @@ def _connect(job: Job) -> Any:
     return psycopg.connect(**job.connect)
 
 
-def run_job(job: Job) -> Outcome:
+def run_job(job: Job, rules: Callable[[], Rules] | None = None) -> Outcome:
+    """Verify the job's range; `rules` is asked for them once the range's start is read,
+    when the job was sent without them."""
     raw = _connect(job)
     try:
         start = start_of(raw, job.dialect, job.lo)
-        return verify_range(raw, job.rules, received_by_vial(raw), start, job.lo, job.hi)
+        received = received_by_vial(raw)
+        judged_by = job.rules if job.rules is not None else rules() if rules else None
+        if judged_by is None:
+            raise RuntimeError("a chain range was sent without its rules")
+        return verify_range(raw, judged_by, received, start, job.lo, job.hi)
     finally:
         if job.dialect == "sqlite":
             raw.execute("ROLLBACK")
@@ -88,8 +100,9 @@ def run_job(job: Job) -> Outcome:
 
 
 class Worker:
-    """A range verified in a process of its own; `outcome` waits for it. If the process
-    cannot start or fails, the range is verified here instead: same answer, only slower."""
+    """A range verified in a process of its own, started at once; `send` gives it the rules
+    and `outcome` waits for it. If the process cannot start or fails, the range is verified
+    here instead: same answer, only slower."""
 
     def __init__(self, job: Job) -> None:
         self.job = job
@@ -106,18 +119,34 @@ class Worker:
             )
             assert self.proc.stdin is not None
             # The job goes on stdin, never the command line: it may hold a password.
-            self.proc.stdin.write(pickle.dumps(job))
-            self.proc.stdin.close()
+            self.proc.stdin.write(pickle.dumps(replace(job, rules=None)))
+            self.proc.stdin.flush()
         except OSError:
             self.proc = None
+
+    def send(self, rules: Rules) -> None:
+        """The rules the range is judged by; the worker waits for them after its start."""
+        self.job = replace(self.job, rules=rules)
+        if self.proc is None or self.proc.stdin is None:
+            return
+        try:
+            self.proc.stdin.write(pickle.dumps(rules))
+            self.proc.stdin.close()
+        except OSError:  # the process has ended; outcome() verifies the range here
+            pass
 
     def stop(self) -> None:
         """End the process if its outcome was never asked for (the check failed first)."""
         if self.proc is not None and self.proc.poll() is None:
             self.proc.kill()
             self.proc.wait()
-        if self.proc is not None and self.proc.stdout is not None:
-            self.proc.stdout.close()
+        if self.proc is not None:
+            for stream in (self.proc.stdin, self.proc.stdout):
+                if stream is not None and not stream.closed:
+                    try:
+                        stream.close()
+                    except OSError:
+                        pass
 
     def outcome(self) -> Outcome:
         if self.proc is not None:
@@ -135,9 +164,14 @@ class Worker:
 
 
 def main() -> None:
-    """A worker: read a Job on stdin, write its Outcome on stdout."""
-    job = pickle.loads(sys.stdin.buffer.read())  # from the parent process that started us
-    sys.stdout.buffer.write(pickle.dumps(run_job(job)))
+    """A worker: read a Job on stdin, then its Rules, and write its Outcome on stdout."""
+    stdin = sys.stdin.buffer
+    job = pickle.load(stdin)  # from the parent process that started us
+
+    def rules() -> Rules:
+        return pickle.load(stdin)  # type: ignore[no-any-return]
+
+    sys.stdout.buffer.write(pickle.dumps(run_job(job, rules)))
     sys.stdout.buffer.flush()
 
 

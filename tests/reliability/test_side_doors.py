@@ -201,6 +201,14 @@ CROSS_CHECKED: dict[str, tuple[Callable[[Database], None], int | None, str, str]
         "VialMismatch",
         "expiry",
     ),
+    "vial_content_changed": (
+        lambda db: execute(
+            db, "UPDATE vial SET received_ug = received_ug - 1000 WHERE label = 'K-000002'"
+        ),
+        2,
+        "VialMismatch",
+        "receive movement",
+    ),
     "forged_lot_on_a_receipt": (
         lambda db: execute(db, "UPDATE receipt SET lot = 'FORGED' WHERE id = 1"),
         1,
