@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session
+import sqlalchemy as sa
 
 from ledger import clock
 from ledger.database import Database
-from ledger.models import AuditEvent
+from ledger.plain_tables import audit_event
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
 
 
 def record(
@@ -27,9 +30,9 @@ def record(
     A refusal rolls the action's transaction back; its audit event must survive
     that, so it is written afterwards in a separate transaction.
     """
-    with db.write() as session:
+    with db.writing() as conn:
         add(
-            session,
+            conn,
             action=action,
             outcome=outcome,
             username=username,
@@ -40,7 +43,7 @@ def record(
 
 
 def add(
-    session: Session,
+    session: Session | sa.Connection,
     *,
     action: str,
     outcome: str,
@@ -52,7 +55,8 @@ def add(
     """Add one audit event to the caller's transaction (it commits or rolls back with it).
 
     `sha256` is the digest of a file the action wrote, kept in its own column so that
-    `verify-export` matches it exactly.
+    `verify-export` matches it exactly. `session` is an ORM session or a Core connection:
+    the row is one Core INSERT either way, so signing in needs no ORM.
     """
     text = detail if isinstance(detail, str) else json.dumps(detail, sort_keys=True, default=str)
     # What a person typed is kept as typed, except a NUL byte, which PostgreSQL cannot store:
@@ -60,8 +64,8 @@ def add(
     text = text.replace("\x00", "\ufffd")
     if username:
         username = username.replace("\x00", "\ufffd")
-    session.add(
-        AuditEvent(
+    session.execute(
+        sa.insert(audit_event).values(
             at=clock.now(),
             username=username[:64] if username else username,
             action=action,
