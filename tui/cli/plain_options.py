@@ -30,8 +30,10 @@ def _taken_as_typed(param: Any) -> bool:
         return True
     # A flag's value is a bool from the command line; from the environment it is text
     # ("1", "yes") that only pydantic reads as Typer does.
-    return descriptor.annotation is bool and bool(getattr(param, "is_flag", False)) and (
-        not getattr(param, "envvar", None)
+    return (
+        descriptor.annotation is bool
+        and bool(getattr(param, "is_flag", False))
+        and (not getattr(param, "envvar", None))
     )
 
 
