@@ -72,7 +72,7 @@ HEAVY = (
     "sqlmodel",
     "pydantic",
     "typer",
-    "rich",
+    "typer.rich_utils",
     "ledger.models",
     "argon2",
 )
