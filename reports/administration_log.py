@@ -5,6 +5,7 @@ patient's name and address, the vial, the residue wasted and its witness.
 from __future__ import annotations
 
 from collections.abc import Callable
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 from sqlmodel import Session
@@ -109,32 +110,67 @@ def _statement(scope: Scope, vial_id: int | None) -> sa.Select:  # type: ignore[
 
 
 def _row(scope: Scope) -> Callable[[sa.Row], Row]:  # type: ignore[type-arg]
+    """The statement's rows as report rows. This runs once per dose of a long log, so the
+    clinic's zone is looked up once and a product's schedule and strength are written once
+    per product, not once per row."""
+    tz = ZoneInfo(scope.timezone)
+    product_text: dict[tuple[int, int], tuple[str, str]] = {}
+
     def convert(row: sa.Row) -> Row:  # type: ignore[type-arg]
+        (
+            _id,
+            event_at,
+            late,
+            reason,
+            patient,
+            address,
+            mrn,
+            product,
+            schedule,
+            strength,
+            label,
+            lot,
+            amount_ug,
+            wasted,
+            by,
+            witness,
+            left,
+            reversed_by,
+            over_order,
+            over_order_reason,
+            ordered_ug,
+        ) = row  # in the statement's column order
         notes = []
-        if row.over_order:
+        if over_order:
             # Given more than 10% above the order, confirmed at the chair with this reason.
-            ordered = f" {mg_text(row.ordered_ug)} mg" if row.ordered_ug is not None else ""
-            notes.append(f"OVER ORDER{ordered}: {row.over_order_reason or ''}".strip())
-        if row.late:
-            notes.append(f"late entry: {row.reason or ''}".strip())
-        if row.reversed_by is not None:
-            notes.append(f"reversed by #{row.reversed_by}")
+            ordered = f" {mg_text(ordered_ug)} mg" if ordered_ug is not None else ""
+            notes.append(f"OVER ORDER{ordered}: {over_order_reason or ''}".strip())
+        if late:
+            notes.append(f"late entry: {reason or ''}".strip())
+        if reversed_by is not None:
+            notes.append(f"reversed by #{reversed_by}")
+        texts = product_text.get((schedule, strength))
+        if texts is None:
+            texts = product_text[schedule, strength] = (
+                schedule_text(schedule),
+                strength_text(strength),
+            )
         return (
-            scope.local(row.event_at),
-            row.patient,
-            row.address,
-            row.mrn,
-            row.product,
-            schedule_text(row.schedule),
-            strength_text(row.strength_ug_per_ml),
-            row.label,
-            row.lot,
-            mg(-row.amount_ug),
-            syringe_ml(-row.amount_ug, row.strength_ug_per_ml),
-            row.by,
-            mg(-row.wasted) if row.wasted is not None else None,
-            row.witness,
-            mg(row.left),
+            event_at.astimezone(tz),
+            patient,
+            address,
+            mrn,
+            product,
+            texts[0],
+            texts[1],
+            label,
+            lot,
+            mg(-amount_ug),
+            syringe_ml(-amount_ug, strength),
+            by,
+            mg(-wasted) if wasted is not None else None,
+            witness,
+            mg(left),
             "; ".join(notes),
         )
 

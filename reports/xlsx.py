@@ -13,19 +13,19 @@ hidden quote-prefix style would not survive.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
-from openpyxl.cell.cell import ERROR_CODES
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet._write_only import WriteOnlyWorksheet
 
-from reports.model import Column, Kind, Report, Total, Value
+from reports import xlsx_rows
+from reports.model import Column, Kind, Report, Row, Total, Value
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _FORMULA_FIRST = frozenset(FORMULA_STARTS)
@@ -95,50 +95,23 @@ def _cell(ws: WriteOnlyWorksheet, value: Value, kind: Kind, places: int) -> Writ
     return cell
 
 
-def _formatted_writer(ws: WriteOnlyWorksheet, column: Column) -> Any:
-    """A dated or numeric column's cells. One styled cell per column is filled row after row:
-    a write-only sheet writes each row out as it is appended, and making a cell and
-    looking up its number format for every value was most of the export's own work."""
+def _column_cells(ws: WriteOnlyWorksheet, column: Column, col: int) -> xlsx_rows.CellXml:
+    """How one column's values become cells, chosen once per column (not once per value).
+
+    A value the column's fast path does not expect (text where a number was expected, a
+    bool, a float) is made into a cell the way it always was (`_cell`) and written by
+    openpyxl itself."""
     kind, places = column.kind, column.places
+
+    def fallback(r: int, value: Value) -> str:
+        return xlsx_rows.openpyxl_cell_xml(ws, _cell(ws, value, kind, places), r, col)
+
     fmt = number_format(kind, places)
     if fmt is None:
-        return lambda value: _cell(ws, value, kind, places)
-    cell = WriteOnlyCell(ws)
-    cell.number_format = fmt
-
-    def write(value: Value) -> Any:
-        converted = _cell_value(value, kind)
-        if converted is None:
-            return None
-        if isinstance(converted, str):
-            return _cell(ws, value, kind, places)  # text where a number was expected
-        cell.value = converted
-        return cell
-
-    return write
-
-
-def _column_writer(ws: WriteOnlyWorksheet, column: Column) -> Any:
-    """How one column's values become cells. Text goes in as plain values (a styled cell per
-    value cost a third of the export); safe_text has already made formulas impossible."""
-    if column.kind != Kind.TEXT:
-        return _formatted_writer(ws, column)
-
-    def text(value: Value) -> Any:
-        if type(value) is str:
-            # safe_text, written out for the common case: most text starts with a letter.
-            if value[:1] in _FORMULA_FIRST:
-                return ESCAPE + value
-            if value[:1] == "#" and value in ERROR_CODES:
-                # openpyxl would store "#N/A" as an error cell
-                return _cell(ws, value, Kind.TEXT, 0)
-        elif isinstance(value, str):
-            value = safe_text(value)
-            if value in ERROR_CODES:
-                return _cell(ws, value, Kind.TEXT, 0)
-        return value
-
-    return text
+        return xlsx_rows.text_cell(ws, col, safe_text, _FORMULA_FIRST)
+    if kind in (Kind.DATETIME, Kind.DATE):
+        return xlsx_rows.time_cell(ws, col, fmt, fallback)
+    return xlsx_rows.number_cell(ws, col, fmt, fallback, cents=kind == Kind.MONEY)
 
 
 def _bold(ws: WriteOnlyWorksheet, text: str) -> WriteOnlyCell:
@@ -199,16 +172,56 @@ def _about(wb: Workbook, report: Report, taken: set[str]) -> None:
             )
 
 
-def _totals_rows(ws: WriteOnlyWorksheet, totals: tuple[Total, ...]) -> None:
-    ws.append([])
+def _plain_row(ws: WriteOnlyWorksheet, r: int, cells: list[WriteOnlyCell]) -> str:
+    """A row of openpyxl's own cells (the header, a total, the note): a few per sheet."""
+    return xlsx_rows.row_xml(
+        r, "".join(xlsx_rows.openpyxl_cell_xml(ws, c, r, n) for n, c in enumerate(cells, 1))
+    )
+
+
+def _totals_rows(ws: WriteOnlyWorksheet, totals: tuple[Total, ...], r: int) -> Iterator[str]:
+    yield xlsx_rows.row_xml(r, "")
     group: str | None = None
     for t in totals:
         if t.group != group:
             group = t.group
             if group:
-                ws.append([_bold(ws, group)])
+                r += 1
+                yield _plain_row(ws, r, [_bold(ws, group)])
         label = t.label + (f" ({t.unit})" if t.unit else "")
-        ws.append([_bold(ws, label), _cell(ws, t.value, t.kind, t.places)])
+        r += 1
+        yield _plain_row(ws, r, [_bold(ws, label), _cell(ws, t.value, t.kind, t.places)])
+
+
+def _data_rows(
+    ws: xlsx_rows.XmlRowsSheet,
+    columns: tuple[Column, ...],
+    rows: Iterable[Row],
+    totals: tuple[Total, ...],
+    note: str,
+    progress: Progress | None,
+) -> Iterator[str]:
+    """The sheet's rows as XML, in order: the header, the data, the totals, the note."""
+    yield _plain_row(ws, 1, [_bold(ws, c.heading) for c in columns])
+    cells = [_column_cells(ws, c, n) for n, c in enumerate(columns, start=1)]
+    r = 1
+    for row in rows:
+        r += 1
+        line = "".join([cell(r, v) for cell, v in zip(cells, row, strict=True)])
+        yield f'<row r="{r}">{line}</row>'
+        if progress is not None and r % 500 == 1:
+            progress(500)
+    count = r - 1
+    if progress is not None:
+        progress(count % 500)
+    ws.auto_filter.ref = f"A1:{get_column_letter(len(columns))}{count + 1}"
+    if totals:
+        for line in _totals_rows(ws, totals, r + 1):
+            r += 1
+            yield line
+    if note:
+        yield xlsx_rows.row_xml(r + 1, "")
+        yield _plain_row(ws, r + 2, [_cell(ws, note, Kind.TEXT, 0)])
 
 
 def _part_sheet(
@@ -220,30 +233,15 @@ def _part_sheet(
     note: str,
     progress: Progress | None,
 ) -> None:
-    ws = wb.create_sheet(title)
-    # Write-only sheets take their layout before the first row is written.
+    ws = xlsx_rows.XmlRowsSheet(wb, title)
+    wb._add_sheet(ws)
+    # The layout is written before the first row.
     for n, col in enumerate(columns, start=1):
         ws.column_dimensions[get_column_letter(n)].width = max(col.width, len(col.heading)) + 2
     ws.freeze_panes = "A2"
     _print_setup(ws)
     ws.print_title_rows = "1:1"
-    ws.append([_bold(ws, c.heading) for c in columns])
-    count = 0
-    writers = [_column_writer(ws, c) for c in columns]
-    for row in rows:
-        ws.append([write(v) for write, v in zip(writers, row, strict=True)])
-        count += 1
-        if progress is not None and count % 500 == 0:
-            progress(500)
-    if progress is not None:
-        progress(count % 500)
-    last = get_column_letter(len(columns))
-    ws.auto_filter.ref = f"A1:{last}{count + 1}"
-    if totals:
-        _totals_rows(ws, totals)
-    if note:
-        ws.append([])
-        ws.append([_cell(ws, note, Kind.TEXT, 0)])
+    ws.write_rows(_data_rows(ws, columns, rows, totals, note, progress))
 
 
 def render(report: Report, path: Path, progress: Progress | None = None) -> None:

@@ -11,7 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from ledger.check import run_check
-from ledger.errors import InfusionNotPending
+from ledger.errors import InfusionNotPending, InvoiceEmpty
 from ledger.models import metadata
 from ledger.services import corrections as ledger_corrections
 from ledger.services.billing import corrections, invoices, lines
@@ -21,7 +21,7 @@ from ledger.services.billing.pending import pending_charges
 from ledger.services.infusions import record_infusion
 from ledger.services.superbill import billing_crosscheck
 from tests.billing_documents_support import MONDAY, infusion, pin, ready_for_billing
-from tests.support import Clinic
+from tests.support import Clinic, dump
 
 MARCH = (date(2026, 3, 1), date(2026, 3, 31))
 
@@ -153,4 +153,26 @@ def test_a_charge_already_invoiced_is_left_for_a_credit_note_and_found(billing: 
     assert pending_charges(billing.db, bella) == []
     found = billing_crosscheck(billing.db, bella, *MARCH)
     assert [(f.kind, f.infusion) for f in found] == [("billed_without_administration", billed)]
+    assert run_check(billing.db).ok
+
+
+def test_a_draft_holding_an_infusion_reversed_since_cannot_be_issued(billing: Clinic) -> None:
+    bella = billing.actor("bella")
+    held = infusion(billing, start=MONDAY)
+    pin(MONDAY + timedelta(hours=2))
+    inv = invoices.new_invoice(billing.db, bella, patient="MRN1")
+    line = lines.add_infusion_line(billing.db, bella, inv, infusion_id=held)
+    _reverse(billing, held)
+    before = dump(billing.db)
+    with pytest.raises(InfusionNotPending) as refused:
+        invoices.issue_invoice(billing.db, bella, inv)
+    assert f"line {line.id} (infusion {held})" in str(refused.value)
+    assert "remove those lines first" in str(refused.value)
+    assert dump(billing.db) == before
+    # Taking the line off leaves an empty draft, refused for that; nothing was billed.
+    lines.remove_line(billing.db, bella, inv, line_id=line.id)
+    with pytest.raises(InvoiceEmpty):
+        invoices.issue_invoice(billing.db, bella, inv)
+    assert [r["status"] for r in _rows(billing, "invoice")] == ["draft"]
+    assert billing_crosscheck(billing.db, bella, *MARCH) == []
     assert run_check(billing.db).ok

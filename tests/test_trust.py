@@ -30,6 +30,10 @@ def _app_as_opened(url: str, monkeypatch: pytest.MonkeyPatch) -> VialbookApp:
 async def _login_screen_text(app: VialbookApp) -> str:
     async with app.run_test(size=(110, 40)) as pilot:
         await pilot.pause()
+        # The login is up at once; the clinic's name and any demo logins come once the
+        # ledger has opened behind it.
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         assert type(app.screen).__name__ == "LoginScreen"
         return "\n".join(str(s.render()) for s in app.screen.query(Static))
 

@@ -16,11 +16,13 @@ from ledger.models import (
     Invoice,
     InvoiceLine,
     InvoiceVoid,
+    Movement,
     PackageRefund,
     Payment,
     PaymentRefund,
 )
-from ledger.services.billing import invoices, lines, payments
+from ledger.services.billing import corrections, invoices, lines, payments
+from ledger.services.corrections import reverse
 from ledger.services.diagnoses import diagnose
 from ledger.services.gfe import EstimateItem, new_estimate
 from tests.billing_documents_support import MONDAY, infusion, pin, ready_for_billing
@@ -330,3 +332,63 @@ def test_patient_account_snapshot(sqlite_clinic: Clinic, snap_compare) -> None: 
             field.cursor_blink = False
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=shown)
+
+
+async def test_a_reversed_infusion_is_flagged_on_the_draft_and_its_line_removed(
+    clinic: Clinic,
+) -> None:
+    waiting = _two_infusions_waiting(clinic)
+    clock.set_clock(lambda: noon(DESK_DAY))
+    app = VialbookApp(clinic.db, actor=billing(clinic))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _account(app, pilot, "MRN1")
+        await _type(app, pilot, "n")
+        assert _column(app, "#invoice-lines", 0) == ["infusion", "infusion"]
+        # Meanwhile the booster is found charted against the wrong patient and reversed.
+        with clinic.db.read() as s:
+            booster = s.exec(select(Movement).where(Movement.infusion_id == waiting[1])).first()
+        assert booster is not None and booster.id is not None
+        reverse(
+            clinic.db, clinic.actor("drkim"), movement_id=booster.id,
+            reason="charted against the wrong patient", witness=clinic.witness("omar"),
+        )  # fmt: skip
+        await pilot.press("f5")
+        await _settle(app, pilot)
+        described = _column(app, "#invoice-lines", 2)
+        assert "INFUSION REVERSED" not in described[0]
+        assert "INFUSION REVERSED" in described[1]
+
+        before = dump(clinic.db)
+        await _type(app, pilot, "i")
+        assert "bills reversed infusions" in _static_text(app, "#invoice-status")
+        assert dump(clinic.db) == before
+
+        await _type(app, pilot, "down", "x")
+        assert "Removed" in _static_text(app, "#invoice-status")
+        assert "Total 450.00" in _static_text(app, "#invoice-totals")
+        await _type(app, pilot, "i")
+        assert "Issued INV-2026-000001 for 450.00" in _static_text(app, "#invoice-status")
+    with clinic.db.read() as s:
+        billed = s.exec(select(InvoiceLine)).all()
+    assert [line.infusion_id for line in billed] == [waiting[0]]
+
+
+async def test_a_goodwill_credit_on_a_paid_invoice_shows_as_owed_to_the_patient(
+    clinic: Clinic,
+) -> None:
+    number = _issued_consultation(clinic)
+    with on(DESK_DAY):
+        bella = billing(clinic)
+        payments.pay_invoice(clinic.db, bella, number, amount_cents=15_000, method="card")
+        corrections.credit_note(
+            clinic.db, bella, number, amount_cents=10_000, reason="goodwill: long wait"
+        )
+    clock.set_clock(lambda: noon(DESK_DAY))
+    app = VialbookApp(clinic.db, actor=billing(clinic))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _account(app, pilot, "MRN2")
+        summary = _static_text(app, "#account-summary")
+        assert "Balance due 0.00" in summary
+        assert "owed to patient 100.00" in summary
+        assert "-100.00" not in summary
+        assert _column(app, "#invoices", 5) == ["100.00 owed back"]

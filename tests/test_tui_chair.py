@@ -136,3 +136,37 @@ async def test_a_dose_over_the_order_asks_why_and_is_recorded_with_it(
         assert s.get(Patient, inf.patient_id).mrn == "MRN1"
     assert (inf.given_ug, inf.wasted_ug, inf.ordered_ug) == (60_000, 0, 40_000)
     assert inf.over_order and inf.over_order_reason == "prescriber raised the dose"
+
+
+async def test_the_over_order_reason_goes_away_when_the_dose_is_brought_back_to_the_order(
+    sqlite_clinic: Clinic,
+) -> None:
+    clock.set_clock(lambda: MORNING)
+    app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("nina"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        keys = Keys(app, pilot)
+        await keys.type("nurse", "2", "MRN1", "enter", "enter", "60mg", "enter", "60mg")
+        await keys.type("nurse", "enter", "enter", "depression")
+        reason = app.screen.query_one("#over_reason", Input)
+        assert reason.display
+        # Why, typed; then the nurse thinks better of the dose and gives the order instead.
+        await keys.type("nurse", "shift+tab", "shift+tab", "prescriber raised it")
+        await keys.type("nurse", "shift+tab")
+        assert app.focused is app.screen.query_one("#given", Input)
+        await pilot.press("ctrl+u")
+        await keys.type("nurse", "40mg")
+        assert not reason.display
+        assert not app.screen.query_one("#order-hint", Static).has_class("error")
+        # Enter passes the hidden field by, down to the witness for the 20 mg wasted.
+        await keys.type("nurse", "enter")
+        assert app.focused is app.screen.query_one("#wasted", Input)
+        await keys.type("nurse", "enter", "enter", "enter", "enter", "omar", "enter")
+        await keys.type("nurse", pw("omar"), "enter")
+        assert type(app.screen).__name__ == "DashboardScreen", _static_text(app, "#infusion-error")
+        assert "over the order" not in _static_text(app, "#status")
+    with sqlite_clinic.db.read() as s:
+        inf = s.get(Infusion, 1)
+        assert inf is not None
+    assert (inf.given_ug, inf.wasted_ug, inf.ordered_ug) == (40_000, 20_000, 40_000)
+    assert not inf.over_order and inf.over_order_reason is None

@@ -12,7 +12,7 @@ from textual.widgets import DataTable, Input, Static
 
 from ledger import clock
 from ledger.models import metadata
-from ledger.services import counts
+from ledger.services import counts, discrepancies
 from ledger.services.infusions import record_infusion
 from tests.support import Clinic, dump, pw
 from tests.test_tui import _settle, _static_text
@@ -335,3 +335,47 @@ async def test_a_discrepancy_resolved_by_a_late_charted_infusion_keeps_the_form_
     assert found["status"] == "resolved"
     assert found["explanation"] == "charted late by the nurse"
     assert found["resolving_movement_id"] == late
+
+
+async def test_a_refused_note_keeps_its_text_in_the_modal(sqlite_clinic: Clinic) -> None:
+    clinic = _opened(sqlite_clinic)
+    _submitted(clinic)
+    (found,) = _rows(clinic, "discrepancy")
+    clock.set_clock(lambda: datetime(2026, 1, 8, 18, 0, tzinfo=UTC))
+    app = VialbookApp(clinic.db, actor=clinic.actor("maria"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await _keys(app, pilot, "d")
+        assert type(app.screen).__name__ == "DiscrepancyScreen"
+        # Another workstation resolves it while the manager is typing her note.
+        await _keys(app, pilot, "n", "box found in the fridge")
+        discrepancies.resolve(
+            clinic.db, clinic.actor("drkim"), found["id"], explanation="vial found, recounted"
+        )
+        before = dump(clinic.db)
+        await _keys(app, pilot, "enter")
+        assert type(app.screen).__name__ == "ReasonScreen"
+        assert f"discrepancy {found['id']} is resolved" in _static_text(app, "#reason-error")
+        assert app.screen.query_one("#reason-text", Input).value == "box found in the fridge"
+        assert dump(clinic.db) == before
+        await _keys(app, pilot, "escape")
+        assert type(app.screen).__name__ == "DiscrepancyScreen"
+    assert _rows(clinic, "discrepancy_note") == []
+
+
+async def test_a_recount_is_offered_with_the_counts_witness(sqlite_clinic: Clinic) -> None:
+    clinic = _opened(sqlite_clinic)
+    _submitted(clinic)  # witnessed by omar
+    app = VialbookApp(clinic.db, actor=clinic.actor("maria"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await _keys(app, pilot, "8", "v")
+        assert type(app.screen).__name__ == "CountReviewScreen"
+        await _keys(app, pilot, "r")
+        assert type(app.screen).__name__ == "CountStartModal"
+        assert app.screen.query_one("#count-witness", Input).value == "omar"
+        await _keys(app, pilot, "enter", "enter", "enter")
+        assert type(app.screen).__name__ == "CountScreen"
+    second = _rows(clinic, "count")[-1]
+    users = {u["username"]: u["id"] for u in _rows(clinic, "app_user")}
+    assert second["witness_id"] == users["omar"] and second["submitted_at"] is None

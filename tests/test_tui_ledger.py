@@ -161,3 +161,49 @@ def test_ledger_browser_snapshot(sqlite_clinic: Clinic, snap_compare) -> None:  
             field.cursor_blink = False
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=browsing)
+
+
+async def test_at_80_columns_the_browser_needs_no_sideways_scrolling(clinic: Clinic) -> None:
+    clock.set_clock(lambda: MORNING)
+    _infusion(clinic)
+    app = VialbookApp(clinic.db, actor=clinic.actor("maria"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        await _type(app, pilot, "5")
+        await _settle(app, pilot)
+        table = app.screen.query_one("#log", DataTable)
+        # Every column in view: nothing hidden to the right of the screen.
+        assert table.max_scroll_x == 0, table.virtual_size
+        labels = [str(c.label) for c in table.columns.values()]
+        assert labels == ["When", "Kind", "Vial", "mg", "By/witness", "Patient", "Note"]
+        # The waste, newest: who, the witness, the patient, when (the clinic's clock).
+        assert table.get_row_at(0) == [
+            "01-06 10:00",
+            "waste",
+            "K-000001",
+            "-5",
+            "nina/omar",
+            "MRN1",
+            "",
+        ]
+        # What the row leaves out is in the line under the table, for the highlighted one.
+        detail = _static_text(app, "#log-detail")
+        assert detail.startswith("#10 waste of Ketamine 50 mg/mL · 2026-01-06 10:00")
+        assert "455 mg left" in detail and "by nina, witness omar" in detail
+        assert "patient MRN1" in detail
+        # Reversed from here, the row says so in a word and the line names the reversal.
+        await _type(app, pilot, "down", "v")
+        assert type(app.screen).__name__ == "ReverseScreen"
+        await _type(app, pilot, "charted to the wrong chair", "enter", "omar", "enter")
+        await _type(app, pilot, pw("omar"), "enter")
+        assert type(app.screen).__name__ == "LogScreen"
+        await _settle(app, pilot)
+        assert _column(app, 1)[:2] == ["reversal", "reversal"]
+        assert _column(app, 6).count("reversed") == 2, _column(app, 6)
+        assert "reverses #" in _static_text(app, "#log-detail")
+        assert table.max_scroll_x == 0
+        # Wider again, the full table comes back.
+        await pilot.resize_terminal(120, 36)
+        await _settle(app, pilot)
+        assert [str(c.label) for c in table.columns.values()][0] == "#"
+        assert _column(app, 0)[0] == "12"

@@ -3,17 +3,23 @@
 from __future__ import annotations
 
 import threading
+from datetime import UTC, date, datetime
 
 import pytest
+from sqlmodel import select
 from textual import events
 from textual.keys import _character_to_key
 from textual.widgets import Input
 
-from ledger.models import Infusion, Patient, User, Vial
+from ledger import clock
+from ledger.models import Infusion, Patient, Receipt, User, Vial
 from tests.support import Clinic, pw
 from tests.test_tui import _notifications, _settle
-from tui.app import vialbook_app
+from tui.app import ledger_loading
 from tui.app.vialbook_app import VialbookApp
+
+#: 10:00 in Denver on the clinic's second day.
+MORNING = datetime(2026, 1, 6, 17, 0, tzinfo=UTC)
 
 
 def _keys(*parts: str) -> list[str]:
@@ -94,18 +100,18 @@ async def test_a_whole_infusion_typed_at_scanner_speed_lands_field_by_field(
 async def test_keys_typed_before_the_login_screen_appears_are_kept_in_order(
     sqlite_clinic: Clinic, monkeypatch: pytest.MonkeyPatch, enter: str
 ) -> None:
-    # The clinic's name is read from a slow database: the login screen is not there yet
-    # while the nurse types her username, Tab, her password and Enter.
+    # The clinic's name is read from a slow database: the ledger is still loading behind
+    # the login while the nurse types her username, Tab, her password and Enter.
     reached = threading.Event()
     go = threading.Event()
-    real = vialbook_app.clinic_settings
+    real = ledger_loading.clinic_settings
 
     def slow(session):  # type: ignore[no-untyped-def]
         reached.set()
         go.wait(timeout=30)
         return real(session)
 
-    monkeypatch.setattr(vialbook_app, "clinic_settings", slow)
+    monkeypatch.setattr(ledger_loading, "clinic_settings", slow)
     app = VialbookApp(sqlite_clinic.db)
     async with app.run_test(size=(120, 36)) as pilot:
         _scan(app, _keys("nina", "tab", pw("nina"), enter))
@@ -115,3 +121,188 @@ async def test_keys_typed_before_the_login_screen_appears_are_kept_in_order(
         await _settle(app, pilot)
         assert type(app.screen).__name__ == "DashboardScreen"
         assert app.actor is not None and app.actor.username == "nina"
+
+
+# Editing keys are bindings of the field, not characters: Textual resolves them against the
+# field focused when the key reaches the app's binding check, which at a scanner's pace is
+# after Enter has moved on. Each must still edit the field it was typed in.
+EDITS = ("backspace", "ctrl+u", "ctrl+w", "delete", "home", "end", "left", "right")
+
+
+def _edit_keys(*parts: str) -> list[str]:
+    out: list[str] = []
+    for part in parts:
+        out.extend([part] if part in EDITS or part in ("enter", "tab") else list(part))
+    return out
+
+
+def _scan_edits(app: VialbookApp, keys: list[str]) -> None:
+    assert app._driver is not None
+    for key in keys:
+        if key in EDITS:
+            event = events.Key(key, None)
+            event.set_sender(app)
+            app._driver.send_message(event)
+        else:
+            _scan(app, [key])
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+async def test_editing_keys_at_scanner_speed_edit_the_field_they_were_typed_in(
+    sqlite_clinic: Clinic, size: tuple[int, int]
+) -> None:
+    app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("nina"))
+    async with app.run_test(size=size) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("i")
+        await _settle(app, pilot)
+        _scan_edits(
+            app,
+            _edit_keys(
+                "MRN1X",
+                "backspace",  # the stray X, not the vial's first letter
+                "enter",
+                "K-000009",
+                "ctrl+u",  # the wrong vial scanned: all of it goes, nothing of the drawn
+                "K-000001",
+                "enter",
+                "45mg",
+                "home",
+                "right",
+                "delete",  # the 5 goes, and is typed back in its place: 45mg again
+                "5",
+                "end",
+                "enter",
+                "40mgg",
+                "backspace",
+                "enter",
+                "5mg",
+                "enter",
+                "depression",
+                "ctrl+w",  # a word too many: cleared, then typed again
+                "depression",
+                "enter",
+                "enter",
+                "enter",
+                "omar",
+                "tab",
+                pw("omar"),
+                "enter",
+            ),
+        )
+        await _settle(app, pilot)
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "DashboardScreen", (
+            str({i.id: i.value for i in app.screen.query(Input)}),
+            _notifications(app),
+        )
+    with sqlite_clinic.db.read() as s:
+        inf = s.get(Infusion, 1)
+        assert inf is not None
+        patient = s.get(Patient, inf.patient_id)
+        vial = s.get(Vial, inf.vial_id)
+        witness = s.get(User, inf.witness_id)
+        assert (patient.mrn, vial.label, witness.username) == ("MRN1", "K-000001", "omar")
+    assert (inf.drawn_ug, inf.given_ug, inf.wasted_ug) == (45_000, 40_000, 5_000)
+    assert inf.protocol == "depression"
+
+
+@pytest.mark.parametrize("size", [(120, 36), (80, 24)])
+async def test_editing_keys_at_scanner_speed_on_the_receive_form(
+    sqlite_clinic: Clinic, size: tuple[int, int]
+) -> None:
+    app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("maria"))
+    async with app.run_test(size=size) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("3")
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "ReceiveScreen"
+        _scan_edits(
+            app,
+            _edit_keys(
+                "Henry ScheinX",
+                "backspace",
+                "enter",
+                "INV-77",
+                "enter",
+                "enter",  # received: now, as filled in
+                "00409-0000-00",
+                "ctrl+u",  # the wrong NDC: gone, and the lot untouched
+                "00409-2051-05",
+                "enter",
+                "LOT9",
+                "enter",
+                "2027-06-30",
+                "enter",
+                "33",
+                "backspace",
+                "enter",
+            ),
+        )
+        await _settle(app, pilot)
+        await _settle(app, pilot)
+        assert "Write on the vials" in str(app.screen.query_one("#receive-labels").render()), (
+            str({i.id: i.value for i in app.screen.query(Input)}),
+            _notifications(app),
+        )
+    with sqlite_clinic.db.read() as s:
+        receipt = s.exec(select(Receipt).where(Receipt.invoice_number == "INV-77")).one()
+        new = s.exec(select(Vial).where(Vial.receipt_id == receipt.id)).all()
+    assert receipt.lot == "LOT9" and receipt.supplier_id is not None
+    assert [(v.lot, v.expires) for v in new] == [("LOT9", date(2027, 6, 30))] * 3
+
+
+async def test_a_late_start_typed_at_scanner_speed_puts_the_reason_in_why_late(
+    sqlite_clinic: Clinic,
+) -> None:
+    # "Why late" is shown only once the form has read the start time typed: Enter on the end
+    # time must wait for that, or the reason lands in the witness's username.
+    clock.set_clock(lambda: MORNING)
+    app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("nina"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("i")
+        await _settle(app, pilot)
+        _scan_edits(
+            app,
+            _edit_keys(
+                "MRN1",
+                "enter",
+                "K-000001",
+                "enter",
+                "45mg",
+                "enter",
+                "40mg",
+                "enter",
+                "5mg",
+                "enter",
+                "depression",
+                "enter",
+                "ctrl+u",
+                "2026-01-06 09:30",
+                "enter",
+                "ctrl+u",
+                "2026-01-06 09:58",
+                "enter",
+                "charted after the session",
+                "enter",
+                "omar",
+                "tab",
+                pw("omar"),
+                "enter",
+            ),
+        )
+        await _settle(app, pilot)
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "DashboardScreen", (
+            str({i.id: i.value for i in app.screen.query(Input)}),
+            _notifications(app),
+        )
+    with sqlite_clinic.db.read() as s:
+        inf = s.get(Infusion, 1)
+        assert inf is not None
+        witness = s.get(User, inf.witness_id)
+    assert inf.late and inf.reason == "charted after the session"
+    assert witness.username == "omar"
+    assert inf.started_at is not None
+    assert inf.started_at.replace(tzinfo=UTC) == datetime(2026, 1, 6, 16, 30, tzinfo=UTC)

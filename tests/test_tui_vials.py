@@ -10,6 +10,7 @@ from textual.widgets import DataTable, Input
 from ledger import clock
 from ledger.models import Vial
 from ledger.services.infusions import record_infusion
+from ledger.services.quarantine import quarantine
 from tests.support import Clinic, dump
 from tests.test_tui import _settle, _static_text, _tables_drawn
 from tui.app.vialbook_app import VialbookApp
@@ -104,3 +105,21 @@ def test_vials_screen_snapshot(sqlite_clinic: Clinic, snap_compare) -> None:  # 
             field.cursor_blink = False
 
     assert snap_compare(app, terminal_size=(120, 36), run_before=listed)
+
+
+async def test_a_refused_quarantine_keeps_the_reason_typed(sqlite_clinic: Clinic) -> None:
+    # Another workstation set the first vial aside a moment ago; this list still shows it.
+    app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("maria"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await _type(app, pilot, "4")
+        assert _column(app, "#vials", 0)[0] == "K-000001"
+        quarantine(
+            sqlite_clinic.db, sqlite_clinic.actor("drkim"), vial="K-000001", reason="dropped"
+        )
+        before = dump(sqlite_clinic.db)
+        await _type(app, pilot, "x", "cracked stopper", "enter")
+        assert type(app.screen).__name__ == "ReasonScreen"
+        assert "vial K-000001 is quarantined" in _static_text(app, "#reason-error")
+        assert app.screen.query_one("#reason-text", Input).value == "cracked stopper"
+        assert dump(sqlite_clinic.db) == before

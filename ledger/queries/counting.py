@@ -92,6 +92,16 @@ def recent_counts(db: Database, actor: Actor, limit: int = 20) -> list[CountHead
         return [_head(session, session.get(Count, i)) for i in ids]  # type: ignore[arg-type]
 
 
+def count_head(db: Database, actor: Actor, count_id: int) -> CountHead:
+    """One count's heading: kind, place, who started it and who witnessed it."""
+    with db.read() as session:
+        authorize(session, actor, "ledger.read")
+        count = session.get(Count, count_id)
+        if count is None:
+            raise UnknownRecord(f"no count {count_id}", subject=str(count_id))
+        return _head(session, count)
+
+
 def count_sheet(db: Database, actor: Actor, count_id: int) -> CountSheet:
     """The vials to count for `count_id` (label, product, lot, expiry, sealed or open) and
     what was recorded for them so far. No book amount."""

@@ -147,6 +147,11 @@ class ClinicMachine(RuleBasedStateMachine):
         return Actor(user_id=self.ids[name], username=name)
 
     def _user_row(self, name: str) -> User | None:
+        if not name.isprintable():
+            # No username holds a control character (they are refused when a user is
+            # added), and PostgreSQL refuses a NUL byte in a query: the model's own lookup
+            # must not crash where the login it models refuses cleanly.
+            return None
         with self.db.read() as session:
             return session.exec(select(User).where(User.username == name)).first()
 

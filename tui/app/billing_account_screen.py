@@ -174,8 +174,10 @@ class BillingAccountScreen(Screen[None]):
             f" (first expires {soonest.isoformat()})" if soonest else ""
         )
         self.query_one("#account-summary", Static).update(
-            f"Balance due {money(a.balance_cents)} · patient credit "
-            f"{money(a.patient_credit_cents)} · {credits} · {len(a.pending)} pending charges"
+            f"Balance due {money(a.balance_cents)} · "
+            + (f"owed to patient {money(a.owed_back_cents)} · " if a.owed_back_cents else "")
+            + f"patient credit {money(a.patient_credit_cents)} · {credits} · "
+            f"{len(a.pending)} pending charges"
         )
         estimates = self.query_one("#account-estimates", Static)
         estimates.update(
@@ -192,7 +194,10 @@ class BillingAccountScreen(Screen[None]):
                 i.issued_on.isoformat() if i.issued_on else "",
                 money(i.total_cents),
                 money(i.paid_cents),
-                money(i.balance_cents),
+                # Below zero the clinic owes the patient: say so rather than print "-100.00".
+                money(i.balance_cents)
+                if i.balance_cents >= 0
+                else f"{money(-i.balance_cents)} owed back",
                 key=str(i.id),
             )
         payments = self.query_one("#payments", DataTable)

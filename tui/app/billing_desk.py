@@ -100,7 +100,11 @@ class PendingRow:
 @dataclass(frozen=True)
 class Account:
     patient: PatientFound
+    #: What the patient owes on issued invoices (each invoice's unpaid part).
     balance_cents: int
+    #: What the clinic owes the patient back on issued invoices: a credit note larger than
+    #: what was still unpaid (a goodwill credit on a paid invoice), to refund or apply.
+    owed_back_cents: int
     patient_credit_cents: int
     credits: list[CreditRow]
     invoices: list[InvoiceRow]
@@ -112,6 +116,7 @@ class Account:
 
 @dataclass(frozen=True)
 class LineRow:
+    id: int
     kind: str
     code: str
     description: str
@@ -119,6 +124,8 @@ class LineRow:
     unit_cents: int
     line_cents: int
     reason: str
+    #: A draft's line billing an infusion reversed since it was added: it must come off.
+    withdrawn: bool = False
 
 
 @dataclass(frozen=True)
@@ -180,7 +187,12 @@ def patient_account(db: Database, actor: Actor, mrn: str) -> Account:
         today = local_date(tx.settings.timezone, tx.entered_at)
         return Account(
             patient=_found(person),
-            balance_cents=sum(v.balance_cents for v in views if v.status == InvoiceStatus.ISSUED),
+            balance_cents=sum(
+                max(v.balance_cents, 0) for v in views if v.status == InvoiceStatus.ISSUED
+            ),
+            owed_back_cents=sum(
+                -min(v.balance_cents, 0) for v in views if v.status == InvoiceStatus.ISSUED
+            ),
             patient_credit_cents=patient_credit_balance(session, person.id),
             credits=[
                 CreditRow(
@@ -228,6 +240,11 @@ def invoice_view(db: Database, actor: Actor, invoice_id: int) -> InvoiceView:
     v = invoices.show_invoice(db, actor, invoice_id)
     with db.read() as session:
         person = patient_by_mrn(session, v.mrn)
+        withdrawn = (
+            {line for line, _ in invoices.reversed_lines(session, v.id)}
+            if v.status == "draft"
+            else set()
+        )
     return InvoiceView(
         id=v.id,
         number=v.number or "",
@@ -235,6 +252,7 @@ def invoice_view(db: Database, actor: Actor, invoice_id: int) -> InvoiceView:
         patient=_found(person),
         lines=[
             LineRow(
+                line.id,
                 line.kind,
                 line.code or "",
                 line.description,
@@ -242,6 +260,7 @@ def invoice_view(db: Database, actor: Actor, invoice_id: int) -> InvoiceView:
                 line.unit_cents,
                 line.line_cents,
                 line.reason or "",
+                line.id in withdrawn,
             )
             for line in v.lines
         ],
@@ -292,6 +311,12 @@ def add_line(db: Database, actor: Actor, invoice_id: int, kind: str, v: dict[str
             db, actor, invoice_id, description=text, amount_cents=parse_cents(v["amount"])
         )
     return f"Added {line.description}: {money(line.line_cents)}"
+
+
+def remove_line(db: Database, actor: Actor, invoice_id: int, line: LineRow) -> str:
+    """Take a line off a draft."""
+    lines.remove_line(db, actor, invoice_id, line_id=line.id)
+    return f"Removed {line.description}: {money(line.line_cents)}"
 
 
 def issue(db: Database, actor: Actor, invoice_id: int) -> str:

@@ -6,6 +6,7 @@ field keeps what was typed, so the one wrong field is corrected and Enter presse
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 from textual import on, work
@@ -16,6 +17,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from tui.app.form_keys import FormKeys, form_bindings
+from tui.app.lock_outcomes import KeptUnderTheLock
 from tui.app.messages import DatabaseFailed, Refused
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
@@ -24,7 +26,7 @@ from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 Field = tuple[str, str, str]
 
 
-class BillingForm(FormKeys, ModalScreen[str | None]):
+class BillingForm(KeptUnderTheLock, FormKeys, ModalScreen[str | None]):
     """Dismisses with a one-line summary of what was saved, or None when cancelled."""
 
     TITLE_TEXT = ""
@@ -75,16 +77,18 @@ class BillingForm(FormKeys, ModalScreen[str | None]):
     @on(Button.Pressed, "#billing-form-save")
     def _submit(self) -> None:
         self._error("Saving…")
-        after_typing(self, lambda: self._run(self.values()))
+        after_typing(self, lambda: self.when_seen(lambda: self._run(self.values())))
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _run(self, values: dict[str, str]) -> None:
         try:
             summary = self.save(self.app.db, values)  # type: ignore[attr-defined]
         except LEDGER_FAILURES as exc:
-            self.post_message(failure_message(exc))
+            # Told to the user who saved, when the form is theirs on screen again (the lock).
+            refusal = failure_message(exc)
+            self.app.call_from_thread(self.when_seen, partial(self.post_message, refusal))
             return
-        self.app.call_from_thread(self.dismiss, summary)
+        self.app.call_from_thread(self.when_seen, partial(self.dismiss, summary))
 
     def save(self, db: Any, values: dict[str, str]) -> str:
         """Do the one business action in the worker thread; return what the screen says."""

@@ -14,7 +14,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from ledger.access import Actor
 from ledger.auth import login
 from ledger.models import Outcome
-from ledger.queries.counting import count_approvals
+from ledger.queries.counting import count_approvals, count_head
 from ledger.services.counts import ResultLine, approve, count_results
 from ledger.units import mg_text
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
@@ -56,6 +56,8 @@ class CountReviewScreen(Screen[None]):
         self.count_id = count_id
         self.lines: list[ResultLine] = []
         self.approved: dict[str, int] = {}
+        #: The count's witness: a recount is usually witnessed by the same colleague.
+        self.witness = ""
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -85,14 +87,15 @@ class CountReviewScreen(Screen[None]):
         try:
             lines = count_results(db, self.actor, self.count_id)
             approved = count_approvals(db, self.actor, self.count_id)
+            witness = count_head(db, self.actor, self.count_id).witness or ""
         except LEDGER_FAILURES as exc:
             self.post_message(failure_message(exc))
             self.app.post_message(KeysReady())
             return
-        self.app.call_from_thread(self._loaded, lines, approved)
+        self.app.call_from_thread(self._loaded, lines, approved, witness)
 
-    def _loaded(self, lines: list[ResultLine], approved: dict[str, int]) -> None:
-        self.lines, self.approved = lines, approved
+    def _loaded(self, lines: list[ResultLine], approved: dict[str, int], witness: str) -> None:
+        self.lines, self.approved, self.witness = lines, approved, witness
         table = self.query_one("#review-lines", DataTable)
         keep = self._current()
         # Columns afresh: each is as wide as what it holds now ("signed off: movement 7").
@@ -203,7 +206,7 @@ class CountReviewScreen(Screen[None]):
                 self.app.switch_screen(CountScreen(self.actor, count_id, recount=again))
 
         self.app.hold_keys()  # type: ignore[attr-defined]
-        self.app.push_screen(CountStartModal(self.actor), started)
+        self.app.push_screen(CountStartModal(self.actor, witness=self.witness), started)
 
     def _status(self, text: str, *, ok: bool = False) -> None:
         status = self.query_one("#review-status", Static)

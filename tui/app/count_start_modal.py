@@ -6,6 +6,8 @@ misspelt) is shown in the modal with what was typed kept.
 
 from __future__ import annotations
 
+from functools import partial
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,6 +17,7 @@ from textual.widgets import Input, Label, Static
 
 from ledger.access import Actor
 from ledger.services.counts import start_count
+from tui.app.lock_outcomes import KeptUnderTheLock
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
@@ -26,7 +29,7 @@ FIELDS = [
 ]
 
 
-class CountStartModal(ModalScreen[int | None]):
+class CountStartModal(KeptUnderTheLock, ModalScreen[int | None]):
     """Dismisses with the new count's id, or None when cancelled."""
 
     BINDINGS = [
@@ -72,7 +75,7 @@ class CountStartModal(ModalScreen[int | None]):
         if at < len(keys) - 1:
             self.set_focus(self.query_one(f"#{keys[at + 1]}", Input))
         else:
-            after_typing(self, self._typed)
+            after_typing(self, lambda: self.when_seen(self._typed))
 
     def action_next_field(self) -> None:
         self.focus_next()
@@ -92,9 +95,11 @@ class CountStartModal(ModalScreen[int | None]):
         try:
             count = start_count(self.app.db, self.actor, kind=kind, at=at, witness=witness)  # type: ignore[attr-defined]
         except LEDGER_FAILURES as exc:
-            self.post_message(failure_message(exc))
+            # Told to the user who saved, when the form is theirs on screen again (the lock).
+            refusal = failure_message(exc)
+            self.app.call_from_thread(self.when_seen, partial(self.post_message, refusal))
             return
-        self.app.call_from_thread(self.dismiss, count)
+        self.app.call_from_thread(self.when_seen, partial(self.dismiss, count))
 
     def on_refused(self, message: Refused) -> None:
         self.query_one("#count-start-error", Static).update(message.text)

@@ -1,11 +1,12 @@
-"""The dashboard: stock on hand per product, vials needing attention, and the ledger's health."""
+"""The dashboard: stock on hand per product, today's infusions, the 12-week chart, what needs
+attention, and the ledger's health."""
 
 from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Header, Static
 
@@ -13,6 +14,7 @@ from ledger.access import Actor
 from ledger.check import run_check
 from ledger.queries.alerts import Alert, alerts
 from ledger.queries.stock import StockOnHand, stock_on_hand
+from ledger.queries.todays_infusions import TodaysInfusion, todays_infusions
 from ledger.queries.weekly import WeekGiven, weekly_administered
 from ledger.units import mg_text, syringe_ml_text
 from tui.app.billing_desk import BILLING_EXPORT, BILLING_READ, BILLING_WRITE
@@ -71,6 +73,7 @@ class DashboardScreen(Screen[None]):
         self.actor = actor
         self.info: SessionInfo | None = None
         self.alerts: list[Alert] = []
+        self.today: list[TodaysInfusion] = []
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "read_billing":
@@ -86,10 +89,13 @@ class DashboardScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        with Vertical():
+        # Scrolls when a short terminal cannot hold it all: Tab to a table brings it into view.
+        with VerticalScroll(can_focus=False):
             yield Static("", id="who")
             yield Static("Stock on hand", classes="section")
             yield Table(id="products", cursor_type="row", zebra_stripes=True)
+            yield Static("Today's infusions", id="today-title", classes="section")
+            yield Table(id="today", cursor_type="row", zebra_stripes=True)
             yield Static("mg administered per week, last 12 weeks", classes="section")
             yield WeekChart(id="weeks")
             yield Static("Needs attention", classes="section")
@@ -104,6 +110,9 @@ class DashboardScreen(Screen[None]):
         self._who()
         products = self.query_one("#products", DataTable)
         products.add_columns("Product", "NDC", "On hand mg", "mL", "Sealed", "Open")
+        self.query_one("#today", DataTable).add_columns(
+            "Time", "Patient", "Given mg", "Waste mg", "Vial", "By / witness", "Note"
+        )
         self.action_refresh()
 
     @work(thread=True, exclusive=True, group="who", exit_on_error=False)
@@ -125,6 +134,7 @@ class DashboardScreen(Screen[None]):
 
     def action_refresh(self) -> None:
         self._load_stock()
+        self._load_today()
         self._load_alerts()
         self._load_weeks()
 
@@ -162,6 +172,52 @@ class DashboardScreen(Screen[None]):
                 str(p.open),
                 key=p.ndc,
             )
+
+    @work(thread=True, exclusive=True, group="today", exit_on_error=False)
+    def _load_today(self) -> None:
+        try:
+            given = todays_infusions(self.app.db, self.actor)  # type: ignore[attr-defined]
+        except LEDGER_FAILURES as exc:
+            self.post_message(failure_message(exc))
+            return
+        self.app.call_from_thread(self._show_today, given)
+
+    def _show_today(self, given: list[TodaysInfusion]) -> None:
+        table = self.query_one("#today", DataTable)
+        table.clear()
+        self.today = given
+        for n, t in enumerate(given):
+            note = ", ".join(
+                word
+                for word, flagged in (
+                    ("REVERSED", t.reversed),
+                    ("late entry", t.late),
+                    ("over order", t.over_order),
+                )
+                if flagged
+            )
+            table.add_row(
+                f"{t.at:%H:%M}",
+                f"{t.patient} · {t.mrn}",
+                mg_text(t.given_ug),
+                mg_text(t.wasted_ug),
+                t.vial,
+                f"{t.nurse} / {t.witness}" if t.witness else t.nurse,
+                note,
+                key=str(n),
+            )
+        live = [t for t in given if not t.reversed]
+        total = sum(t.given_ug for t in live)
+        self.query_one("#today-title", Static).update(
+            f"Today's infusions: {len(live)}, {mg_text(total)} mg given"
+            if given
+            else "Today's infusions: none yet"
+        )
+
+    @on(DataTable.RowSelected, "#today")
+    def _open_infusion(self, event: DataTable.RowSelected) -> None:
+        # The vial's proof of use lists the infusion with the balance it left.
+        self.action_show_vials(at=self.today[int(str(event.row_key.value))].vial)
 
     @work(thread=True, exclusive=True, group="alerts", exit_on_error=False)
     def _load_alerts(self) -> None:

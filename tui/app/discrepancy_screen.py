@@ -216,7 +216,25 @@ class DiscrepancyScreen(Screen[None]):
 
     # -- acting -------------------------------------------------------------------------------
     def action_note(self) -> None:
-        self._ask("Note on discrepancy {id}: what was found?", self._note)
+        from tui.app.reason_screen import ReasonScreen
+
+        found = self._current()
+        if found is None:
+            return
+        db = self.app.db  # type: ignore[attr-defined]
+
+        def save(text: str) -> str:
+            add_note(db, self.actor, found, text=text)
+            return f"Note added to discrepancy {found}"
+
+        def saved(summary: str | None) -> None:
+            if summary:
+                self._done(summary)
+
+        # The note is saved from the modal, so a refusal keeps what was typed.
+        self.app.push_screen(
+            ReasonScreen(f"Note on discrepancy {found}: what was found?", save), saved
+        )
 
     def action_resolve(self) -> None:
         from tui.app.resolve_modal import ResolveModal
@@ -231,28 +249,6 @@ class DiscrepancyScreen(Screen[None]):
 
         self.app.hold_keys()  # type: ignore[attr-defined]
         self.app.push_screen(ResolveModal(self.actor, found), resolved)
-
-    def _ask(self, question: str, then: Any) -> None:
-        from tui.app.reason_screen import ReasonScreen
-
-        found = self._current()
-        if found is None:
-            return
-
-        def answered(text: str | None) -> None:
-            if text:
-                then(found, text)
-
-        self.app.push_screen(ReasonScreen(question.format(id=found)), answered)
-
-    @work(thread=True, exclusive=True, group="act", exit_on_error=False)
-    def _note(self, discrepancy_id: int, text: str) -> None:
-        try:
-            add_note(self.app.db, self.actor, discrepancy_id, text=text)  # type: ignore[attr-defined]
-        except LEDGER_FAILURES as exc:
-            self.post_message(failure_message(exc))
-            return
-        self.app.call_from_thread(self._done, f"Note added to discrepancy {discrepancy_id}")
 
     def action_escalate(self) -> None:
         from tui.app.signoff_modal import SignoffModal

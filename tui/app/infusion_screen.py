@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from textual import on, work
@@ -34,6 +35,7 @@ from tui.app.infusion_hints import (
     residue,
     vial_line,
 )
+from tui.app.lock_outcomes import KeptUnderTheLock
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
 from tui.app.patient_card import PatientCard, card_text, patient_card, patient_for
 from tui.app.typing_order import after_typing
@@ -78,7 +80,7 @@ class ClinicClock:
     late_minutes: int
 
 
-class InfusionScreen(FormKeys, ModalScreen[str | None]):
+class InfusionScreen(KeptUnderTheLock, FormKeys, ModalScreen[str | None]):
     """Dismisses with a one-line summary naming the patient, or None when cancelled."""
 
     # Enter and Tab move the focus on the app's own task (priority bindings), before the next
@@ -98,6 +100,9 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
         self.vials: list[VialChoice] = []
         #: µg/mL of the vial on the form, once known (for amounts typed in mL).
         self.strength: int | None = None
+        #: The dose the ledger refused as over the order (it may know a weight on file the form
+        #: has not read yet): the reason field stays shown for it until the dose changes.
+        self.ledger_found_over: tuple[str, ...] | None = None
         #: The start time filled in when the form opened: left as it is, the entry is stamped
         #: when it is saved; changed, it is the time the dose was drawn (and may be late).
         self.default_start = ""
@@ -265,8 +270,13 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
         hint = self.query_one("#order-hint", Static)
         hint.update(line)
         hint.set_classes("hint error" if over else "hint")
-        if over or v["over_reason"]:
-            self._show_over(True)
+        # Asked for only while the dose is over (as the form or the ledger works it out): a
+        # dose brought back to the order hides it, and what was typed there is not recorded.
+        self._show_over(over or self.ledger_found_over == self._dose_on_form(v))
+
+    def _dose_on_form(self, v: dict[str, str]) -> tuple[str, ...]:
+        """What the order check depends on: a change to any of it asks again."""
+        return tuple(v[key] for key in ("patient", "vial", "given", "protocol", "weight"))
 
     def _show_over(self, show: bool) -> None:
         self.query_one("#over_reason", Input).display = show
@@ -297,11 +307,20 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
     def _record(self) -> None:
         self.query_one("#infusion-error", Static).update("Recording…")
         self.query_one("#infusion-error", Static).set_classes("error")
-        after_typing(self, self._save_or_ask_witness)
+        # Should the lock come meanwhile, the save starts only when the same nurse is back.
+        after_typing(self, lambda: self.when_seen(self._save_or_ask_witness))
+
+    def to_record(self) -> dict[str, str]:
+        """The form's values, without a reason for a dose that is no longer over the order."""
+        self._work_out()  # the reason field shown or not for the values as they are now
+        v = self.values()
+        if not self.query_one("#over_reason", Input).display:
+            v["over_reason"] = ""
+        return v
 
     def _save_or_ask_witness(self) -> None:
         """Residue wasted and no witness on the form: the witness signs in their own box."""
-        v = self.values()
+        v = self.to_record()
         drawn, given = amount(v["drawn"], self.strength), amount(v["given"], self.strength)
         wasted = amount(v["wasted"], self.strength) if v["wasted"] else residue(drawn, given)
         if v["witness"] or not wasted:
@@ -373,7 +392,8 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
             )
             who = patient_card(db, patient)
         except LEDGER_FAILURES as exc:
-            self.post_message(failure_message(exc))
+            refusal = failure_message(exc)
+            self.app.call_from_thread(self.when_seen, partial(self.post_message, refusal))
             return
         summary = (
             f"Infusion {result.infusion_id} recorded for {who.name} ({who.mrn}, born "
@@ -383,7 +403,8 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
             + ("; late entry" if result.late else "")
             + ("; over the order, confirmed" if result.over_order else "")
         )
-        self.app.call_from_thread(self.dismiss, summary)
+        # Shown to the nurse who recorded it, when the form is hers on screen again.
+        self.app.call_from_thread(self.when_seen, partial(self.dismiss, summary))
 
     def on_refused(self, message: Refused) -> None:
         # The witness signs again for the next attempt; everything else typed stays.
@@ -393,6 +414,7 @@ class InfusionScreen(FormKeys, ModalScreen[str | None]):
             self._show_reason(True)
             self.set_focus(self.query_one("#reason", Input))
         elif message.text.startswith(("OverOrderNotConfirmed", "OverOrderNeedsReason")):
+            self.ledger_found_over = self._dose_on_form(self.values())
             self._show_over(True)
             self.set_focus(self.query_one("#over_reason", Input))
 

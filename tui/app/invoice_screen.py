@@ -18,7 +18,15 @@ from tui.app.table import Table
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 #: Which actions fit which state of the invoice.
-DRAFT_ONLY = {"add_item", "add_package", "add_discount", "add_manual", "add_pending", "issue"}
+DRAFT_ONLY = {
+    "add_item",
+    "add_package",
+    "add_discount",
+    "add_manual",
+    "add_pending",
+    "remove_line",
+    "issue",
+}
 ISSUED_ONLY = {"pay", "void", "credit_note"}
 
 
@@ -30,6 +38,7 @@ class InvoiceScreen(Screen[None]):
         Binding("d", "add_discount", "Discount", id="invoice_add_discount"),
         Binding("m", "add_manual", "Manual line", id="invoice_add_manual"),
         Binding("g", "add_pending", "Pending charges", id="invoice_add_pending"),
+        Binding("x", "remove_line", "Remove line", id="invoice_remove_line"),
         Binding("i", "issue", "Issue", id="invoice_issue"),
         Binding("p", "pay", "Pay", id="invoice_pay"),
         Binding("v", "void", "Void", id="invoice_void"),
@@ -96,6 +105,8 @@ class InvoiceScreen(Screen[None]):
         lines.clear()
         for n, line in enumerate(v.lines):
             described = line.description + (f" ({line.reason})" if line.reason else "")
+            if line.withdrawn:
+                described += " · INFUSION REVERSED: remove this line (x)"
             lines.add_row(
                 line.kind,
                 line.code,
@@ -133,6 +144,14 @@ class InvoiceScreen(Screen[None]):
     def action_add_pending(self) -> None:
         self._status("Adding the patient's pending charges…")
         self._write(lambda db: billing_desk.add_pending(db, self.actor, self.invoice_id))
+
+    def action_remove_line(self) -> None:
+        table = self.query_one("#invoice-lines", DataTable)
+        if self.invoice is None or not self.invoice.lines:
+            return
+        line = self.invoice.lines[table.cursor_row]
+        self._status(f"Removing {line.description}…")
+        self._write(lambda db: billing_desk.remove_line(db, self.actor, self.invoice_id, line))
 
     def action_issue(self) -> None:
         self._status("Issuing…")

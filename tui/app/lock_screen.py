@@ -19,7 +19,7 @@ from ledger.access import Actor
 from ledger.auth import login
 from ledger.services.session_lock import unlock_session
 from tui.app.form_keys import FormKeys, form_bindings
-from tui.app.messages import DatabaseFailed, Refused
+from tui.app.messages import DatabaseFailed, KeysReady, Refused
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
@@ -62,6 +62,9 @@ class LockScreen(FormKeys, ModalScreen[Unlocked]):
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#lock-password", Input))
+        # Keys held for a screen that was still coming, or for a save's answer (which waits
+        # for the unlock), are the password's now: the lock always takes typing.
+        self.app.post_message(KeysReady())
 
     def submit_form(self) -> None:
         self.query_one("#lock-error", Static).update("Checking…")

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from zoneinfo import ZoneInfo
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
@@ -16,8 +16,9 @@ from textual.widgets import DataTable, Footer, Header, Input, Static
 from ledger.access import Actor
 from ledger.queries.ledger_browser import BrowsedLine, MovementFilter, movement_page
 from ledger.settings import clinic_timezone
-from ledger.units import mg_text, parse_date
+from ledger.units import parse_date
 from tui.app.form_keys import FormKeys, form_bindings
+from tui.app.log_rows import NARROW_COLUMNS, WIDE_COLUMNS, cells, detail, is_wide
 from tui.app.messages import DatabaseFailed, Refused
 from tui.app.table import Table
 from tui.app.typing_order import after_typing
@@ -60,6 +61,8 @@ class LogScreen(FormKeys, Screen[None]):
         self.zone: ZoneInfo | None = None
         self.narrowed = MovementFilter()
         self.lines: dict[str, BrowsedLine] = {}
+        #: All the columns (wide enough), or the ones that matter with the rest underneath.
+        self.wide = True
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -75,15 +78,29 @@ class LogScreen(FormKeys, Screen[None]):
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "reverse":
             return self.may_reverse
-        return True
+        return super().check_action(action, parameters)  # a form's editing keys: in a field
 
     def on_mount(self) -> None:
         table = self.query_one("#log", DataTable)
-        table.add_columns(
-            "#", "When", "Kind", "Vial", "mg", "Left mg", "By", "Witness", "Patient", "Note"
-        )
+        self._lay_out(is_wide(self.app.size.width))
         self.set_focus(table)
         self._load(None)
+
+    def on_resize(self, event: events.Resize) -> None:
+        if is_wide(event.size.width) != self.wide:
+            self._lay_out(is_wide(event.size.width))
+
+    def _lay_out(self, wide: bool) -> None:
+        """The columns for the screen's width, and the rows loaded drawn again in them."""
+        self.wide = wide
+        self.set_class(not wide, "narrow")
+        table = self.query_one("#log", DataTable)
+        row = table.cursor_row
+        table.clear(columns=True)
+        table.add_columns(*(WIDE_COLUMNS if wide else NARROW_COLUMNS))
+        self._fill(table)
+        if table.row_count:
+            table.move_cursor(row=min(row, table.row_count - 1))
 
     # -- filters ---------------------------------------------------------------------------
 
@@ -191,50 +208,20 @@ class LogScreen(FormKeys, Screen[None]):
         if not keep_status:
             self._status("")
         table.clear()
-        self.lines = {}
-        for b in rows:
-            r = b.line
-            note = (
-                f"reversed by #{b.reversed_by}"
-                if b.reversed_by
-                else f"reverses #{r.original_id}"
-                if r.original_id
-                else ""
-            )
-            if r.late:
-                note = f"late {note}".strip()
-            table.add_row(
-                str(r.id),
-                f"{r.event_at.astimezone(self.zone):%Y-%m-%d %H:%M}",
-                r.kind,
-                r.vial,
-                mg_text(r.amount_ug),
-                mg_text(r.balance_ug),
-                r.actor,
-                r.witness or "",
-                r.patient or "",
-                note,
-                key=str(r.id),
-            )
-            self.lines[str(r.id)] = b
+        self.lines = {str(b.line.id): b for b in rows}
+        self._fill(table)
         self.oldest_shown = rows[-1].line.id
+
+    def _fill(self, table: DataTable[object]) -> None:
+        for key, b in self.lines.items():
+            table.add_row(*cells(b, self.zone, wide=self.wide), key=key)
 
     @on(DataTable.RowHighlighted, "#log")
     def _highlighted(self, event: DataTable.RowHighlighted) -> None:
         b = self.lines.get(str(event.row_key.value))
         if b is None:
             return
-        r = b.line
-        parts = [f"#{r.id} {r.kind} of {r.product}"]
-        if r.infusion_id:
-            parts.append(f"infusion {r.infusion_id}")
-        if r.reason:
-            parts.append(f"reason: {r.reason}")
-        if r.method:
-            parts.append(f"method: {r.method}")
-        entered = f"{r.entered_at.astimezone(self.zone):%Y-%m-%d %H:%M}"
-        parts.append(f"entered {entered}")
-        self.query_one("#log-detail", Static).update(" · ".join(parts))
+        self.query_one("#log-detail", Static).update(detail(b, self.zone, wide=self.wide))
 
     def _current(self) -> BrowsedLine | None:
         table = self.query_one("#log", DataTable)

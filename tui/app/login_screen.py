@@ -1,6 +1,12 @@
-"""The login screen: username and password, checked in a worker thread."""
+"""The login screen: username and password, checked in a worker thread.
+
+It imports nothing of the ledger: it is on screen taking keys while the ledger's code loads
+in the app's worker (ledger_loading.py); the check waits for the ledger if Enter comes first.
+"""
 
 from __future__ import annotations
+
+from typing import TYPE_CHECKING
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -8,15 +14,15 @@ from textual.containers import Vertical
 from textual.screen import Screen
 from textual.widgets import Button, Footer, Input, Label, Static
 
-from ledger.access import Actor
-from ledger.auth import login
 from tui.app.form_keys import FormKeys, form_bindings
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
 from tui.app.typing_order import after_typing
-from tui.app.worker_failures import LEDGER_FAILURES, failure_message
+
+if TYPE_CHECKING:
+    from ledger.access import Actor  # noqa: F401 - the screen's result, Screen["Actor"]
 
 
-class LoginScreen(FormKeys, Screen[Actor]):
+class LoginScreen(FormKeys, Screen["Actor"]):
     """Dismisses with the authenticated Actor."""
 
     # Enter and Tab move the focus on the app's own task (priority), before the next key is
@@ -30,14 +36,27 @@ class LoginScreen(FormKeys, Screen[Actor]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box"):
-            yield Label(f"vialbook · {self.clinic_name}".rstrip(" ·"), id="login-title")
+            yield Label(self._title(), id="login-title")
             yield Input(placeholder="username", id="username")
             yield Input(placeholder="password", password=True, id="password")
             yield Button("Log in", variant="primary", id="login")
             yield Static("", id="login-error", classes="error")
-            if self.hint:
-                yield Static(self.hint, id="login-hint")
+            # Filled in once the ledger is open (the demo's logins); nothing shown until then.
+            hint = Static(self.hint, id="login-hint")
+            hint.display = bool(self.hint)
+            yield hint
         yield Footer()
+
+    def _title(self) -> str:
+        return f"vialbook · {self.clinic_name}".rstrip(" ·")
+
+    def show_clinic(self, name: str, hint: str) -> None:
+        """The clinic's name and the hint, read once the ledger is open."""
+        self.clinic_name, self.hint = name, hint
+        self.query_one("#login-title", Label).update(self._title())
+        shown = self.query_one("#login-hint", Static)
+        shown.update(hint)
+        shown.display = bool(hint)
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#username", Input))
@@ -61,6 +80,9 @@ class LoginScreen(FormKeys, Screen[Actor]):
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _check(self, username: str, password: str) -> None:
+        from ledger.auth import login
+        from tui.app.worker_failures import LEDGER_FAILURES, failure_message
+
         try:
             actor = login(self.app.db, username, password)  # type: ignore[attr-defined]
         except LEDGER_FAILURES as exc:

@@ -39,6 +39,9 @@ class KeysReady(Message):
 
 @dataclass
 class ClinicLoaded(Message):
-    """The clinic's name was read (or could not be: then it is empty)."""
+    """The ledger is open and the clinic's name was read (or could not be: then it is empty).
+
+    `hint` is the login screen's line read from the ledger (the demo's logins), if any."""
 
     name: str
+    hint: str = ""

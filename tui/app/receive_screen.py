@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from zoneinfo import ZoneInfo
 
 from textual import on, work
@@ -17,6 +18,7 @@ from ledger.services.receiving import Received, receive
 from ledger.settings import clinic_timezone
 from ledger.units import parse_count, parse_date, parse_datetime
 from tui.app.form_keys import FormKeys, form_bindings
+from tui.app.lock_outcomes import KeptUnderTheLock
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
@@ -35,7 +37,7 @@ FIELDS = [
 TIME_FORMAT = "%Y-%m-%d %H:%M"
 
 
-class ReceiveScreen(FormKeys, ModalScreen[str | None]):
+class ReceiveScreen(KeptUnderTheLock, FormKeys, ModalScreen[str | None]):
     """Dismisses with a summary of the last delivery received, or None when none was."""
 
     # As on the infusion form: Enter and Tab move on the app's task, so typing ahead is safe.
@@ -104,7 +106,10 @@ class ReceiveScreen(FormKeys, ModalScreen[str | None]):
     @on(Button.Pressed, "#receive")
     def _receive(self) -> None:
         self.query_one("#receive-error", Static).update("Receiving…")
-        after_typing(self, lambda: self._save(self.values(), self.default_received))
+        # Should the lock come meanwhile, the save starts only when the same user is back.
+        after_typing(
+            self, lambda: self.when_seen(lambda: self._save(self.values(), self.default_received))
+        )
 
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _save(self, v: dict[str, str], default_received: str) -> None:
@@ -130,9 +135,11 @@ class ReceiveScreen(FormKeys, ModalScreen[str | None]):
                 reason=v["reason"] or None,
             )
         except LEDGER_FAILURES as exc:
-            self.post_message(failure_message(exc))
+            refusal = failure_message(exc)
+            self.app.call_from_thread(self.when_seen, partial(self.post_message, refusal))
             return
-        self.app.call_from_thread(self._received, result, v)
+        # The labels are shown to whoever received, once the form is theirs on screen again.
+        self.app.call_from_thread(self.when_seen, partial(self._received, result, v))
 
     def _received(self, result: Received, v: dict[str, str]) -> None:
         """The labels, large, to copy onto the vials; the form is ready for the next lot."""

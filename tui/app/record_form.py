@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -19,6 +20,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, Static
 
 from tui.app.form_keys import FormKeys, form_bindings
+from tui.app.lock_outcomes import KeptUnderTheLock
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
@@ -38,7 +40,7 @@ class FormField:
 Save = Callable[[dict[str, str]], str]
 
 
-class RecordForm(FormKeys, ModalScreen[str | None]):
+class RecordForm(KeptUnderTheLock, FormKeys, ModalScreen[str | None]):
     """Dismisses with the summary of what was saved, or None when cancelled."""
 
     BINDINGS = [
@@ -82,7 +84,8 @@ class RecordForm(FormKeys, ModalScreen[str | None]):
     @on(Button.Pressed, "#record-form-save")
     def _save(self) -> None:
         self.query_one("#record-form-error", Static).update("Saving…")
-        after_typing(self, self._typed)
+        # Should the lock come meanwhile, the save starts only when the same user is back.
+        after_typing(self, lambda: self.when_seen(self._typed))
 
     def values(self) -> dict[str, str]:
         typed = {f.key: self.query_one(f"#{f.key}", Input).value for f in self.fields}
@@ -96,9 +99,11 @@ class RecordForm(FormKeys, ModalScreen[str | None]):
         try:
             summary = self.save(values)
         except LEDGER_FAILURES as exc:
-            self.post_message(failure_message(exc))
+            # Told to the user who saved, when the form is theirs on screen again (the lock).
+            refusal = failure_message(exc)
+            self.app.call_from_thread(self.when_seen, partial(self.post_message, refusal))
             return
-        self.app.call_from_thread(self.dismiss, summary)
+        self.app.call_from_thread(self.when_seen, partial(self.dismiss, summary))
 
     def on_refused(self, message: Refused) -> None:
         self.query_one("#record-form-error", Static).update(message.text)

@@ -7,6 +7,8 @@ vial, a discrepancy closed meanwhile) is shown in the modal with what was typed 
 
 from __future__ import annotations
 
+from functools import partial
+
 from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -17,6 +19,7 @@ from textual.widgets import Input, Label, Static
 from ledger.access import Actor
 from ledger.errors import InvalidText
 from ledger.services.discrepancies import resolve
+from tui.app.lock_outcomes import KeptUnderTheLock
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
@@ -27,7 +30,7 @@ FIELDS = [
 ]
 
 
-class ResolveModal(ModalScreen[str | None]):
+class ResolveModal(KeptUnderTheLock, ModalScreen[str | None]):
     """Dismisses with a summary once resolved, or None when cancelled."""
 
     BINDINGS = [
@@ -69,7 +72,7 @@ class ResolveModal(ModalScreen[str | None]):
         if at < len(keys) - 1:
             self.set_focus(self.query_one(f"#{keys[at + 1]}", Input))
         else:
-            after_typing(self, self._typed)
+            after_typing(self, lambda: self.when_seen(self._typed))
 
     def action_next_field(self) -> None:
         self.focus_next()
@@ -100,10 +103,15 @@ class ResolveModal(ModalScreen[str | None]):
                 movement=linked,
             )
         except LEDGER_FAILURES as exc:
-            self.post_message(failure_message(exc))
+            # Told to the user who saved, when the form is theirs on screen again (the lock).
+            refusal = failure_message(exc)
+            self.app.call_from_thread(self.when_seen, partial(self.post_message, refusal))
             return
         link = f" by movement {linked}" if linked else ""
-        self.app.call_from_thread(self.dismiss, f"Discrepancy {self.discrepancy_id} resolved{link}")
+        self.app.call_from_thread(
+            self.when_seen,
+            partial(self.dismiss, f"Discrepancy {self.discrepancy_id} resolved{link}"),
+        )
 
     def on_refused(self, message: Refused) -> None:
         self.query_one("#resolve-error", Static).update(message.text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -15,6 +17,7 @@ from ledger.queries.history import LogLine
 from ledger.services.corrections import reverse
 from ledger.units import mg_text
 from tui.app.form_keys import FormKeys, form_bindings
+from tui.app.lock_outcomes import KeptUnderTheLock
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
@@ -26,7 +29,7 @@ FIELDS = [
 ]
 
 
-class ReverseScreen(FormKeys, ModalScreen[str | None]):
+class ReverseScreen(KeptUnderTheLock, FormKeys, ModalScreen[str | None]):
     """Dismisses with what was reversed, or None when cancelled (nothing is recorded then)."""
 
     BINDINGS = [
@@ -73,7 +76,8 @@ class ReverseScreen(FormKeys, ModalScreen[str | None]):
     @on(Button.Pressed, "#reverse")
     def _reverse(self) -> None:
         self.query_one("#reverse-error", Static).update("Reversing…")
-        after_typing(self, self._typed)
+        # Should the lock come meanwhile, the reversal starts only when the same user is back.
+        after_typing(self, lambda: self.when_seen(self._typed))
 
     def _typed(self) -> None:
         v = {key: self.query_one(f"#{key}", Input).value for key, _, _ in FIELDS}
@@ -90,12 +94,14 @@ class ReverseScreen(FormKeys, ModalScreen[str | None]):
                 witness=Credentials(witness, password) if witness else None,
             )
         except LEDGER_FAILURES as exc:
-            self.post_message(failure_message(exc))
+            # Told to the user who saved, when the form is theirs on screen again (the lock).
+            refusal = failure_message(exc)
+            self.app.call_from_thread(self.when_seen, partial(self.post_message, refusal))
             return
         ids = ", ".join(f"#{i}" for i in posted.movement_ids)
         left = "; ".join(f"{v} has {mg_text(b)} mg" for v, b in posted.balances_ug.items())
         summary = f"Movement #{self.line.id} reversed by {ids}; {left}"
-        self.app.call_from_thread(self.dismiss, summary)
+        self.app.call_from_thread(self.when_seen, partial(self.dismiss, summary))
 
     def on_refused(self, message: Refused) -> None:
         # The witness signs again; the reason and the witness's name stay as typed.

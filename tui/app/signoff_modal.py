@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from textual import on, work
 from textual.app import ComposeResult
@@ -18,6 +19,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static
 
 from ledger.auth import Credentials
+from tui.app.lock_outcomes import KeptUnderTheLock
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
@@ -36,7 +38,7 @@ class Signature:
 Sign = Callable[[Signature], str]
 
 
-class SignoffModal(ModalScreen[str | None]):
+class SignoffModal(KeptUnderTheLock, ModalScreen[str | None]):
     """Dismisses with the signed summary, or None when cancelled (nothing is done then)."""
 
     BINDINGS = [
@@ -102,7 +104,7 @@ class SignoffModal(ModalScreen[str | None]):
             self.query_one("#signoff-error", Static).update("Signing…")
             # Keys typed from here on wait for the answer: the screen below, or this form.
             self.app.hold_keys()  # type: ignore[attr-defined]
-            after_typing(self, self._typed)
+            after_typing(self, lambda: self.when_seen(self._typed))
 
     def action_next_field(self) -> None:
         self.focus_next()
@@ -134,12 +136,14 @@ class SignoffModal(ModalScreen[str | None]):
         try:
             summary = self.sign(signature)
         except LEDGER_FAILURES as exc:
-            self.post_message(failure_message(exc))
+            # Told to the user who saved, when the form is theirs on screen again (the lock).
+            refusal = failure_message(exc)
+            self.app.call_from_thread(self.when_seen, partial(self.post_message, refusal))
             return
         except Exception:
             self.app.post_message(KeysReady())  # never leave the keyboard held
             raise
-        self.app.call_from_thread(self.dismiss, summary)
+        self.app.call_from_thread(self.when_seen, partial(self.dismiss, summary))
 
     def _forget_passwords(self) -> None:
         # Each attempt is signed afresh; everything else typed stays for the correction,

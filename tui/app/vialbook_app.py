@@ -1,14 +1,19 @@
-"""The vialbook Textual app: a login, then the dashboard. All ledger work runs in workers."""
+"""The vialbook Textual app: a login, then the dashboard. All ledger work runs in workers.
+
+The login screen is up before the ledger's code is loaded: SQLAlchemy, the models, the
+engine and argon2 load in a worker (ledger_loading.py) while the user types, so nothing here
+imports them at module level.
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable, Iterable
+from concurrent.futures import Future
 from datetime import timedelta
 from functools import partial
 from pathlib import Path
-from typing import Any
-from zoneinfo import ZoneInfo
+from typing import TYPE_CHECKING, Any
 
 from textual import events, on, work
 from textual.app import App, SystemCommand
@@ -17,15 +22,13 @@ from textual.screen import Screen
 from textual.timer import Timer
 from textual.worker import Worker, WorkerState
 
-from ledger import clock
-from ledger.access import Actor
-from ledger.database import Database
-from ledger.services.session_lock import hand_over, lock_session
-from ledger.settings import clinic_settings
-from tui.app.lock_screen import LockScreen, Unlocked
 from tui.app.messages import ClinicLoaded, DatabaseFailed, KeysReady, Refused
-from tui.app.session_info import SessionInfo
-from tui.app.worker_failures import LEDGER_FAILURES, failure_message
+
+if TYPE_CHECKING:
+    from ledger.access import Actor
+    from ledger.database import Database
+    from tui.app.lock_screen import Unlocked
+    from tui.app.session_info import SessionInfo
 
 
 class VialbookApp(App[None]):
@@ -34,17 +37,30 @@ class VialbookApp(App[None]):
 
     def __init__(
         self,
-        db: Database,
+        db: Database | None = None,
         *,
+        open_db: Callable[[], Database] | None = None,
         actor: Actor | None = None,
-        hint: str = "",
+        hint: str | Callable[[Database], str] = "",
         idle_after: timedelta | None = None,
         idle_clock: Callable[[], float] = time.monotonic,
     ) -> None:
+        """`db` is an open ledger; or `open_db` opens one in a worker behind the login screen.
+
+        `hint` is a line for the login screen, or how to read it from the ledger once open.
+        """
         super().__init__()
-        self.db = db
+        if (db is None) == (open_db is None):
+            raise TypeError("VialbookApp needs either db or open_db")
+        self._open_db = open_db
+        self._db: Future[Database] = Future()
+        if db is not None:
+            self._db.set_result(db)
         self.actor = actor
-        self.hint = hint
+        self.hint = hint if isinstance(hint, str) else ""
+        self._read_hint = hint if callable(hint) else None
+        self._open_when_loaded = False
+        self._loading = False
         #: How long without a key or a click before the screen locks: the clinic's setting
         #: (read at each login) unless given here (tests, a kiosk).
         self.idle_after = idle_after
@@ -77,15 +93,49 @@ class VialbookApp(App[None]):
 
     async def on_keys_ready(self, _: KeysReady) -> None:
         held, self._held_keys = self._held_keys or [], None
-        for key in held:
+        while held:
             # Through the app's own key handling, one by one on this task: a key that moves
             # the focus (Enter, Tab) has moved it before the next key is handed on.
-            await super().on_event(key)
+            await super().on_event(held.pop(0))
+            if self._held_keys is not None:
+                # That key holds keys again (a form moving on, tui/app/form_keys.py): the rest
+                # wait first in line, until the form is ready for them.
+                self._held_keys[:0] = held
+                break
+        # Only now: loading in a thread takes the interpreter from the screen coming up.
+        self._start_loading()
+
+    @property
+    def db(self) -> Database:
+        """The ledger. In a worker, waits until it is open (the user may type faster than the
+        ledger's code loads); raises what opening it raised."""
+        return self._db.result()
 
     def on_mount(self) -> None:
-        self._read_clinic()
+        if self.actor is None:
+            # At once, with no ledger code loaded; the ledger opens once it takes keys.
+            self._push_login()
+        else:
+            self._open_when_loaded = True
+            self._start_loading()
         # A few times a minute is enough to lock within seconds of the idle time.
         self._idle_timer = self.set_interval(10, self.check_idle_lock)
+
+    def _push_login(self) -> None:
+        from tui.app.login_screen import LoginScreen
+
+        self.push_screen(LoginScreen(self.clinic_name, self.hint), self._open)
+
+    def _start_loading(self) -> None:
+        if not self._loading:
+            self._loading = True
+            self._load_ledger()
+
+    @work(thread=True, group="ledger", exit_on_error=False)
+    def _load_ledger(self) -> None:
+        from tui.app import ledger_loading
+
+        ledger_loading.load(self, self._open_db, self._db, self._read_hint)
 
     # -- the idle lock ---------------------------------------------------------------------
 
@@ -107,10 +157,15 @@ class VialbookApp(App[None]):
         self.workstation_locked = True
         minutes = idle_minutes
         self._audit_lock(self.actor, minutes)
+        from tui.app.lock_screen import LockScreen
+
         self.push_screen(LockScreen(self.actor, minutes), self._unlocked)
 
     @work(thread=True, group="lock", exit_on_error=False)
     def _audit_lock(self, actor: Actor, minutes: int | None) -> None:
+        from ledger.services.session_lock import lock_session
+        from tui.app.worker_failures import LEDGER_FAILURES, failure_message
+
         try:
             lock_session(self.db, actor, idle_minutes=minutes)
         except LEDGER_FAILURES as exc:
@@ -132,6 +187,9 @@ class VialbookApp(App[None]):
 
     @work(thread=True, group="lock", exit_on_error=False)
     def _audit_hand_over(self, locked: Actor, new: Actor) -> None:
+        from ledger.services.session_lock import hand_over
+        from tui.app.worker_failures import LEDGER_FAILURES, failure_message
+
         try:
             hand_over(self.db, locked, new)
         except LEDGER_FAILURES as exc:
@@ -139,6 +197,9 @@ class VialbookApp(App[None]):
 
     @work(thread=True, exclusive=True, group="idle", exit_on_error=False)
     def _read_idle_time(self) -> None:
+        from ledger.settings import clinic_settings
+        from tui.app.worker_failures import LEDGER_FAILURES, failure_message
+
         try:
             with self.db.read() as session:
                 minutes = clinic_settings(session).idle_lock_minutes
@@ -147,25 +208,22 @@ class VialbookApp(App[None]):
             minutes = 5  # the default: a workstation never stays open for want of a setting
         self.call_from_thread(setattr, self, "idle_after", timedelta(minutes=minutes))
 
-    @work(thread=True, exclusive=True, group="clinic", exit_on_error=False)
-    def _read_clinic(self) -> None:
-        try:
-            with self.db.read() as session:
-                name = clinic_settings(session).name
-        except LEDGER_FAILURES as exc:
-            self.post_message(failure_message(exc))
-            name = ""
-        self.post_message(ClinicLoaded(name))
-
     def on_clinic_loaded(self, message: ClinicLoaded) -> None:
         self.clinic_name = message.name
-        self.sub_title = message.name
-        if self.actor is not None:
+        if message.hint:
+            self.hint = message.hint
+        if self._open_when_loaded:
+            # Started for a user already logged in (--user): the dashboard, once the ledger is.
+            self._open_when_loaded = False
+            self.sub_title = message.name
             self._open(self.actor)
-        else:
-            from tui.app.login_screen import LoginScreen
-
-            self.push_screen(LoginScreen(self.clinic_name, self.hint), self._open)
+            return
+        if self.actor is None:
+            self.sub_title = message.name
+        for screen in self.screen_stack:
+            show = getattr(screen, "show_clinic", None)
+            if show is not None:
+                show(self.clinic_name, self.hint)
 
     def show_session(self, info: SessionInfo) -> None:
         """The title bar: who is logged in, their roles, the registration, the clinic's time."""
@@ -179,13 +237,15 @@ class VialbookApp(App[None]):
         if self.session is None:
             self.title = "vialbook"
             return
+        from zoneinfo import ZoneInfo
+
+        from ledger import clock
+
         now = clock.now().astimezone(ZoneInfo(self.session.timezone))
         self.title = f"vialbook · {now:%a %d %b %H:%M}"
 
     def action_log_out(self) -> None:
         """Back to the login: nothing on screen stays for the next person."""
-        from tui.app.login_screen import LoginScreen
-
         self.actor = None
         self.session = None
         self.workstation_locked = False
@@ -194,7 +254,7 @@ class VialbookApp(App[None]):
         self.hold_keys()
         while len(self.screen_stack) > 1:
             self.pop_screen()
-        self.push_screen(LoginScreen(self.clinic_name, self.hint), self._open)
+        self._push_login()
 
     def get_system_commands(self, screen: Screen[Any]) -> Iterable[SystemCommand]:
         """Every action of the screen in the command palette (ctrl+p), as the user may."""

@@ -158,26 +158,23 @@ class VialsScreen(Screen[None]):
         if label is None:
             return
         verb = "Quarantine" if to_quarantine else "Release"
-
-        def answered(reason: str | None) -> None:
-            if reason:
-                self._set_state(label, reason, to_quarantine)
-
-        self.app.push_screen(ReasonScreen(f"{verb} {label}: why?"), answered)
-
-    @work(thread=True, exclusive=True, group="state", exit_on_error=False)
-    def _set_state(self, label: str, reason: str, to_quarantine: bool) -> None:
         act = quarantine if to_quarantine else release
-        try:
-            state = act(self.app.db, self.actor, vial=label, reason=reason)  # type: ignore[attr-defined]
-        except LEDGER_FAILURES as exc:
-            self.post_message(failure_message(exc))
-            return
-        self.app.call_from_thread(self._state_set, label, state)
+        db = self.app.db  # type: ignore[attr-defined]
 
-    def _state_set(self, label: str, state: str) -> None:
+        def save(reason: str) -> str:
+            state = act(db, self.actor, vial=label, reason=reason)
+            return f"{label} is now {state}"
+
+        def saved(summary: str | None) -> None:
+            if summary:
+                self._state_set(summary)
+
+        # Saved from the modal, so a refusal keeps the reason typed.
+        self.app.push_screen(ReasonScreen(f"{verb} {label}: why?", save), saved)
+
+    def _state_set(self, summary: str) -> None:
         status = self.query_one("#vials-status", Static)
-        status.update(f"{label} is now {state}")
+        status.update(summary)
         status.set_classes("success")
         self.action_reload()
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -97,7 +98,15 @@ def app_command(
     from tui.app.vialbook_app import VialbookApp
     from tui.cli.common import acting_user, open_db
 
-    database = open_db(db)
-    actor = acting_user(database, user) if (user or os.environ.get("VIALBOOK_USER")) else None
-    hint = demo_logins_hint(database)
-    VialbookApp(database, actor=actor, hint=hint).run()
+    if user or os.environ.get("VIALBOOK_USER"):
+        database = open_db(db)
+        actor = acting_user(database, user)
+        VialbookApp(database, actor=actor, hint=demo_logins_hint(database)).run()
+        return
+    # The login screen comes up at once; the ledger opens behind it while the user types.
+    # Which ledger is fixed now, as resolve_url reads it (--db, else VIALBOOK_DB; a path from
+    # here): the worker must not read an environment or a directory changed since.
+    named = db or os.environ.get("VIALBOOK_DB")
+    if named and "://" not in named:
+        named = str(Path(named).expanduser().resolve())
+    VialbookApp(open_db=lambda: open_db(named), hint=demo_logins_hint).run()

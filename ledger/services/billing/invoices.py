@@ -6,13 +6,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
+import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from ledger.access import Actor
 from ledger.audited import audited
 from ledger.database import Database
-from ledger.errors import InvoiceEmpty, InvoiceTotalNegative
-from ledger.models import Invoice, InvoiceStatus, Patient
+from ledger.errors import InfusionNotPending, InvoiceEmpty, InvoiceTotalNegative
+from ledger.models import Invoice, InvoiceLine, InvoiceStatus, Patient
+from ledger.models.base import table_of
 from ledger.services.billing.chain import seal
 from ledger.services.billing.common import (
     clinic_day,
@@ -23,6 +25,7 @@ from ledger.services.billing.common import (
 from ledger.services.billing.credits import grant_credits
 from ledger.services.billing.lines import Line, draft_invoice, invoice_lines, line_view, lines_total
 from ledger.services.billing.numbering import INVOICE_SERIES, next_number
+from ledger.services.billing.pending import reversed_infusion
 from ledger.services.patients import patient_by_mrn
 from ledger.unit_of_work import act, look
 
@@ -87,6 +90,16 @@ def issue_invoice(db: Database, actor: Actor, invoice: str | int) -> InvoiceIssu
             raise InvoiceEmpty(
                 f"invoice {invoice_label(draft)} has no lines", subject=str(draft.id)
             )
+        withdrawn = reversed_lines(tx.session, draft.id)
+        if withdrawn:
+            # The infusion was reversed after its line was put on the draft: the drug ledger
+            # says it never happened, so the clinic cannot bill it.
+            listed = ", ".join(f"line {line} (infusion {inf})" for line, inf in withdrawn)
+            raise InfusionNotPending(
+                f"invoice {invoice_label(draft)} bills reversed infusions: {listed}; "
+                "remove those lines first",
+                subject=str(withdrawn[0][1]),
+            )
         total = lines_total(tx.session, draft)
         if total < 0:
             raise InvoiceTotalNegative(f"invoice {invoice_label(draft)} totals below 0.00")
@@ -111,6 +124,17 @@ def issue_invoice(db: Database, actor: Actor, invoice: str | int) -> InvoiceIssu
         credits = grant_credits(tx, draft)
         tx.audit(detail={"invoice": draft.id, "number": draft.number, "total_cents": total})
         return InvoiceIssued(draft.id, draft.number, total, credits)
+
+
+def reversed_lines(session: Session, invoice_id: int) -> list[tuple[int, int]]:
+    """(line id, infusion id) of the draft's lines billing an infusion since reversed."""
+    line = table_of(InvoiceLine)
+    rows = session.execute(
+        sa.select(line.c.id, line.c.infusion_id)
+        .where(line.c.invoice_id == invoice_id, reversed_infusion(line.c.infusion_id))
+        .order_by(line.c.id)
+    ).all()
+    return [(int(r.id), int(r.infusion_id)) for r in rows]
 
 
 def invoice_view(session: Session, invoice: Invoice) -> InvoiceView:
