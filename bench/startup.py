@@ -1,7 +1,9 @@
-"""Metric 8: `vialbook stock --json` on the demo database vs `python -c "import sqlalchemy"`.
+"""Metric 8: `vialbook stock --json` and `vialbook --help` on the demo database vs
+`python -c "import sqlalchemy"`.
 
-Both are fresh processes, run alternately. The command logs in (argon2 verify at
-the demo's cheap cost, plus one committed audit event), queries and prints JSON.
+All three are fresh processes of the real console script, run in turn within each round.
+`stock --json` logs in (argon2 verify at the demo's cheap cost, plus one committed audit
+event), queries and prints JSON; `--help` lists every command with its help text.
 """
 
 from __future__ import annotations
@@ -22,10 +24,17 @@ class StartupResult:
     command_s: float
     baseline_s: float
     import_share: str
+    #: `vialbook --help`, measured in the same rounds against the same baseline.
+    help_s: float = 0.0
+    help_import_share: str = ""
 
     @property
     def ratio(self) -> float:
         return self.command_s / self.baseline_s
+
+    @property
+    def help_ratio(self) -> float:
+        return self.help_s / self.baseline_s
 
 
 def build_demo(path: Path) -> None:
@@ -56,7 +65,17 @@ def _time(cmd: list[str], env: dict[str, str]) -> float:
 
 
 #: Packages whose import cost the command pays, cumulative, wherever they are first imported.
-HEAVY = ("alembic", "sqlalchemy", "sqlmodel", "pydantic", "typer", "ledger.models", "argon2")
+HEAVY = (
+    "alembic",
+    "sqlalchemy",
+    "sqlalchemy.orm",
+    "sqlmodel",
+    "pydantic",
+    "typer",
+    "typer.rich_utils",
+    "ledger.models",
+    "argon2",
+)
 
 
 def _import_time(cmd: list[str], env: dict[str, str]) -> str:
@@ -75,23 +94,27 @@ def _import_time(cmd: list[str], env: dict[str, str]) -> str:
             total += int(parts[1])
         cumulative[name.strip()] = max(cumulative.get(name.strip(), 0), int(parts[1]))
     heavy = ", ".join(f"{p} {cumulative[p] / 1000:.0f} ms" for p in HEAVY if p in cumulative)
-    return f"imports {total / 1000:.0f} ms in all; of which (cumulative, nested): {heavy}"
+    absent = ", ".join(p for p in HEAVY if p not in cumulative)
+    found = f"imports {total / 1000:.0f} ms in all; of which (cumulative, nested): {heavy}"
+    return found + (f"; not imported: {absent}" if absent else "")
 
 
 def measure(demo_db: Path, rounds: int) -> StartupResult:
     vialbook = str(Path(sys.executable).with_name("vialbook"))
     env = dict(os.environ, VIALBOOK_USER="audrey", VIALBOOK_PASSWORD=password("audrey"))
     command = [vialbook, "stock", "--json", "--db", str(demo_db)]
+    help_ = [vialbook, "--help"]
     baseline = [sys.executable, "-c", "import sqlalchemy"]
-    _time(command, env), _time(baseline, env)  # warm the page cache
-    ours, theirs = [], []
+    _time(command, env), _time(help_, env), _time(baseline, env)  # warm the page cache
+    ours, helps, theirs = [], [], []
     for i in range(rounds):
-        pair = [(command, ours), (baseline, theirs)]
-        for cmd, out in pair if i % 2 == 0 else reversed(pair):
+        turn = [(command, ours), (baseline, theirs), (help_, helps)]
+        for cmd, out in turn if i % 2 == 0 else reversed(turn):
             out.append(_time(cmd, env))
-    script = [sys.executable, vialbook, "stock", "--json", "--db", str(demo_db)]
     return StartupResult(
         command_s=statistics.median(ours),
         baseline_s=statistics.median(theirs),
-        import_share=_import_time(script, env),
+        import_share=_import_time([sys.executable, *command], env),
+        help_s=statistics.median(helps),
+        help_import_share=_import_time([sys.executable, *help_], env),
     )

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-from sqlmodel import Session
+from typing import TYPE_CHECKING, Protocol
 
 from ledger.errors import AccountDisabled, PermissionDenied, UnknownUser
-from ledger.models import Role, User
+from ledger.roles import Role
+
+if TYPE_CHECKING:
+    import sqlalchemy as sa
+    from sqlmodel import Session
+
+    from ledger.models import User
 
 A, R, N, M, B, U = (
     Role.ADMIN,
@@ -93,22 +98,58 @@ class Actor:
     username: str
 
 
+class StaffRecord(Protocol):
+    """What a permission check reads of a user: a `User` model or a Core row of app_user."""
+
+    @property
+    def username(self) -> str: ...
+    @property
+    def active(self) -> bool: ...
+    @property
+    def roles(self) -> str: ...
+
+
+def roles_of(roles: str) -> frozenset[Role]:
+    """The stored comma-separated roles ("nurse,registrant") as a set."""
+    return frozenset(Role(r) for r in roles.split(",") if r)
+
+
+def permit(user: StaffRecord | None, actor: Actor, action: str) -> None:
+    """Refuse unless the stored user is the actor, active, and holds a role for `action`."""
+    allowed = PERMISSIONS[action]
+    if user is None or user.username != actor.username:
+        raise UnknownUser(f"user {actor.username!r} does not exist", subject=actor.username)
+    if not user.active:
+        raise AccountDisabled(f"user {user.username!r} is disabled", subject=user.username)
+    if not (roles_of(user.roles) & allowed):
+        need = ", ".join(sorted(r.value for r in allowed))
+        raise PermissionDenied(
+            f"{user.username} ({user.roles}) may not {action}; it needs one of: {need}",
+            subject=user.username,
+        )
+
+
 def authorize(session: Session, actor: Actor, action: str) -> User:
     """Load the acting user inside the transaction and refuse unless they may act now.
 
     Roles and the active flag are read from the database, not from the Actor, so
     disabling a user takes effect on their very next action.
     """
-    allowed = PERMISSIONS[action]
+    from ledger.models import User
+
     user = session.get(User, actor.user_id)
-    if user is None or user.username != actor.username:
-        raise UnknownUser(f"user {actor.username!r} does not exist", subject=actor.username)
-    if not user.active:
-        raise AccountDisabled(f"user {user.username!r} is disabled", subject=user.username)
-    if not (user.role_set() & allowed):
-        need = ", ".join(sorted(r.value for r in allowed))
-        raise PermissionDenied(
-            f"{user.username} ({user.roles}) may not {action}; it needs one of: {need}",
-            subject=user.username,
-        )
+    permit(user, actor, action)
+    assert user is not None  # permit() refused a missing user
     return user
+
+
+def authorize_reader(conn: sa.Connection, actor: Actor, action: str) -> None:
+    """`authorize` for a Core read (stock on hand): the same checks, without the ORM."""
+    from sqlalchemy import select
+
+    from ledger.plain_tables import app_user as u
+
+    row = conn.execute(
+        select(u.c.username, u.c.active, u.c.roles).where(u.c.id == actor.user_id)
+    ).first()
+    permit(row, actor, action)

@@ -21,7 +21,6 @@ from ledger import clock
 from ledger.chain import GENESIS_HASH
 from ledger.database import Database
 from ledger.errors import AnchorFileUnreadable
-from ledger.models import ChainHead, ClinicSettings
 
 ANCHOR_FILE_ENV = "VIALBOOK_ANCHOR_FILE"
 _LINE = re.compile(r"(\d{4}-\d{2}-\d{2}) ([0-9a-f]{64}) (\d+)")
@@ -77,6 +76,9 @@ def note_login(db: Database) -> Anchor | None:
     path = anchor_file()
     if path is None:
         return None
+    # Only with an anchor file set: every login passes here, most without one.
+    from ledger.models import ChainHead, ClinicSettings
+
     with db.read() as session:
         settings = session.get(ClinicSettings, 1)
         head = session.get(ChainHead, 1)

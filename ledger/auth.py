@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, Protocol
 
-from sqlmodel import Session, select
+import sqlalchemy as sa
 
 from ledger import anchors, audit, clock
 from ledger.access import WITNESS_ROLES, Actor
@@ -19,8 +20,13 @@ from ledger.errors import (
     WitnessNotQualified,
     WrongPassword,
 )
-from ledger.models import User
 from ledger.passwords import burn_verification_time, verify_password
+from ledger.plain_tables import app_user
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from ledger.models import User
 
 LOCK_AFTER_FAILURES = 5
 LOCK_MINUTES = 15
@@ -34,16 +40,45 @@ class Credentials:
     password: str = field(repr=False)
 
 
-def _audit(session: Session, username: str, action: str, outcome: str, rule: str | None) -> None:
+class _Account(Protocol):
+    """What signing in reads of a user: a Core row of app_user (see `_account`)."""
+
+    @property
+    def active(self) -> bool: ...
+    @property
+    def locked_until(self) -> datetime | None: ...
+
+
+#: Signing in reads and writes the user's row with Core (ledger/plain_tables.py): a command
+#: that only reads the ledger never builds the ORM models for it.
+_ACCOUNT = sa.select(
+    app_user.c.id,
+    app_user.c.username,
+    app_user.c.password_hash,
+    app_user.c.active,
+    app_user.c.failed_logins,
+    app_user.c.locked_until,
+)
+
+
+def _account(conn: sa.Connection, user_id: int) -> Any:
+    """The user's row under its row lock (FOR UPDATE on PostgreSQL; SQLite's writer already
+    holds the database's write lock), read fresh from the database."""
+    return conn.execute(_ACCOUNT.where(app_user.c.id == user_id).with_for_update()).first()
+
+
+def _audit(
+    session: Session | sa.Connection, username: str, action: str, outcome: str, rule: str | None
+) -> None:
     audit.add(session, action=action, outcome=outcome, username=username, rule=rule)
 
 
 def _audit_alone(db: Database, username: str, action: str, outcome: str, rule: str) -> None:
-    with db.write() as session:
-        _audit(session, username, action, outcome, rule)
+    with db.writing() as conn:
+        _audit(conn, username, action, outcome, rule)
 
 
-def _locked(user: User, now: datetime) -> bool:
+def _locked(user: _Account, now: datetime) -> bool:
     return user.locked_until is not None and user.locked_until > now
 
 
@@ -56,25 +91,28 @@ def _count_failure(db: Database, user_id: int, username: str, action: str, now: 
     A wrong password while the account is disabled or locked is audited with that real
     reason and does not count again (the lock is not extended by the guesser).
     """
-    with db.write() as session:
-        user = session.get(User, user_id, with_for_update=True, populate_existing=True)
+    with db.writing() as conn:
+        user = _account(conn, user_id)
         if user is None:
-            _audit(session, username, action, "failed", "UnknownUser")
+            _audit(conn, username, action, "failed", "UnknownUser")
         elif not user.active:
-            _audit(session, username, action, "failed", "AccountDisabled")
+            _audit(conn, username, action, "failed", "AccountDisabled")
         elif _locked(user, now):
-            _audit(session, username, action, "failed", "AccountLocked")
+            _audit(conn, username, action, "failed", "AccountLocked")
         else:
-            user.failed_logins += 1
-            _audit(session, username, action, "failed", "WrongPassword")
-            if user.failed_logins >= LOCK_AFTER_FAILURES:
-                user.locked_until = now + timedelta(minutes=LOCK_MINUTES)
-                user.failed_logins = 0
-                _audit(session, username, action, "locked", "AccountLocked")
-            session.add(user)
+            failures = user.failed_logins + 1
+            change: dict[str, Any] = {"failed_logins": failures}
+            _audit(conn, username, action, "failed", "WrongPassword")
+            if failures >= LOCK_AFTER_FAILURES:
+                change = {
+                    "failed_logins": 0,
+                    "locked_until": now + timedelta(minutes=LOCK_MINUTES),
+                }
+                _audit(conn, username, action, "locked", "AccountLocked")
+            conn.execute(sa.update(app_user).where(app_user.c.id == user_id).values(**change))
 
 
-def _why_not(user: User, username: str, now: datetime) -> Refusal | None:
+def _why_not(user: _Account, username: str, now: datetime) -> Refusal | None:
     """Why a right password still does not let this user in (said only after it was right)."""
     if not user.active:
         return AccountDisabled(f"user {username!r} is disabled", subject=username)
@@ -116,10 +154,10 @@ def login(
     name = username.strip().lower() if isinstance(username, str) else ""
     if not name.isprintable() or len(name) > 64:
         name = ""  # no username holds such text; PostgreSQL refuses a NUL byte in a query
-    with db.read() as session:
-        user = session.exec(select(User).where(User.username == name)).first() if name else None
-        if user is not None:
-            session.expunge(user)
+    user = None
+    if name:
+        with db.reading() as conn:
+            user = conn.execute(_ACCOUNT.where(app_user.c.username == name)).first()
     if user is None or user.id is None:
         burn_verification_time(password)
         _audit_alone(db, username, action, "failed", "UnknownUser")
@@ -133,21 +171,23 @@ def login(
         # A clean witness sign-in: the action's own transaction re-checks and audits it.
         return Actor(user_id=user.id, username=user.username)
     refusal: Refusal | None = None
-    with db.write() as session:
+    with db.writing() as conn:
         # Re-read under the row lock: a lock set by parallel guesses while this
         # password was being checked must hold, not be reset by this success.
-        fresh = session.get(User, user.id, with_for_update=True, populate_existing=True)
+        fresh = _account(conn, user.id)
         assert fresh is not None
         refusal = _why_not(fresh, fresh.username, clock.now())
         if refusal is not None:
-            _audit(session, fresh.username, action, "refused", refusal.rule)
+            _audit(conn, fresh.username, action, "refused", refusal.rule)
         else:
             if fresh.failed_logins or fresh.locked_until is not None:
-                fresh.failed_logins = 0
-                fresh.locked_until = None
-                session.add(fresh)
+                conn.execute(
+                    sa.update(app_user)
+                    .where(app_user.c.id == fresh.id)
+                    .values(failed_logins=0, locked_until=None)
+                )
             if record_success:
-                _audit(session, fresh.username, action, "ok", None)
+                _audit(conn, fresh.username, action, "ok", None)
     if refusal is not None:
         raise refusal
     actor = Actor(user_id=user.id, username=user.username)
@@ -193,6 +233,8 @@ def confirm_witness(session: Session, actor: Actor, witness: Actor) -> User:
     """Inside the action's transaction: the witness is someone else, active and clinical."""
     if witness.user_id == actor.user_id:
         raise SelfWitness(f"{actor.username} cannot witness their own entry")
+    from ledger.models import User
+
     user = session.get(User, witness.user_id)
     if user is None or not user.active:
         raise WitnessNotQualified(f"witness {witness.username!r} is not an active user")
@@ -204,5 +246,5 @@ def confirm_witness(session: Session, actor: Actor, witness: Actor) -> User:
         )
     # The witness's successful sign-in is audited in the very transaction it witnesses
     # (a Core insert: it runs at every infusion).
-    audit.insert(session, action="witness", outcome="ok", username=user.username)
+    audit.add(session, action="witness", outcome="ok", username=user.username)
     return user

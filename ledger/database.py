@@ -11,12 +11,16 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import make_url
-from sqlmodel import Session
+
+if TYPE_CHECKING:
+    # Imported where a session opens: a command that only needs Core (stock, signing in)
+    # never loads SQLModel and pydantic.
+    from sqlmodel import Session
 
 DEFAULT_FILENAME = "vialbook.db"
 
@@ -84,15 +88,32 @@ class Database:
     @contextmanager
     def write(self) -> Iterator[Session]:
         """One write transaction: commit on success, roll back on any exception."""
+        from sqlmodel import Session
+
         with Session(self.engine, expire_on_commit=False) as session:
             with session.begin():
                 yield session
 
     @contextmanager
     def read(self) -> Iterator[Session]:
+        from sqlmodel import Session
+
         with Session(self.reader, expire_on_commit=False) as session:
             with session.begin():
                 yield session
+
+    @contextmanager
+    def writing(self) -> Iterator[sa.Connection]:
+        """`write` for Core statements: the same one transaction (BEGIN IMMEDIATE on SQLite),
+        without the ORM."""
+        with self.engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def reading(self) -> Iterator[sa.Connection]:
+        """`read` for Core statements, without the ORM."""
+        with self.reader.begin() as conn:
+            yield conn
 
     def dispose(self) -> None:
         self.engine.dispose()

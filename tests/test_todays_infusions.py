@@ -77,7 +77,7 @@ async def test_the_dashboard_lists_them_and_a_row_opens_the_vials_proof_of_use(
     from tests.test_tui import _dashboard_filled, _settle, _static_text, _tables_drawn
     from tui.app.vialbook_app import VialbookApp
 
-    given = _infuse(sqlite_clinic, datetime(2026, 1, 6, 16, 0, tzinfo=UTC), "MRN1")
+    _infuse(sqlite_clinic, datetime(2026, 1, 6, 16, 0, tzinfo=UTC), "MRN1")
     clock.set_clock(lambda: datetime(2026, 1, 6, 17, 30, tzinfo=UTC))
     app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("maria"))
     async with app.run_test(size=(120, 36)) as pilot:

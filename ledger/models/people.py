@@ -2,21 +2,14 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import datetime
 
 from sqlmodel import Field, SQLModel
 
 from ledger.models.base import UTCDateTime
+from ledger.roles import Role
 
-
-class Role(enum.StrEnum):
-    ADMIN = "admin"
-    REGISTRANT = "registrant"
-    NURSE = "nurse"
-    MANAGER = "manager"
-    BILLING = "billing"
-    AUDITOR = "auditor"
+__all__ = ["AuditEvent", "Role", "User"]
 
 
 class User(SQLModel, table=True):

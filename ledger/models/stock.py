@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import enum
 from datetime import date, datetime
 
 import sqlalchemy as sa
 from sqlmodel import Field, SQLModel
 
 from ledger.models.base import UTCDateTime
-
-
-class VialState(enum.StrEnum):
-    SEALED = "sealed"
-    OPEN = "open"
-    EMPTY = "empty"
-    QUARANTINED = "quarantined"
-    DESTROYED = "destroyed"
-    RETURNED = "returned"
+from ledger.vial_state import VialState
 
 
 class Receipt(SQLModel, table=True):

@@ -7,13 +7,14 @@ from datetime import date, datetime
 
 import sqlalchemy as sa
 
-from ledger.access import Actor
+from ledger import clock
+from ledger import plain_tables as t
+from ledger.access import Actor, authorize_reader
 from ledger.clock import local_date
 from ledger.database import Database
-from ledger.models import Product, Registration, Vial, VialBalance, VialState
-from ledger.models.base import table_of
-from ledger.unit_of_work import look
+from ledger.errors import DatabaseNotInitialised
 from ledger.units import mg_text, ml_text
+from ledger.vial_state import VialState
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,8 @@ class StockOnHand:
 
 
 def _vials_on_hand(registration: str | None) -> sa.Select:  # type: ignore[type-arg]
-    v, b, p, r = (table_of(t) for t in (Vial, VialBalance, Product, Registration))
+    # Plain Core tables: `vialbook stock` starts without building the SQLModel classes.
+    v, b, p, r = t.vial, t.vial_balance, t.product, t.registration
     stmt = (
         sa.select(
             v.c.label,
@@ -110,13 +112,26 @@ def _vials_on_hand(registration: str | None) -> sa.Select:  # type: ignore[type-
     return stmt
 
 
+def _clinic_timezone(conn: sa.Connection) -> str:
+    """The clinic's zone, as `settings.clinic_settings` refuses a clinic not set up yet."""
+    zone = conn.execute(
+        sa.select(t.clinic_settings.c.timezone).where(t.clinic_settings.c.id == 1)
+    ).scalar()
+    if zone is None:
+        raise DatabaseNotInitialised("the clinic is not set up yet; run `vialbook init`")
+    return str(zone)
+
+
 def stock_on_hand(db: Database, actor: Actor, registration: str | None = None) -> StockOnHand:
-    with look(db, actor) as tx:
-        session, settings, now = tx.session, tx.settings, tx.entered_at
-        today = local_date(settings.timezone, now)
+    # `unit_of_work.look`'s checks (the authorized user, the settings, one instant) in one
+    # Core read transaction.
+    with db.reading() as conn:
+        authorize_reader(conn, actor, "ledger.read")
+        now = clock.now()
+        today = local_date(_clinic_timezone(conn), now)
         vials: list[VialStock] = []
         products: dict[str, dict[str, int | str]] = {}
-        for row in session.execute(_vials_on_hand(registration)):
+        for row in conn.execute(_vials_on_hand(registration)):
             vials.append(
                 VialStock(
                     label=row.label,
