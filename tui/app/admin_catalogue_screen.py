@@ -19,6 +19,7 @@ from ledger.services.catalogue import add_product, add_registration, add_supplie
 from ledger.unit_of_work import look
 from ledger.units import parse_date, parse_strength, parse_volume_ul, strength_text, volume_text
 from tui.app.messages import DatabaseFailed, Refused
+from tui.app.plain import Plain
 from tui.app.record_form import FormField, RecordForm
 from tui.app.table import Table
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
@@ -73,13 +74,13 @@ class AdminCatalogueScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Registrations · g add", classes="section")
+        yield Plain("Registrations · g add", classes="section")
         yield Table(id="registrations", cursor_type="row")
-        yield Static("Suppliers · s add", classes="section")
+        yield Plain("Suppliers · s add", classes="section")
         yield Table(id="suppliers", cursor_type="row")
-        yield Static("Products · d add", classes="section")
+        yield Plain("Products · d add", classes="section")
         yield Table(id="products", cursor_type="row")
-        yield Static("", id="catalogue-status")
+        yield Plain("", id="catalogue-status")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -20,6 +20,7 @@ from ledger.services.patients import NewPatient, add_patient, import_patients
 from ledger.unit_of_work import look
 from ledger.units import parse_date, parse_weight_g
 from tui.app.messages import DatabaseFailed, Refused
+from tui.app.plain import Plain
 from tui.app.record_form import FormField, RecordForm
 from tui.app.table import Table
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
@@ -47,11 +48,11 @@ class AdminPatientsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(
+        yield Plain(
             f"Patients, newest {SHOWN} · a add · m import a CSV · esc back", classes="section"
         )
         yield Table(id="patients", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="patients-status")
+        yield Plain("", id="patients-status")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -6,10 +6,11 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.screen import Screen
-from textual.widgets import Footer, Header, OptionList, Static
+from textual.widgets import Footer, Header, OptionList
 from textual.widgets.option_list import Option
 
 from ledger.access import Actor
+from tui.app.plain import Plain
 
 #: (option id, what it opens, key): each opens its own screen.
 SECTIONS = [
@@ -35,7 +36,7 @@ class AdminScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Administration", classes="section")
+        yield Plain("Administration", classes="section")
         yield OptionList(
             *[Option(f"{key}  {text}", id=name) for name, text, key in SECTIONS], id="admin-menu"
         )

@@ -15,6 +15,7 @@ from ledger.errors import InvalidText
 from ledger.models import ClinicSettings
 from ledger.services.settings import settings_as_dict, update_settings
 from tui.app.messages import DatabaseFailed, Refused
+from tui.app.plain import Plain
 from tui.app.record_form import FormField, RecordForm
 from tui.app.table import Table
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
@@ -60,9 +61,9 @@ class AdminSettingsScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Clinic settings in force · e edit · esc back", classes="section")
+        yield Plain("Clinic settings in force · e edit · esc back", classes="section")
         yield Table(id="settings", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="settings-status")
+        yield Plain("", id="settings-status")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -12,6 +12,7 @@ from ledger.access import Actor
 from ledger.errors import InvalidText
 from ledger.services.users import add_user, disable_user, list_users, reset_password
 from tui.app.messages import DatabaseFailed, Refused
+from tui.app.plain import Plain
 from tui.app.record_form import FormField, RecordForm
 from tui.app.table import Table
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
@@ -40,9 +41,9 @@ class AdminUsersScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Users · a add · x disable · w reset password · esc back", classes="section")
+        yield Plain("Users · a add · x disable · w reset password · esc back", classes="section")
         yield Table(id="users", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="users-status")
+        yield Plain("", id="users-status")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -14,6 +14,7 @@ from ledger.access import Actor
 from tui.app import billing_desk
 from tui.app.billing_desk import Account, InvoiceRow, PatientFound, PaymentRow, money
 from tui.app.messages import DatabaseFailed, Refused
+from tui.app.plain import Plain
 from tui.app.table import Table
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
@@ -54,18 +55,18 @@ class BillingAccountScreen(Screen[None]):
         yield Input(placeholder="Patient MRN or name, then Enter", id="patient-find")
         yield Table(id="patient-matches", cursor_type="row")
         with VerticalScroll(id="account"):
-            yield Static("", id="account-card", classes="card")
-            yield Static("", id="account-summary")
-            yield Static("", id="account-estimates")
-            yield Static("Invoices", classes="section")
+            yield Plain("", id="account-card", classes="card")
+            yield Plain("", id="account-summary")
+            yield Plain("", id="account-estimates")
+            yield Plain("Invoices", classes="section")
             yield Table(id="invoices", cursor_type="row", zebra_stripes=True)
-            yield Static("Payments", classes="section")
+            yield Plain("Payments", classes="section")
             yield Table(id="payments", cursor_type="row", zebra_stripes=True)
-            yield Static("Prepaid credits", classes="section")
+            yield Plain("Prepaid credits", classes="section")
             yield Table(id="credits", cursor_type="row", zebra_stripes=True)
-            yield Static("Pending charges (infusions not yet billed)", classes="section")
+            yield Plain("Pending charges (infusions not yet billed)", classes="section")
             yield Table(id="pending", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="billing-status")
+        yield Plain("", id="billing-status")
         yield Footer()
 
     def on_mount(self) -> None:

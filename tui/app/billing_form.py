@@ -14,11 +14,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Static
 
 from tui.app.form_keys import FormKeys, form_bindings
 from tui.app.lock_outcomes import KeptUnderTheLock
 from tui.app.messages import DatabaseFailed, Refused
+from tui.app.plain import Plain, PlainLabel
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
@@ -46,12 +47,12 @@ class BillingForm(KeptUnderTheLock, FormKeys, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(classes="billing-form-box"):
-            yield Label(self.title_text, classes="billing-form-title")
+            yield PlainLabel(self.title_text, classes="billing-form-title")
             with Grid(classes="billing-form"):
                 for key, label, value in self.fields:
-                    yield Label(label)
+                    yield PlainLabel(label)
                     yield Input(value, id=key, compact=True)
-            yield Static("", id="billing-form-error", classes="error")
+            yield Plain("", id="billing-form-error", classes="error")
             with Horizontal(classes="billing-form-buttons"):
                 yield Button(
                     self.SAVE_LABEL, variant="primary", id="billing-form-save", compact=True

@@ -18,6 +18,7 @@ from ledger.queries.counting import count_approvals, count_head
 from ledger.services.counts import ResultLine, approve, count_results
 from ledger.units import mg_text
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
+from tui.app.plain import Plain
 from tui.app.signoff_modal import Signature
 from tui.app.table import Table
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
@@ -61,17 +62,15 @@ class CountReviewScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static(
-            f"Count {self.count_id}: variance review", id="review-title", classes="section"
-        )
-        yield Static("", id="review-summary")
+        yield Plain(f"Count {self.count_id}: variance review", id="review-title", classes="section")
+        yield Plain("", id="review-summary")
         yield Table(id="review-lines", cursor_type="row", zebra_stripes=True)
-        yield Static(
+        yield Plain(
             "a: the registrant signs off the highlighted variance · d: its discrepancy · "
             "r: recount",
             id="review-help",
         )
-        yield Static("", id="review-status")
+        yield Plain("", id="review-status")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -21,6 +21,7 @@ from ledger.queries.counting import CountHead, CountSheet, count_sheet, recent_c
 from ledger.services.counts import record_line, submit_count
 from ledger.settings import clinic_timezone
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
+from tui.app.plain import Plain
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 
@@ -75,14 +76,14 @@ class CountScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Reading the count…", id="count-title", classes="section")
-        yield Static(
+        yield Plain("Reading the count…", id="count-title", classes="section")
+        yield Plain(
             "p present · m missing · open vial: type the mL read (3.2), Enter · s submit",
             id="count-help",
         )
         yield CountTable(id="count-vials", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="count-ml")
-        yield Static("", id="count-status")
+        yield Plain("", id="count-ml")
+        yield Plain("", id="count-status")
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

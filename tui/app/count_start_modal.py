@@ -13,12 +13,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from ledger.access import Actor
 from ledger.services.counts import start_count
 from tui.app.lock_outcomes import KeptUnderTheLock
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
+from tui.app.plain import Plain, PlainLabel
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
@@ -55,12 +56,12 @@ class CountStartModal(KeptUnderTheLock, ModalScreen[int | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="count-start-box"):
-            yield Label("Start a count", id="count-start-title")
+            yield PlainLabel("Start a count", id="count-start-title")
             with Grid(classes="count-start-form"):
                 for key, label in FIELDS:
-                    yield Label(label)
+                    yield PlainLabel(label)
                     yield Input(id=key, compact=True)
-            yield Static("", id="count-start-error", classes="error")
+            yield Plain("", id="count-start-error", classes="error")
 
     def on_mount(self) -> None:
         self.query_one("#count-kind", Input).value = "routine"

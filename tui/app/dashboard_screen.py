@@ -19,6 +19,7 @@ from ledger.queries.weekly import WeekGiven, weekly_administered
 from ledger.units import mg_text, syringe_ml_text
 from tui.app.billing_desk import BILLING_EXPORT, BILLING_READ, BILLING_WRITE
 from tui.app.messages import DatabaseFailed, Refused
+from tui.app.plain import Plain
 from tui.app.session_info import SessionInfo, session_info
 from tui.app.table import Table
 from tui.app.week_chart import WeekChart
@@ -91,17 +92,17 @@ class DashboardScreen(Screen[None]):
         yield Header()
         # Scrolls when a short terminal cannot hold it all: Tab to a table brings it into view.
         with VerticalScroll(can_focus=False):
-            yield Static("", id="who")
-            yield Static("Stock on hand", classes="section")
+            yield Plain("", id="who")
+            yield Plain("Stock on hand", classes="section")
             yield Table(id="products", cursor_type="row", zebra_stripes=True)
-            yield Static("Today's infusions", id="today-title", classes="section")
+            yield Plain("Today's infusions", id="today-title", classes="section")
             yield Table(id="today", cursor_type="row", zebra_stripes=True)
-            yield Static("mg administered per week, last 12 weeks", classes="section")
+            yield Plain("mg administered per week, last 12 weeks", classes="section")
             yield WeekChart(id="weeks")
-            yield Static("Needs attention", classes="section")
+            yield Plain("Needs attention", classes="section")
             yield Table(id="alerts", cursor_type="row")
-            yield Static("", id="health")
-            yield Static("", id="status")
+            yield Plain("", id="health")
+            yield Plain("", id="status")
         # Compact: a nurse's or registrant's areas and "o Log out" fit in 80 columns.
         yield Footer(compact=True)
 

@@ -32,6 +32,7 @@ from ledger.services.discrepancies import (
 )
 from ledger.settings import clinic_timezone
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
+from tui.app.plain import Plain
 from tui.app.session_info import SessionInfo, session_info
 from tui.app.signoff_modal import Signature
 from tui.app.table import Table
@@ -76,12 +77,12 @@ class DiscrepancyScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Discrepancies", classes="section")
+        yield Plain("Discrepancies", classes="section")
         yield Table(id="discrepancies", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="discrepancy-title", classes="section")
+        yield Plain("", id="discrepancy-title", classes="section")
         with VerticalScroll(id="discrepancy-detail-box"):
-            yield Static("", id="discrepancy-detail")
-        yield Static("", id="discrepancy-status")
+            yield Plain("", id="discrepancy-detail")
+        yield Plain("", id="discrepancy-status")
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

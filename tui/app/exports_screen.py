@@ -24,6 +24,7 @@ from reports.row_count import BUNDLE, pinned_request, rows_to_write
 from reports.scope import Request
 from tui.app.form_keys import FormKeys, form_bindings
 from tui.app.messages import DatabaseFailed, Refused
+from tui.app.plain import Plain, PlainLabel
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
@@ -70,15 +71,15 @@ class ExportsScreen(FormKeys, Screen[None]):
         with Horizontal(id="exports-body"):
             yield OptionList(*[Option(name, id=name) for name, _ in CHOICES], id="export-choice")
             with Vertical(id="exports-form"):
-                yield Static("", id="export-about")
+                yield Plain("", id="export-about")
                 with Grid(classes="exports-grid"):
                     for key, label in FIELDS:
-                        yield Label(label, id=f"{key}-label")
+                        yield PlainLabel(label, id=f"{key}-label")
                         yield Input(id=key, compact=True)
                 yield Button("Export", variant="primary", id="export", compact=True)
                 yield ProgressBar(id="export-progress", show_eta=False)
-                yield Static("", id="export-rows")
-                yield Static("", id="export-result")
+                yield Plain("", id="export-rows")
+                yield Plain("", id="export-result")
         yield Footer()
 
     def on_mount(self) -> None:

@@ -38,6 +38,7 @@ from tui.app.infusion_hints import (
 from tui.app.lock_outcomes import KeptUnderTheLock
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
 from tui.app.patient_card import PatientCard, card_text, patient_card, patient_for
+from tui.app.plain import Plain, PlainLabel
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
@@ -109,7 +110,7 @@ class InfusionScreen(KeptUnderTheLock, FormKeys, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="infusion-box"):
-            yield Label("Record an infusion", id="infusion-title")
+            yield PlainLabel("Record an infusion", id="infusion-title")
             # What the form works out sits under its fields, outside the grids, in lines always
             # held for it: the form never jumps when the name or the order arrives.
             group: list[tuple[str, str, bool]] = []
@@ -120,12 +121,12 @@ class InfusionScreen(KeptUnderTheLock, FormKeys, ModalScreen[str | None]):
                     continue
                 with Grid(classes="infusion-form"):
                     for key, label, secret in group:
-                        yield Label(label, id=f"{key}-label")
+                        yield PlainLabel(label, id=f"{key}-label")
                         yield Input(id=key, password=secret, compact=True)
                 group = []
                 if hint is not None:
-                    yield Static("", id=hint, classes="card" if hint == "patient-card" else "hint")
-            yield Static("", id="infusion-error", classes="error")
+                    yield Plain("", id=hint, classes="card" if hint == "patient-card" else "hint")
+            yield Plain("", id="infusion-error", classes="error")
             with Horizontal(id="infusion-buttons"):
                 yield Button("Record", variant="primary", id="record", compact=True)
                 yield Button("Cancel", id="cancel", compact=True)

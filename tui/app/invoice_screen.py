@@ -14,6 +14,7 @@ from ledger.access import Actor
 from tui.app import billing_desk
 from tui.app.billing_desk import InvoiceView, money
 from tui.app.messages import DatabaseFailed, Refused
+from tui.app.plain import Plain
 from tui.app.table import Table
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
@@ -60,11 +61,11 @@ class InvoiceScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         yield Header()
         with Vertical(id="invoice-box"):
-            yield Static(f"Invoice {self.invoice_id}", id="invoice-title", classes="section")
-            yield Static("", id="invoice-patient", classes="card")
+            yield Plain(f"Invoice {self.invoice_id}", id="invoice-title", classes="section")
+            yield Plain("", id="invoice-patient", classes="card")
             yield Table(id="invoice-lines", cursor_type="row", zebra_stripes=True)
-            yield Static("", id="invoice-totals")
-            yield Static("", id="invoice-status")
+            yield Plain("", id="invoice-totals")
+            yield Plain("", id="invoice-status")
         yield Footer()
 
     def on_mount(self) -> None:

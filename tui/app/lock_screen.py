@@ -13,13 +13,14 @@ from textual import work
 from textual.app import ComposeResult
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from ledger.access import Actor
 from ledger.auth import login
 from ledger.services.session_lock import unlock_session
 from tui.app.form_keys import FormKeys, form_bindings
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
+from tui.app.plain import Plain, PlainLabel
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
@@ -44,21 +45,21 @@ class LockScreen(FormKeys, ModalScreen[Unlocked]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="lock-box"):
-            yield Label("Locked", id="lock-title")
+            yield PlainLabel("Locked", id="lock-title")
             why = (
                 f"{self.locked.username}'s session was locked after {self.idle_minutes} min "
                 "without a key."
                 if self.idle_minutes is not None
                 else f"{self.locked.username} locked the screen."
             )
-            yield Static(
+            yield Plain(
                 f"{why}\nType your password to carry on where you were. "
                 "Someone else may log in (shift+tab): the unsaved form is then discarded.",
                 id="lock-why",
             )
             yield Input(value=self.locked.username, placeholder="username", id="lock-username")
             yield Input(placeholder="password", password=True, id="lock-password")
-            yield Static("", id="lock-error", classes="error")
+            yield Plain("", id="lock-error", classes="error")
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#lock-password", Input))

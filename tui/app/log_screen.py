@@ -20,6 +20,7 @@ from ledger.units import parse_date
 from tui.app.form_keys import FormKeys, form_bindings
 from tui.app.log_rows import NARROW_COLUMNS, WIDE_COLUMNS, cells, detail, is_wide
 from tui.app.messages import DatabaseFailed, Refused
+from tui.app.plain import Plain
 from tui.app.table import Table
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
@@ -66,13 +67,13 @@ class LogScreen(FormKeys, Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield Header()
-        yield Static("Ledger, newest first · / filter, Enter applies", id="log-title")
+        yield Plain("Ledger, newest first · / filter, Enter applies", id="log-title")
         with Horizontal(id="log-filters"):
             for key, placeholder in FILTERS:
                 yield Input(placeholder=placeholder, id=key, compact=True)
         yield Table(id="log", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="log-detail")
-        yield Static("", id="log-status", classes="error")
+        yield Plain("", id="log-detail")
+        yield Plain("", id="log-status", classes="error")
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

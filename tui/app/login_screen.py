@@ -16,6 +16,7 @@ from textual.widgets import Button, Footer, Input, Label, Static
 
 from tui.app.form_keys import FormKeys, form_bindings
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
+from tui.app.plain import Plain, PlainLabel
 from tui.app.typing_order import after_typing
 
 if TYPE_CHECKING:
@@ -36,13 +37,13 @@ class LoginScreen(FormKeys, Screen["Actor"]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="login-box"):
-            yield Label(self._title(), id="login-title")
+            yield PlainLabel(self._title(), id="login-title")
             yield Input(placeholder="username", id="username")
             yield Input(placeholder="password", password=True, id="password")
             yield Button("Log in", variant="primary", id="login")
-            yield Static("", id="login-error", classes="error")
+            yield Plain("", id="login-error", classes="error")
             # Filled in once the ledger is open (the demo's logins); nothing shown until then.
-            hint = Static(self.hint, id="login-hint")
+            hint = Plain(self.hint, id="login-hint")
             hint.display = bool(self.hint)
             yield hint
         yield Footer()

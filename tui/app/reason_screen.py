@@ -13,9 +13,10 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from tui.app.messages import DatabaseFailed, Refused
+from tui.app.plain import Plain, PlainLabel
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
 #: Runs in a worker thread with the reason typed; returns the line to show once saved.
@@ -35,9 +36,9 @@ class ReasonScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="reason-box"):
-            yield Label(self.question, id="reason-question")
+            yield PlainLabel(self.question, id="reason-question")
             yield Input(placeholder="reason", id="reason-text")
-            yield Static("", id="reason-error", classes="error")
+            yield Plain("", id="reason-error", classes="error")
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#reason-text", Input))

@@ -10,7 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Static
 
 from ledger import clock
 from ledger.access import Actor
@@ -20,6 +20,7 @@ from ledger.units import parse_count, parse_date, parse_datetime
 from tui.app.form_keys import FormKeys, form_bindings
 from tui.app.lock_outcomes import KeptUnderTheLock
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
+from tui.app.plain import Plain, PlainLabel
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
@@ -55,13 +56,13 @@ class ReceiveScreen(KeptUnderTheLock, FormKeys, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="receive-box"):
-            yield Label("Receive a delivery", id="receive-title")
+            yield PlainLabel("Receive a delivery", id="receive-title")
             with Grid(classes="receive-form"):
                 for key, label in FIELDS:
-                    yield Label(label)
+                    yield PlainLabel(label)
                     yield Input(id=key, compact=True)
-            yield Static("", id="receive-error", classes="error")
-            yield Static("", id="receive-labels")
+            yield Plain("", id="receive-error", classes="error")
+            yield Plain("", id="receive-labels")
             with Horizontal(id="receive-buttons"):
                 yield Button("Receive", variant="primary", id="receive", compact=True)
                 yield Button("Close", id="close", compact=True)

@@ -17,11 +17,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Static
 
 from tui.app.form_keys import FormKeys, form_bindings
 from tui.app.lock_outcomes import KeptUnderTheLock
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
+from tui.app.plain import Plain, PlainLabel
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
@@ -57,14 +58,14 @@ class RecordForm(KeptUnderTheLock, FormKeys, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="record-form-box"):
-            yield Label(self.title_text, id="record-form-title")
+            yield PlainLabel(self.title_text, id="record-form-title")
             if self.note:
-                yield Static(self.note, id="record-form-note")
+                yield Plain(self.note, id="record-form-note")
             with Grid(classes="record-form"):
                 for f in self.fields:
-                    yield Label(f.label)
+                    yield PlainLabel(f.label)
                     yield Input(value=f.value, id=f.key, password=f.secret, compact=True)
-            yield Static("", id="record-form-error", classes="error")
+            yield Plain("", id="record-form-error", classes="error")
             with Horizontal(id="record-form-buttons"):
                 yield Button("Save", variant="primary", id="record-form-save", compact=True)
                 yield Button("Cancel", id="record-form-cancel", compact=True)

@@ -14,13 +14,14 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from ledger.access import Actor
 from ledger.errors import InvalidText
 from ledger.services.discrepancies import resolve
 from tui.app.lock_outcomes import KeptUnderTheLock
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
+from tui.app.plain import Plain, PlainLabel
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
@@ -54,12 +55,12 @@ class ResolveModal(KeptUnderTheLock, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="resolve-box"):
-            yield Label(f"Resolve discrepancy {self.discrepancy_id}", id="resolve-title")
+            yield PlainLabel(f"Resolve discrepancy {self.discrepancy_id}", id="resolve-title")
             with Grid(classes="resolve-form"):
                 for key, label in FIELDS:
-                    yield Label(label)
+                    yield PlainLabel(label)
                     yield Input(id=key, compact=True)
-            yield Static("", id="resolve-error", classes="error")
+            yield Plain("", id="resolve-error", classes="error")
 
     def on_mount(self) -> None:
         self.set_focus(self.query_one("#resolve-explanation", Input))

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Button, Input, Label, Static
+from textual.widgets import Button, Input, Static
 
 from ledger.access import Actor
 from ledger.auth import Credentials
@@ -19,6 +19,7 @@ from ledger.units import mg_text
 from tui.app.form_keys import FormKeys, form_bindings
 from tui.app.lock_outcomes import KeptUnderTheLock
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
+from tui.app.plain import Plain, PlainLabel
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
@@ -45,18 +46,18 @@ class ReverseScreen(KeptUnderTheLock, FormKeys, ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         r = self.line
         with Vertical(id="reverse-box"):
-            yield Label(f"Reverse movement #{r.id}", id="reverse-title")
+            yield PlainLabel(f"Reverse movement #{r.id}", id="reverse-title")
             what = f"{r.kind} of {mg_text(abs(r.amount_ug))} mg, vial {r.vial} ({r.product})"
             what += f", by {r.actor}" + (f", patient {r.patient}" if r.patient else "")
             if r.infusion_id:
                 # The service reverses an infusion's draw, dose and waste together.
                 what += f"\nAll of infusion {r.infusion_id} is reversed with it."
-            yield Static(what, id="reverse-what")
+            yield Plain(what, id="reverse-what")
             with Grid(classes="reverse-form"):
                 for key, label, secret in FIELDS:
-                    yield Label(label)
+                    yield PlainLabel(label)
                     yield Input(id=key, password=secret, compact=True)
-            yield Static("", id="reverse-error", classes="error")
+            yield Plain("", id="reverse-error", classes="error")
             with Horizontal(id="reverse-buttons"):
                 yield Button("Reverse", variant="warning", id="reverse", compact=True)
                 yield Button("Cancel", id="reverse-cancel", compact=True)

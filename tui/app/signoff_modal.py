@@ -16,11 +16,12 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Grid, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input, Static
 
 from ledger.auth import Credentials
 from tui.app.lock_outcomes import KeptUnderTheLock
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
+from tui.app.plain import Plain, PlainLabel
 from tui.app.typing_order import after_typing
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
@@ -80,12 +81,12 @@ class SignoffModal(KeptUnderTheLock, ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="signoff-box"):
-            yield Label(self.heading, id="signoff-title")
+            yield PlainLabel(self.heading, id="signoff-title")
             with Grid(classes="signoff-form"):
                 for key, label, secret in self._inputs():
-                    yield Label(label)
+                    yield PlainLabel(label)
                     yield Input(id=f"sign-{key}", password=secret, compact=True)
-            yield Static("", id="signoff-error", classes="error")
+            yield Plain("", id="signoff-error", classes="error")
 
     def on_mount(self) -> None:
         self.set_focus(self.query(Input).first())

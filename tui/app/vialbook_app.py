@@ -300,7 +300,7 @@ class VialbookApp(App[None]):
     @on(DatabaseFailed)
     def _show_failure(self, message: Refused | DatabaseFailed) -> None:
         """The one place errors are shown: a refusal names its rule, a failure is a sentence."""
-        self.notify(message.text, severity="error", timeout=10)
+        self.notify(message.text, severity="error", timeout=10, markup=False)
 
     def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
         # Workers catch refusals and database errors themselves; this is for anything else.

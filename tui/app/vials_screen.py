@@ -18,6 +18,7 @@ from ledger.services.quarantine import quarantine, release
 from ledger.settings import clinic_timezone
 from ledger.units import mg_text
 from tui.app.messages import DatabaseFailed, Refused
+from tui.app.plain import Plain
 from tui.app.table import Table
 from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
@@ -45,9 +46,9 @@ class VialsScreen(Screen[None]):
             yield Input(placeholder="state (sealed, open, quarantined)", id="state-filter")
             yield Input(placeholder="product", id="product-filter")
         yield Table(id="vials", cursor_type="row", zebra_stripes=True)
-        yield Static("", id="vial-title", classes="section")
+        yield Plain("", id="vial-title", classes="section")
         yield Table(id="vial-history", cursor_type="row")
-        yield Static("", id="vials-status")
+        yield Plain("", id="vials-status")
         yield Footer()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:

@@ -7,10 +7,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Input, Label, Static
+from textual.widgets import Input
 
 from ledger.auth import Credentials
 from tui.app.form_keys import FormKeys, form_bindings
+from tui.app.plain import Plain, PlainLabel
 from tui.app.typing_order import after_typing
 
 
@@ -29,8 +30,8 @@ class WitnessScreen(FormKeys, ModalScreen[Credentials | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical(id="witness-box"):
-            yield Label("Witness", id="witness-title")
-            yield Static(self.what, id="witness-what")
+            yield PlainLabel("Witness", id="witness-title")
+            yield Plain(self.what, id="witness-what")
             yield Input(placeholder="witness username", id="witness-username")
             yield Input(placeholder="witness password", password=True, id="witness-password")
 
