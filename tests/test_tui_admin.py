@@ -10,7 +10,7 @@ from textual.widgets import DataTable, Input
 from ledger.auth import login
 from ledger.models import ClinicSettings, Patient, Supplier, User
 from tests.support import SUPPLIER_DEA, Clinic, dump
-from tests.test_tui import _settle, _static_text
+from tests.test_tui import _row, _settle, _static_text
 from tui.app.vialbook_app import VialbookApp
 
 NAMED = ("enter", "tab", "escape", "down")
@@ -38,7 +38,7 @@ async def test_an_admin_adds_a_nurse_who_can_then_log_in(clinic: Clinic) -> None
         assert type(app.screen).__name__ == "AdminUsersScreen"
         assert _static_text(app, "#users-status") == "User rita added (nurse)"
         table = app.screen.query_one("#users", DataTable)
-        assert "rita" in [table.get_row_at(i)[0] for i in range(table.row_count)]
+        assert "rita" in [_row(table, i)[0] for i in range(table.row_count)]
     rita = _user(clinic, "rita")
     assert rita is not None and (rita.full_name, rita.roles, rita.active) == (
         "Rita Reyes, RN",
@@ -76,7 +76,7 @@ async def test_an_admin_resets_a_password_typed_twice_and_disables_a_user(
         await _settle(app, pilot)
         await _type(app, pilot, "7", "u")
         table = app.screen.query_one("#users", DataTable)
-        names = [table.get_row_at(i)[0] for i in range(table.row_count)]
+        names = [_row(table, i)[0] for i in range(table.row_count)]
         table.move_cursor(row=names.index("omar"))
         await _type(app, pilot, "w", "omar-fresh-pw-9", "enter", "omar-fresh-pw-9", "enter")
         assert _static_text(app, "#users-status") == "Password of omar reset"

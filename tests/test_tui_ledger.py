@@ -11,7 +11,7 @@ from ledger import clock
 from ledger.models import Movement, MovementKind, User
 from ledger.services.infusions import record_infusion
 from tests.support import Clinic, dump, pw
-from tests.test_tui import _settle, _static_text
+from tests.test_tui import _row, _settle, _static_text
 from tui.app.vialbook_app import VialbookApp
 
 #: 10:00 in Denver on the clinic's second day.
@@ -177,7 +177,7 @@ async def test_at_80_columns_the_browser_needs_no_sideways_scrolling(clinic: Cli
         labels = [str(c.label) for c in table.columns.values()]
         assert labels == ["When", "Kind", "Vial", "mg", "By/witness", "Patient", "Note"]
         # The waste, newest: who, the witness, the patient, when (the clinic's clock).
-        assert table.get_row_at(0) == [
+        assert _row(table, 0) == [
             "01-06 10:00",
             "waste",
             "K-000001",
