@@ -63,7 +63,7 @@ def filled(app):
 
 def first_row(app):
     t = one(app, "#log") if type(app.screen).__name__ == "LogScreen" else None
-    return t.get_row_at(0)[0] if t is not None and t.row_count else None
+    return str(t.get_row_at(0)[0]) if t is not None and t.row_count else None
 
 def key(app, name):
     # Straight to the driver, as a terminal delivers it. (Pilot.press waits until the whole
