@@ -274,7 +274,7 @@ def metric_tui(run: Run) -> None:
     run.note(
         "metric 7: TUI start",
         f"7b: Enter ({tui_start.TYPING_S:g} s after the first key, as a person types) to the "
-        f"dashboard with stock, alerts, the 12-week chart and the title filled: "
+        f"dashboard with stock, today's infusions, alerts, the 12-week chart and the title filled: "
         f"{r.dashboard_s:.3f} s ({r.dashboard_cpu_s:.3f} s CPU); argon2 verify alone "
         f"{r.argon2_s:.3f} s",
     )

@@ -55,10 +55,12 @@ def filled(app):
     if type(app.screen).__name__ != "DashboardScreen" or app.session is None:
         return False  # the title (who, roles, registration, clinic time) comes with the session
     products, alerts, weeks = one(app, "#products"), one(app, "#alerts"), one(app, "#weeks")
+    today = one(app, "#today-title")  # "Today's infusions: 3, 120 mg given" once read
     return (
         products is not None and products.row_count > 0
         and alerts is not None and len(alerts.columns) > 0
         and weeks is not None and bool(str(weeks.content))
+        and today is not None and ":" in str(today.content)
     )
 
 def first_row(app):

@@ -134,31 +134,38 @@ class DashboardScreen(Screen[None]):
         self.refresh_bindings()
 
     def action_refresh(self) -> None:
-        self._load_stock()
-        self._load_today()
-        self._load_alerts()
-        self._load_weeks()
+        self._load()
 
-    @work(thread=True, exclusive=True, group="weeks", exit_on_error=False)
-    def _load_weeks(self) -> None:
+    @work(thread=True, exclusive=True, group="dashboard", exit_on_error=False)
+    def _load(self) -> None:
+        """Every section read in one worker and shown in one go: one layout pass, not four,
+        and no four threads taking turns at the interpreter while the user waits."""
+        db = self.app.db  # type: ignore[attr-defined]
         try:
-            weeks = weekly_administered(self.app.db, self.actor)  # type: ignore[attr-defined]
+            stock = stock_on_hand(db, self.actor)
+            given = todays_infusions(db, self.actor)
+            weeks = weekly_administered(db, self.actor)
+            found = alerts(db, self.actor)
         except LEDGER_FAILURES as exc:
             self.post_message(failure_message(exc))
             return
-        self.app.call_from_thread(self._show_weeks, weeks)
+        self.app.call_from_thread(self._show_all, stock, given, weeks, found)
+
+    def _show_all(
+        self,
+        stock: StockOnHand,
+        given: list[TodaysInfusion],
+        weeks: list[WeekGiven],
+        found: list[Alert],
+    ) -> None:
+        with self.app.batch_update():
+            self._show_stock(stock)
+            self._show_today(given)
+            self._show_weeks(weeks)
+            self._show_alerts(found)
 
     def _show_weeks(self, weeks: list[WeekGiven]) -> None:
         self.query_one("#weeks", WeekChart).show(weeks)
-
-    @work(thread=True, exclusive=True, group="stock", exit_on_error=False)
-    def _load_stock(self) -> None:
-        try:
-            stock = stock_on_hand(self.app.db, self.actor)  # type: ignore[attr-defined]
-        except LEDGER_FAILURES as exc:
-            self.post_message(failure_message(exc))
-            return
-        self.app.call_from_thread(self._show_stock, stock)
 
     def _show_stock(self, stock: StockOnHand) -> None:
         products = self.query_one("#products", DataTable)
@@ -173,15 +180,6 @@ class DashboardScreen(Screen[None]):
                 str(p.open),
                 key=p.ndc,
             )
-
-    @work(thread=True, exclusive=True, group="today", exit_on_error=False)
-    def _load_today(self) -> None:
-        try:
-            given = todays_infusions(self.app.db, self.actor)  # type: ignore[attr-defined]
-        except LEDGER_FAILURES as exc:
-            self.post_message(failure_message(exc))
-            return
-        self.app.call_from_thread(self._show_today, given)
 
     def _show_today(self, given: list[TodaysInfusion]) -> None:
         table = self.query_one("#today", DataTable)
@@ -219,15 +217,6 @@ class DashboardScreen(Screen[None]):
     def _open_infusion(self, event: DataTable.RowSelected) -> None:
         # The vial's proof of use lists the infusion with the balance it left.
         self.action_show_vials(at=self.today[int(str(event.row_key.value))].vial)
-
-    @work(thread=True, exclusive=True, group="alerts", exit_on_error=False)
-    def _load_alerts(self) -> None:
-        try:
-            found = alerts(self.app.db, self.actor)  # type: ignore[attr-defined]
-        except LEDGER_FAILURES as exc:
-            self.post_message(failure_message(exc))
-            return
-        self.app.call_from_thread(self._show_alerts, found)
 
     def _show_alerts(self, found: list[Alert]) -> None:
         """The alerts query's list; Enter on one opens what it is about."""
