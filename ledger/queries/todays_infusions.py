@@ -16,8 +16,9 @@ import sqlalchemy as sa
 from ledger.access import Actor
 from ledger.clock import local_date
 from ledger.database import Database
-from ledger.models import Infusion, Movement, MovementKind, Patient, User, Vial
+from ledger.models import Infusion, Movement, Patient, User, Vial
 from ledger.models.base import table_of
+from ledger.queries.reversals import reversed_infusion
 from ledger.unit_of_work import look
 
 
@@ -55,9 +56,6 @@ def todays_infusions(db: Database, actor: Actor, limit: int = 200) -> list[Today
             .where(m.c.event_at >= start, m.c.event_at < end, m.c.infusion_id.is_not(None))
             .scalar_subquery()
         )
-        undone = sa.exists(
-            sa.select(m.c.id).where(m.c.infusion_id == i.c.id, m.c.kind == MovementKind.REVERSAL)
-        )
         rows = tx.session.execute(
             sa.select(
                 i.c.id,
@@ -71,7 +69,7 @@ def todays_infusions(db: Database, actor: Actor, limit: int = 200) -> list[Today
                 witness.c.username.label("witness"),
                 i.c.late,
                 i.c.over_order,
-                undone.label("reversed"),
+                reversed_infusion(i.c.id).label("reversed"),
             )
             .select_from(
                 i.join(p, p.c.id == i.c.patient_id)

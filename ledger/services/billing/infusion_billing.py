@@ -30,8 +30,9 @@ import sqlalchemy as sa
 from sqlmodel import select
 
 from ledger.clock import end_of_day, local_date
-from ledger.models import Infusion, Movement, MovementKind, Package, PendingCharge, PriceItem
+from ledger.models import Infusion, Package, PendingCharge, PriceItem
 from ledger.models.base import table_of
+from ledger.queries.reversals import reversed_infusion
 from ledger.services.billing import chain
 from ledger.services.billing.common import clean_code
 from ledger.services.billing.credits import consume_credit
@@ -62,11 +63,8 @@ def _billing_in_use(tx: UnitOfWork) -> bool:
 def same_day_session(tx: UnitOfWork, *, infusion_id: int, patient_id: int, day: date) -> int | None:
     """The patient's earlier infusion on this clinic day (not reversed), whose session this
     one belongs to; None when this is the day's first."""
-    i, m = table_of(Infusion), table_of(Movement)
+    i = table_of(Infusion)
     tz = tx.settings.timezone
-    reversed_ = sa.exists(
-        sa.select(m.c.id).where(m.c.infusion_id == i.c.id, m.c.kind == MovementKind.REVERSAL)
-    )
     found = tx.session.execute(
         sa.select(i.c.id)
         .where(
@@ -74,7 +72,7 @@ def same_day_session(tx: UnitOfWork, *, infusion_id: int, patient_id: int, day: 
             i.c.id != infusion_id,
             i.c.event_at > end_of_day(tz, day - timedelta(days=1)),
             i.c.event_at <= end_of_day(tz, day),
-            ~reversed_,
+            ~reversed_infusion(i.c.id),
         )
         .order_by(i.c.event_at, i.c.id)
         .limit(1)

@@ -15,6 +15,7 @@ from ledger.database import Database
 from ledger.errors import InfusionNotPending, InvoiceEmpty, InvoiceTotalNegative
 from ledger.models import Invoice, InvoiceLine, InvoiceStatus, Patient
 from ledger.models.base import table_of
+from ledger.queries.reversals import reversed_infusion
 from ledger.services.billing.chain import seal
 from ledger.services.billing.common import (
     clinic_day,
@@ -25,7 +26,6 @@ from ledger.services.billing.common import (
 from ledger.services.billing.credits import grant_credits
 from ledger.services.billing.lines import Line, draft_invoice, invoice_lines, line_view, lines_total
 from ledger.services.billing.numbering import INVOICE_SERIES, next_number
-from ledger.services.billing.pending import reversed_infusion
 from ledger.services.patients import patient_by_mrn
 from ledger.unit_of_work import act, look
 

@@ -29,6 +29,7 @@ from ledger.models import (
 )
 from ledger.models.base import table_of
 from ledger.money import MAX_CENTS, cents_text, percent_text
+from ledger.queries.reversals import reversed_infusion
 from ledger.services.billing.common import (
     clean_code,
     clinic_day,
@@ -37,7 +38,7 @@ from ledger.services.billing.common import (
     reason_text,
 )
 from ledger.services.billing.packages import require_package
-from ledger.services.billing.pending import billed_line, pending_rows, reversed_infusion
+from ledger.services.billing.pending import billed_line, pending_rows
 from ledger.services.billing.prices import require_price
 from ledger.text import clean_text
 from ledger.unit_of_work import UnitOfWork, act

@@ -17,12 +17,11 @@ from ledger.models import (
     Invoice,
     InvoiceLine,
     InvoiceStatus,
-    Movement,
-    MovementKind,
     Patient,
     PendingCharge,
 )
 from ledger.models.base import table_of
+from ledger.queries.reversals import reversed_infusion
 from ledger.services.patients import patient_by_mrn
 from ledger.unit_of_work import look
 
@@ -53,14 +52,6 @@ def billed_line(session: Session, infusion_id: int, *, statuses: tuple[str, ...]
         .limit(1)
     ).scalar()
     return int(found) if found is not None else None
-
-
-def reversed_infusion(infusion_id: sa.ColumnElement[int] | int) -> sa.Exists:
-    """The infusion was reversed (as a whole: its movements are reversed together)."""
-    m = table_of(Movement)
-    return sa.exists(
-        sa.select(m.c.id).where(m.c.infusion_id == infusion_id, m.c.kind == MovementKind.REVERSAL)
-    )
 
 
 def pending_rows(session: Session, patient_id: int | None = None) -> list[Pending]:
