@@ -16,7 +16,7 @@ from ledger.database import Database
 from ledger.models import SettingsVersion
 from ledger.services.disposal import waste
 from ledger.services.settings import update_settings
-from tests.reliability.tampering import execute
+from tests.reliability.tampering import drop_guards, execute, rehash_from
 from tests.support import Clinic
 
 
@@ -50,6 +50,41 @@ def test_an_old_lawful_waste_stays_lawful_after_the_policy_tightens(clinic: Clin
     assert report.ok, [p.as_json() for p in report.problems]
     policies = [(at, v["witness_policy"]) for at, v in _versions(clinic.db)]
     assert policies[-2:] == [(t0, "recommended"), (t0 + timedelta(days=1), "required")]
+
+
+def test_an_unwitnessed_waste_stays_unlawful_after_the_policy_relaxes(clinic: Clinic) -> None:
+    """The other direction: a waste entered under `required` with no witness (an attacker
+    stripped it and re-hashed the chain) is named by `check`, and relaxing the policy the
+    next day does not make it lawful after the fact."""
+    from ledger.services.infusions import record_infusion
+
+    t0 = datetime(2026, 3, 2, 16, 0, tzinfo=UTC)
+    clock.set_clock(lambda: t0)
+    infusion = record_infusion(
+        clinic.db,
+        clinic.actor("nina"),
+        patient="MRN1",
+        vial="K-000001",
+        drawn_ug=45_000,
+        given_ug=40_000,
+        wasted_ug=5_000,
+        witness=clinic.witness("omar"),
+    )
+    wasted = infusion.movement_ids[1]
+    assert run_check(clinic.db).ok
+    drop_guards(clinic.db)
+    execute(clinic.db, f"UPDATE movement SET witness_id = NULL WHERE id = {wasted}")
+    rehash_from(clinic.db, wasted)
+
+    def witness_problems() -> list[tuple[str, int | None]]:
+        problems = run_check(clinic.db).problems
+        return [(p.rule, p.movement_id) for p in problems if p.rule == "WitnessRequired"]
+
+    assert witness_problems() == [("WitnessRequired", wasted)]
+    clock.set_clock(lambda: t0 + timedelta(days=1))
+    update_settings(clinic.db, clinic.actor("admin"), witness_policy="recommended")
+    assert _versions(clinic.db)[-1][1]["witness_policy"] == "recommended"
+    assert witness_problems() == [("WitnessRequired", wasted)]
 
 
 def test_a_version_is_history_and_cannot_be_changed(clinic: Clinic) -> None:
