@@ -86,6 +86,23 @@ class DistributorReturn(_Detail):
 
 
 @dataclass(frozen=True)
+class CountLink(_Detail):
+    """The count line a sign-off adjustment answers: the count, the line the shelf was read
+    on, and the result the registrant approved."""
+
+    count: int
+    count_line: int | None
+    count_result: int
+
+
+@dataclass(frozen=True)
+class DiscrepancyLink(_Detail):
+    """The discrepancy a confirmed theft or significant loss was written from."""
+
+    discrepancy: int
+
+
+@dataclass(frozen=True)
 class TransferRecord(_Detail):
     """Stock moved between two registrations of the clinic, recorded at both."""
 

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from ledger import clock
-from ledger.access import Actor, authorize
+from ledger.access import Actor
 from ledger.clock import local_date
 from ledger.database import Database
 from ledger.models import (
@@ -30,7 +30,7 @@ from ledger.models import (
     VialState,
 )
 from ledger.queries.inventories import next_inventory_due
-from ledger.settings import clinic_settings
+from ledger.unit_of_work import look
 
 #: An open vial this close to its beyond-use date is flagged.
 BUD_SOON = timedelta(days=3)
@@ -251,9 +251,8 @@ def _late_entries(session: Session, settings: ClinicSettings) -> list[Alert]:
 
 def alerts(db: Database, actor: Actor) -> list[Alert]:
     """Every alert now, on the clinic's calendar."""
-    with db.read() as session:
-        authorize(session, actor, "ledger.read")
-        settings = clinic_settings(session)
+    with look(db, actor) as tx:
+        session, settings = tx.session, tx.settings
         today = local_date(settings.timezone, clock.now())
         return [
             *_vials(session, settings, today),
