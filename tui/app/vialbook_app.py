@@ -266,7 +266,8 @@ class VialbookApp(App[None]):
             if action.startswith("app.") or screen.check_action(action, ()) is False:
                 continue
             yield SystemCommand(
-                binding.description,
+                # The footer may say it in a word; the tooltip, if any, says it in full.
+                binding.tooltip or binding.description,
                 f"Key {binding.key.split(',')[0]}",
                 partial(screen.run_action, action),
             )
