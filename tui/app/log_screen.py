@@ -52,7 +52,8 @@ class LogScreen(FormKeys, Screen[None]):
         *form_bindings("ledger", "Apply filter", show_enter=False),
     ]
 
-    def __init__(self, actor: Actor, *, may_reverse: bool = False) -> None:
+    def __init__(self, actor: Actor, *, may_reverse: bool = False, vial: str = "") -> None:
+        """`vial`: opened on that vial's movements (a used-up vial's label scanned)."""
         super().__init__()
         self.actor = actor
         self.may_reverse = may_reverse
@@ -60,7 +61,7 @@ class LogScreen(FormKeys, Screen[None]):
         self.pages: list[int | None] = []
         self.oldest_shown: int | None = None
         self.zone: ZoneInfo | None = None
-        self.narrowed = MovementFilter()
+        self.narrowed = MovementFilter(vial=vial)
         self.lines: dict[str, BrowsedLine] = {}
         #: All the columns (wide enough), or the ones that matter with the rest underneath.
         self.wide = True
@@ -70,7 +71,8 @@ class LogScreen(FormKeys, Screen[None]):
         yield Plain("Ledger, newest first · / filter, Enter applies", id="log-title")
         with Horizontal(id="log-filters"):
             for key, placeholder in FILTERS:
-                yield Input(placeholder=placeholder, id=key, compact=True)
+                typed = self.narrowed.vial if key == "f-vial" else ""
+                yield Input(typed, placeholder=placeholder, id=key, compact=True)
         yield Table(id="log", cursor_type="row", zebra_stripes=True)
         yield Plain("", id="log-detail")
         yield Plain("", id="log-status", classes="error")

@@ -89,7 +89,15 @@ class VialbookApp(App[None]):
         if isinstance(event, events.Key) and not event.is_forwarded and self._held_keys is not None:
             self._held_keys.append(event)
             return
+        if isinstance(event, events.Key) and not event.is_forwarded and self._scanned(event):
+            return
         await super().on_event(event)
+
+    def _scanned(self, key: events.Key) -> bool:
+        """Whether the screen took `key` as part of a barcode scan, before any binding sees
+        it (the dashboard: tui/app/scan_keys.py)."""
+        take = getattr(self.screen, "take_scan_key", None)
+        return take is not None and bool(take(key))
 
     async def on_keys_ready(self, _: KeysReady) -> None:
         held, self._held_keys = self._held_keys or [], None
