@@ -354,6 +354,7 @@ class DashboardScreen(Screen[None]):
         from tui.app.log_screen import LogScreen
 
         may_reverse = self.info is not None and self.info.may("reverse")
+        self.app.hold_keys()  # type: ignore[attr-defined]  # until its first page is shown
         self.app.push_screen(LogScreen(self.actor, may_reverse=may_reverse, vial=vial))
 
     def action_show_exports(self) -> None:
