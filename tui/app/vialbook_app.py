@@ -305,6 +305,15 @@ class VialbookApp(App[None]):
         for key in held:
             self.post_message(key)
 
+    def say_ledger_failure(self, message: Refused | DatabaseFailed) -> None:
+        """The ledger could not be opened or read (ledger_loading.py): on the screen's own
+        line if it has one for this (the login), else as a toast."""
+        say = getattr(self.screen, "show_failure", None)
+        if say is not None:
+            say(message.text)
+        else:
+            self._show_failure(message)
+
     @on(Refused)
     @on(DatabaseFailed)
     def _show_failure(self, message: Refused | DatabaseFailed) -> None:
