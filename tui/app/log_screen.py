@@ -191,9 +191,7 @@ class LogScreen(FormKeys, Screen[None]):
                 db = self.app.db  # type: ignore[attr-defined]
                 if self.zone is None:
                     self.zone = ZoneInfo(clinic_timezone(db))
-                rows = movement_page(
-                    db, self.actor, self.narrowed, before_id=before_id, limit=PAGE
-                )
+                rows = movement_page(db, self.actor, self.narrowed, before_id=before_id, limit=PAGE)
             except LEDGER_FAILURES as exc:
                 self.post_message(failure_message(exc))
                 return
