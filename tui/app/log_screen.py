@@ -127,10 +127,12 @@ class LogScreen(FormKeys, Screen[None]):
     def form_fields(self) -> list[str]:
         return []  # Enter in any filter applies them all
 
-    def submit_form(self) -> None:
-        raise AssertionError("Enter is action_enter here: it applies the filters")
-
     def action_enter(self) -> None:
+        # Not the form's own Enter: that lets held keys go as soon as the filters are read,
+        # and those keys are meant for the page the filters ask for.
+        self.submit_form()
+
+    def submit_form(self) -> None:
         if not isinstance(self.focused, Input):
             return  # Enter on a row does nothing: reversing is a deliberate "v"
         # What comes after Enter is meant for the page it asks for: held from now until that
