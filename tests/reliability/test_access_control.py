@@ -111,6 +111,13 @@ ACTIONS: dict[str, tuple[str, str, Action]] = {
             schedules=[3], expires=date(2035, 1, 1),
         ),
     ),
+    "renew_registration": (
+        "registration.renew",
+        "registration.renew",
+        lambda c, a: catalogue.renew_registration(
+            c.db, a, dea_number=DEA, expires=date(2036, 1, 1)
+        ),
+    ),
     "add_supplier": (
         "supplier.add",
         "supplier.add",
