@@ -379,3 +379,65 @@ async def test_a_recount_is_offered_with_the_counts_witness(sqlite_clinic: Clini
     second = _rows(clinic, "count")[-1]
     users = {u["username"]: u["id"] for u in _rows(clinic, "app_user")}
     assert second["witness_id"] == users["omar"] and second["submitted_at"] is None
+
+
+async def test_the_registrant_confirms_the_loss_by_keys_and_its_deadlines_clear(
+    clinic: Clinic,
+) -> None:
+    clinic = _opened(clinic)
+    _submitted(clinic)  # K-000005 missing: discrepancy
+    (found,) = _rows(clinic, "discrepancy")
+    discrepancies.escalate(clinic.db, clinic.actor("drkim"), found["id"], loss_type="theft")
+    movements = len(_rows(clinic, "movement"))
+    app = VialbookApp(clinic.db, actor=clinic.actor("maria"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await _keys(app, pilot, "d")
+        assert type(app.screen).__name__ == "DiscrepancyScreen"
+        assert app.screen.check_action("confirm_loss", ())
+        await _keys(app, pilot, "c", "drkim", "enter", pw("drkim"), "enter")
+        assert type(app.screen).__name__ == "DiscrepancyScreen"
+        assert "recorded as movement" in _static_text(app, "#discrepancy-status")
+        assert not app.screen.check_action("confirm_loss", ())
+        detail = _static_text(app, "#discrepancy-detail")
+        # Confirmed on the clinic's Tuesday (20:00 UTC is 13:00 in Denver): no countdown now.
+        assert "Draft confirmed by the registrant on 2026-01-06" in detail
+        assert "was due 2026-01-07" in detail and "tomorrow" not in detail
+    (loss,) = _rows(clinic, "movement")[movements:]
+    (confirmed,) = _rows(clinic, "discrepancy")
+    assert (loss["kind"], loss["amount_ug"]) == ("loss", -500_000)
+    assert confirmed["loss_movement_id"] == loss["id"]
+    assert confirmed["form_confirmed_at"] is not None
+
+
+async def test_a_loss_found_outside_a_count_is_confirmed_in_the_app_too(
+    sqlite_clinic: Clinic,
+) -> None:
+    """`vialbook loss` wrote the loss and opened the discrepancy; once escalated, its Form 106
+    deadlines stand until the registrant confirms the draft, and the app must offer that."""
+    from ledger.queries.alerts import alerts
+    from ledger.services import disposal
+
+    clinic = _opened(sqlite_clinic)
+    lost = disposal.record_loss(
+        clinic.db, clinic.actor("maria"), vial="K-000004", amount_ug=None, reason="not in safe"
+    )
+    assert lost.discrepancy is not None
+    discrepancies.escalate(clinic.db, clinic.actor("drkim"), lost.discrepancy, loss_type="theft")
+    movements = _rows(clinic, "movement")
+    app = VialbookApp(clinic.db, actor=clinic.actor("maria"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await _keys(app, pilot, "d")
+        assert app.screen.check_action("confirm_loss", ())
+        await _keys(app, pilot, "c", "drkim", "enter", pw("drkim"), "enter")
+        assert type(app.screen).__name__ == "DiscrepancyScreen"
+        assert f"recorded as movement {lost.movement_ids[0]}" in _static_text(
+            app, "#discrepancy-status"
+        )
+        assert not app.screen.check_action("confirm_loss", ())
+    assert _rows(clinic, "movement") == movements  # no second loss
+    (confirmed,) = _rows(clinic, "discrepancy")
+    assert confirmed["form_confirmed_at"] is not None
+    kinds = {a.kind for a in alerts(clinic.db, clinic.actor("maria"))}
+    assert not {"form106_notice_due", "form106_due"} & kinds
