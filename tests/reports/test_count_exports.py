@@ -142,6 +142,24 @@ def test_a_count_result_carries_the_ledgers_figures(story_db, tmp_path) -> None:
             )
 
 
+def test_a_count_result_names_the_discrepancy_each_line_opened(story_db, tmp_path) -> None:
+    found = _rows(
+        story_db,
+        "select d.id, d.status, r.count_id, v.label from discrepancy d join count_result r "
+        "on r.id = d.result_id join vial v on v.id = r.vial_id order by d.id",
+    )
+    assert {f.status for f in found} == {"resolved", "investigating"}
+    for f in found:
+        report = count_result.build(
+            story_db, demo_actor(story_db), Request(date.min, date.min, count=f.count_id)
+        )
+        out = tmp_path / f"result-{f.count_id}.xlsx"
+        xlsx.render(report, out)
+        row = {r["Vial"]: r for r in _sheet(out, "Result")}[f.label]
+        assert row["Outcome"] == "discrepancy"
+        assert row["Note"] == f"discrepancy {f.id} ({f.status})"
+
+
 def test_the_accountability_audit_stands_beside_the_last_count(story_db, tmp_path) -> None:
     period = Request(date(2026, 4, 21), STORY_UNTIL)
     report = accountability.build(story_db, demo_actor(story_db), period)
