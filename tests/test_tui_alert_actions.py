@@ -119,3 +119,25 @@ async def test_the_registrant_records_a_renewal_from_the_expiring_registration(
         assert not [r for r in _cells(app, "#alerts") if "DEA registration" in r[1]]
     (reg,) = _rows(clinic, "registration")
     assert reg["expires"] == date(2038, 1, 1)
+
+
+async def test_a_lot_alert_opens_its_vials_and_the_inventory_alert_the_counts(
+    sqlite_clinic: Clinic,
+) -> None:
+    from textual.widgets import DataTable
+
+    # Six weeks before the test lots expire (2034-06-30); no initial inventory was ever taken.
+    clock.set_clock(lambda: datetime(2034, 5, 15, 18, 0, tzinfo=UTC))
+    app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("maria"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _keys(app, pilot)
+        await _down_to(app, pilot, "#alerts", _alert_row(app, "lot LOT-M expires within 60"))
+        await _keys(app, pilot, "enter")
+        assert type(app.screen).__name__ == "VialsScreen"
+        table = app.screen.query_one("#vials", DataTable)
+        label = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        assert str(label).startswith("M-") and "LOT-M" in [str(c) for c in table.get_row(label)]
+        await _keys(app, pilot, "escape")
+        await _down_to(app, pilot, "#alerts", _alert_row(app, "no signed initial inventory"))
+        await _keys(app, pilot, "enter")
+        assert type(app.screen).__name__ == "CountScreen"
