@@ -441,3 +441,62 @@ async def test_a_loss_found_outside_a_count_is_confirmed_in_the_app_too(
     assert confirmed["form_confirmed_at"] is not None
     kinds = {a.kind for a in alerts(clinic.db, clinic.actor("maria"))}
     assert not {"form106_notice_due", "form106_due"} & kinds
+
+
+def _inventory_count(clinic: Clinic, *, leave_out: str | None = None) -> int:
+    """An initial inventory at the opening, submitted: every vial counted but `leave_out`."""
+    maria = clinic.actor("maria")
+    count = counts.start_count(clinic.db, maria, kind="initial", at="opening", witness="omar")
+    readings = {"K-000001": "9.1mL", "K-000002": "8mL", "K-000003": "9mL"}
+    for vial in ("K-000004", "K-000005", "M-000001", "M-000002", "M-000003"):
+        readings[vial] = "present"
+    for vial, reading in readings.items():
+        if vial != leave_out:
+            counts.record_line(clinic.db, maria, count, vial=vial, reading=reading)
+    counts.submit_count(clinic.db, maria, count)
+    return count
+
+
+async def test_the_registrant_signs_the_inventory_in_the_app_after_a_nurse_is_refused(
+    clinic: Clinic,
+) -> None:
+    clinic = _opened(clinic)
+    count = _inventory_count(clinic)
+    app = VialbookApp(clinic.db, actor=clinic.actor("maria"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await _keys(app, pilot, "8", "v")
+        assert type(app.screen).__name__ == "CountReviewScreen"
+        assert "i: the registrant signs it" in _static_text(app, "#review-title")
+        await _keys(app, pilot, "i")
+        assert type(app.screen).__name__ == "SignoffModal"
+        before = dump(clinic.db)
+        await _keys(app, pilot, "nina", "enter", pw("nina"), "enter")
+        assert "PermissionDenied" in _static_text(app, "#signoff-error")
+        assert dump(clinic.db)["count"] == before["count"]
+        await _keys(app, pilot, "shift+tab", *["backspace"] * 4, "drkim", "enter")
+        await _keys(app, pilot, pw("drkim"), "enter")
+        assert type(app.screen).__name__ == "CountReviewScreen"
+        assert "next biennial inventory due 2028-01-06" in _static_text(app, "#review-status")
+        assert "inventory signed by drkim" in _static_text(app, "#review-title")
+        assert not app.screen.check_action("sign_inventory", ())
+    (signed,) = _rows(clinic, "count")
+    users = {u["username"]: u["id"] for u in _rows(clinic, "app_user")}
+    assert signed["id"] == count and signed["signed_by_id"] == users["drkim"]
+    assert signed["signed_at"] is not None
+
+
+async def test_an_inventory_with_a_vial_left_out_is_not_signed_in_the_app(
+    sqlite_clinic: Clinic,
+) -> None:
+    clinic = _opened(sqlite_clinic)
+    _inventory_count(clinic, leave_out="M-000003")
+    app = VialbookApp(clinic.db, actor=clinic.actor("drkim"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await _keys(app, pilot, "8", "v", "i", "drkim", "enter", pw("drkim"), "enter")
+        assert type(app.screen).__name__ == "SignoffModal"
+        refusal = _static_text(app, "#signoff-error")
+        assert "InventoryIncomplete" in refusal and "M-000003 not counted" in refusal
+    (count,) = _rows(clinic, "count")
+    assert count["signed_at"] is None
