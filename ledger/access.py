@@ -36,6 +36,8 @@ PERMISSIONS: dict[str, frozenset[Role]] = {
     # Anyone at a shared workstation locks it when they walk away, and unlocks it again.
     "session.lock": EVERYONE,
     "registration.add": frozenset({A, R}),
+    # The renewal certificate comes to the registrant; the administrator may key it in.
+    "registration.renew": frozenset({A, R}),
     "supplier.add": frozenset({A, M, R}),
     "product.add": frozenset({A, M, R}),
     "patient.add": frozenset({A, R, N, M, B}),

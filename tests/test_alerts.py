@@ -5,14 +5,17 @@ registration's expiry."""
 from __future__ import annotations
 
 import json
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+
+import pytest
 
 from ledger import clock
+from ledger.errors import InvalidDate, PermissionDenied
 from ledger.queries.alerts import alerts
-from ledger.services import counts, discrepancies
+from ledger.services import catalogue, counts, discrepancies, disposal
 from ledger.services.infusions import record_infusion
-from tests.reliability.cli import vialbook
-from tests.support import Clinic
+from tests.reliability.cli import assert_refused, vialbook
+from tests.support import Clinic, dump
 
 FRIDAY = datetime(2026, 3, 6, 18, 0, tzinfo=UTC)
 
@@ -83,3 +86,78 @@ def test_dates_of_vials_lots_and_the_registration(clinic: Clinic) -> None:
     kinds = {a["kind"] for a in json.loads(shown.output)}
     assert {"expired_on_hand", "registration_expiring", "count_overdue"} <= kinds
     assert set(json.loads(shown.output)[0]) == {"kind", "subject", "due", "message"}
+
+
+def test_vial_lot_and_registration_alerts_clear_when_the_clinic_acts(clinic: Clinic) -> None:
+    _at(FRIDAY)
+    maria, nina, drkim = clinic.actor("maria"), clinic.actor("nina"), clinic.actor("drkim")
+    record_infusion(
+        clinic.db, nina, patient="MRN1", vial="K-000001", drawn_ug=50_000, given_ug=50_000,
+        wasted_ug=0, witness=clinic.witness("omar"),
+    )  # fmt: skip
+    _at(FRIDAY + timedelta(days=29))
+    assert [s for s, _ in _kinds(clinic)["past_bud"]] == ["K-000001"]
+    # The residue of a vial past its beyond-use date is wasted: nothing is left to flag.
+    disposal.waste(
+        clinic.db, nina, vial="K-000001", amount_ug=None, reason="past its beyond-use date",
+        method="drug-disposal container", witness=clinic.witness("omar"),
+    )  # fmt: skip
+    assert "past_bud" not in _kinds(clinic)
+
+    _at(datetime(2034, 5, 15, 18, tzinfo=UTC))  # the lots expire on 2034-06-30
+    assert sorted(_kinds(clinic)["expiring"]) == [("LOT-A", "2034-06-30"), ("LOT-M", "2034-06-30")]
+    # The midazolam lot goes back to a reverse distributor before it expires.
+    disposal.return_to_reverse_distributor(
+        clinic.db, maria, vials=["M-000001", "M-000002", "M-000003"],
+        distributor_name="RxReturns Inc.", distributor_address="9 Dock Rd, Denver, CO 80216",
+        distributor_dea="RR1234563", invoice_number="RD-1",
+    )  # fmt: skip
+    assert _kinds(clinic)["expiring"] == [("LOT-A", "2034-06-30")]
+
+    _at(datetime(2034, 11, 15, 18, tzinfo=UTC))  # the registration expires on 2035-01-01
+    now = _kinds(clinic)
+    assert now["expired_on_hand"] == [("LOT-A", "2034-06-30")] and "expiring" not in now
+    assert now["registration_expiring"] == [("FK1234563", "2035-01-01")]
+    disposal.destroy(
+        clinic.db, maria, vials=["K-000002", "K-000003", "K-000004", "K-000005"],
+        method="chemical digestion", reason="expired", witness=clinic.witness("nina"),
+        second_witness=clinic.witness("omar"),
+    )  # fmt: skip
+    assert "expired_on_hand" not in _kinds(clinic)
+
+    # The renewal clears the registration's alert; a nurse cannot record one, and a renewal
+    # that would shorten the registration is refused. Neither changes anything.
+    before = dump(clinic.db)
+    with pytest.raises(PermissionDenied):
+        catalogue.renew_registration(
+            clinic.db, nina, dea_number="FK1234563", expires=date(2038, 1, 1)
+        )
+    with pytest.raises(InvalidDate):
+        catalogue.renew_registration(
+            clinic.db, drkim, dea_number="FK1234563", expires=date(2035, 1, 1)
+        )
+    assert dump(clinic.db) == before
+    assert catalogue.renew_registration(
+        clinic.db, drkim, dea_number="fk1234563", expires=date(2038, 1, 1)
+    ) == date(2035, 1, 1)
+    assert "registration_expiring" not in _kinds(clinic)
+    _at(datetime(2037, 11, 15, 18, tzinfo=UTC))
+    assert _kinds(clinic)["registration_expiring"] == [("FK1234563", "2038-01-01")]
+
+
+def test_registration_renew_at_the_terminal(clinic: Clinic) -> None:
+    _at(datetime(2034, 11, 15, 18, tzinfo=UTC))
+    url = clinic.db.url
+    assert_refused(
+        vialbook(url, "registration", "renew", "--dea", "FK1234563", "--expires", "2034-12-01",
+                 user="drkim"),
+        "InvalidDate",
+    )  # fmt: skip
+    shown = vialbook(url, "registration", "renew", "--dea", "FK1234563", "--expires",
+                     "2038-01-01", "--json", user="drkim")  # fmt: skip
+    assert shown.exit_code == 0, shown.output
+    assert json.loads(shown.output) == {
+        "dea_number": "FK1234563", "expires": "2038-01-01", "replaced": "2035-01-01"
+    }  # fmt: skip
+    listed = json.loads(vialbook(url, "alerts", "--json", user="maria").output)
+    assert "registration_expiring" not in {a["kind"] for a in listed}

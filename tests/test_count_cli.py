@@ -46,6 +46,14 @@ def test_a_blind_count_and_its_sign_off_at_the_terminal(clinic: Clinic) -> None:
     submitted = _json(vialbook(url, "count", "submit", count, "--json", user="maria"))
     lines = {x["vial"]: x for x in submitted["lines"]}
     assert submitted["count"] == int(count)
+    # The contract's keys on every line (mL and the discrepancy opened come beside them).
+    contract = {"vial", "book_ug", "counted_ug", "variance_ug", "outcome"}
+    for x in submitted["lines"]:
+        assert set(x) == contract | {"variance_ml", "discrepancy"}
+        assert isinstance(x["book_ug"], int) and x["outcome"] in {
+            "accepted", "needs_signoff", "discrepancy", "recount", "not_counted"
+        }  # fmt: skip
+    assert lines["K-000001"]["counted_ug"] is None and lines["K-000001"]["variance_ug"] is None
     keys = ("book_ug", "counted_ug", "variance_ug", "outcome")
     assert {k: lines["K-000002"][k] for k in keys} == {
         "book_ug": 400_000, "counted_ug": 375_000, "variance_ug": -25_000,

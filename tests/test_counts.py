@@ -214,3 +214,21 @@ def test_the_sign_off_is_the_registrants_and_writes_one_linked_adjustment(
     from ledger.check import run_check
 
     assert run_check(opened.db).ok
+
+
+def test_an_empty_vial_still_on_the_shelf_reads_0ml_and_agrees(opened: Clinic) -> None:
+    from ledger.services import disposal
+
+    disposal.waste(
+        opened.db, opened.actor("nina"), vial="K-000001", amount_ug=None, reason="end of day",
+        method="drug-disposal container", witness=opened.witness("omar"),
+    )  # fmt: skip
+    maria = opened.actor("maria")
+    count = counts.start_count(opened.db, maria)
+    line = counts.record_line(opened.db, maria, count, vial="K-000001", reading="0mL")
+    assert (line["reading"], line["counted_ml"]) == ("ml", "0")
+    results = {r.vial: r for r in counts.submit_count(opened.db, maria, count)}
+    empty = results["K-000001"]
+    assert (empty.book_ug, empty.counted_ug, empty.variance_ug, empty.outcome) == (
+        0, 0, 0, "accepted"
+    )  # fmt: skip

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
 from ledger.check import run_check
-from ledger.database import open_database
+from ledger.database import Database, open_database
 from ledger.demo import build_demo
 
 
@@ -41,6 +42,42 @@ def test_the_whole_demo_replays_through_check(tmp_path: Path) -> None:
     assert {"receive", "administer", "waste", "breakage"} <= set(kinds)
     assert (staff, patients, products, schedule4) == (7, 40, 3, 1)
     assert any("past its beyond-use date" in n for n in summary.notes)
+    _tells_the_count_story(db, first_day=date(2026, 11, 27) - timedelta(days=182))
+
+
+def _tells_the_count_story(db: Database, *, first_day: date) -> None:
+    """What `make run` shows: an initial inventory on the first day, signed; a count every
+    Friday, a few variances approved; one discrepancy resolved by an infusion charted late
+    and reviewed, one still under investigation."""
+    with db.engine.connect() as conn:
+        counted = conn.execute(
+            sa.text("select kind, started_at, signed_at from count order by started_at")
+        ).all()
+        found = conn.execute(
+            sa.text(
+                "select d.status, m.kind, m.late, r.id as review from discrepancy d "
+                "left join movement m on m.id = d.resolving_movement_id "
+                "left join late_review r on r.movement_id = m.id order by d.id"
+            )
+        ).all()
+        approvals = conn.execute(sa.text("select count(*) from count_approval")).scalar()
+
+    def day(at: object) -> date:
+        moment = at if isinstance(at, datetime) else datetime.fromisoformat(str(at))
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return moment.astimezone(ZoneInfo("America/Denver")).date()
+
+    first, weekly = counted[0], counted[1:]
+    assert (first.kind, day(first.started_at)) == ("initial", first_day)
+    assert first.signed_at is not None
+    fridays = [day(c.started_at) for c in weekly]
+    assert {c.kind for c in weekly} == {"routine"} and {d.weekday() for d in fridays} == {4}
+    assert len(fridays) >= 25 and len(set(fridays)) == len(fridays)
+    assert approvals and approvals >= 1
+    assert sorted(f.status for f in found) == ["investigating", "resolved"]
+    (resolved,) = [f for f in found if f.status == "resolved"]
+    assert (resolved.kind, bool(resolved.late)) == ("administer", True)
+    assert resolved.review is not None
 
 
 def test_the_same_seed_gives_the_same_ledger(tmp_path: Path) -> None:

@@ -10,7 +10,13 @@ from datetime import UTC, date, datetime
 import pytest
 
 from ledger import clock
-from ledger.errors import AlreadySigned, CountNotSubmitted, NotAnInventory, PermissionDenied
+from ledger.errors import (
+    AlreadySigned,
+    CountNotSubmitted,
+    InventoryIncomplete,
+    NotAnInventory,
+    PermissionDenied,
+)
 from ledger.queries.alerts import alerts
 from ledger.queries.inventories import add_months
 from ledger.services import counts
@@ -76,6 +82,26 @@ def test_only_a_submitted_inventory_count_is_signed(clinic: Clinic) -> None:
     with pytest.raises(CountNotSubmitted):
         sign_count(clinic.db, drkim, adhoc)
     assert dump(clinic.db) == before
+
+
+def test_an_inventory_that_left_stock_uncounted_or_stale_is_not_signed(clinic: Clinic) -> None:
+    """21 CFR 1304.11(a): an inventory is a complete record of the stock on hand. A vial the
+    count left out, or one that moved after it was counted, leaves it incomplete: the
+    registrant's signature is refused (a new count is taken), and no inventory falls due later."""
+    _at(MONDAY)
+    maria, drkim = clinic.actor("maria"), clinic.actor("drkim")
+    count = counts.start_count(clinic.db, maria, kind="initial", at="opening", witness="omar")
+    for vial in ("K-000001", "K-000002", "K-000003", "K-000004", "M-000001", "M-000002"):
+        counts.record_line(clinic.db, maria, count, vial=vial, reading="present")
+    counts.submit_count(clinic.db, maria, count)  # K-000005 and M-000003 not counted
+    before = dump(clinic.db)
+    with pytest.raises(InventoryIncomplete, match="K-000005, M-000003"):
+        sign_count(clinic.db, drkim, count)
+    assert dump(clinic.db) == before
+    assert _due(clinic) == [("FK1234563", "2026-03-02")]  # still no initial inventory
+    assert_refused(
+        vialbook(clinic.db.url, "count", "sign", str(count), user="drkim"), "InventoryIncomplete"
+    )
 
 
 def test_the_biennial_inventory_falls_due_and_the_interval_is_a_setting(clinic: Clinic) -> None:

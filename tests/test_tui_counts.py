@@ -379,3 +379,124 @@ async def test_a_recount_is_offered_with_the_counts_witness(sqlite_clinic: Clini
     second = _rows(clinic, "count")[-1]
     users = {u["username"]: u["id"] for u in _rows(clinic, "app_user")}
     assert second["witness_id"] == users["omar"] and second["submitted_at"] is None
+
+
+async def test_the_registrant_confirms_the_loss_by_keys_and_its_deadlines_clear(
+    clinic: Clinic,
+) -> None:
+    clinic = _opened(clinic)
+    _submitted(clinic)  # K-000005 missing: discrepancy
+    (found,) = _rows(clinic, "discrepancy")
+    discrepancies.escalate(clinic.db, clinic.actor("drkim"), found["id"], loss_type="theft")
+    movements = len(_rows(clinic, "movement"))
+    app = VialbookApp(clinic.db, actor=clinic.actor("maria"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await _keys(app, pilot, "d")
+        assert type(app.screen).__name__ == "DiscrepancyScreen"
+        assert app.screen.check_action("confirm_loss", ())
+        await _keys(app, pilot, "c", "drkim", "enter", pw("drkim"), "enter")
+        assert type(app.screen).__name__ == "DiscrepancyScreen"
+        assert "recorded as movement" in _static_text(app, "#discrepancy-status")
+        assert not app.screen.check_action("confirm_loss", ())
+        detail = _static_text(app, "#discrepancy-detail")
+        # Confirmed on the clinic's Tuesday (20:00 UTC is 13:00 in Denver): no countdown now.
+        assert "Draft confirmed by the registrant on 2026-01-06" in detail
+        assert "was due 2026-01-07" in detail and "tomorrow" not in detail
+    (loss,) = _rows(clinic, "movement")[movements:]
+    (confirmed,) = _rows(clinic, "discrepancy")
+    assert (loss["kind"], loss["amount_ug"]) == ("loss", -500_000)
+    assert confirmed["loss_movement_id"] == loss["id"]
+    assert confirmed["form_confirmed_at"] is not None
+
+
+async def test_a_loss_found_outside_a_count_is_confirmed_in_the_app_too(
+    sqlite_clinic: Clinic,
+) -> None:
+    """`vialbook loss` wrote the loss and opened the discrepancy; once escalated, its Form 106
+    deadlines stand until the registrant confirms the draft, and the app must offer that."""
+    from ledger.queries.alerts import alerts
+    from ledger.services import disposal
+
+    clinic = _opened(sqlite_clinic)
+    lost = disposal.record_loss(
+        clinic.db, clinic.actor("maria"), vial="K-000004", amount_ug=None, reason="not in safe"
+    )
+    assert lost.discrepancy is not None
+    discrepancies.escalate(clinic.db, clinic.actor("drkim"), lost.discrepancy, loss_type="theft")
+    movements = _rows(clinic, "movement")
+    app = VialbookApp(clinic.db, actor=clinic.actor("maria"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await _keys(app, pilot, "d")
+        assert app.screen.check_action("confirm_loss", ())
+        await _keys(app, pilot, "c", "drkim", "enter", pw("drkim"), "enter")
+        assert type(app.screen).__name__ == "DiscrepancyScreen"
+        assert f"recorded as movement {lost.movement_ids[0]}" in _static_text(
+            app, "#discrepancy-status"
+        )
+        assert not app.screen.check_action("confirm_loss", ())
+    assert _rows(clinic, "movement") == movements  # no second loss
+    (confirmed,) = _rows(clinic, "discrepancy")
+    assert confirmed["form_confirmed_at"] is not None
+    kinds = {a.kind for a in alerts(clinic.db, clinic.actor("maria"))}
+    assert not {"form106_notice_due", "form106_due"} & kinds
+
+
+def _inventory_count(clinic: Clinic, *, leave_out: str | None = None) -> int:
+    """An initial inventory at the opening, submitted: every vial counted but `leave_out`."""
+    maria = clinic.actor("maria")
+    count = counts.start_count(clinic.db, maria, kind="initial", at="opening", witness="omar")
+    readings = {"K-000001": "9.1mL", "K-000002": "8mL", "K-000003": "9mL"}
+    for vial in ("K-000004", "K-000005", "M-000001", "M-000002", "M-000003"):
+        readings[vial] = "present"
+    for vial, reading in readings.items():
+        if vial != leave_out:
+            counts.record_line(clinic.db, maria, count, vial=vial, reading=reading)
+    counts.submit_count(clinic.db, maria, count)
+    return count
+
+
+async def test_the_registrant_signs_the_inventory_in_the_app_after_a_nurse_is_refused(
+    clinic: Clinic,
+) -> None:
+    clinic = _opened(clinic)
+    count = _inventory_count(clinic)
+    app = VialbookApp(clinic.db, actor=clinic.actor("maria"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await _keys(app, pilot, "8", "v")
+        assert type(app.screen).__name__ == "CountReviewScreen"
+        assert "i: the registrant signs it" in _static_text(app, "#review-title")
+        await _keys(app, pilot, "i")
+        assert type(app.screen).__name__ == "SignoffModal"
+        before = dump(clinic.db)
+        await _keys(app, pilot, "nina", "enter", pw("nina"), "enter")
+        assert "PermissionDenied" in _static_text(app, "#signoff-error")
+        assert dump(clinic.db)["count"] == before["count"]
+        await _keys(app, pilot, "shift+tab", *["backspace"] * 4, "drkim", "enter")
+        await _keys(app, pilot, pw("drkim"), "enter")
+        assert type(app.screen).__name__ == "CountReviewScreen"
+        assert "next biennial inventory due 2028-01-06" in _static_text(app, "#review-status")
+        assert "inventory signed by drkim" in _static_text(app, "#review-title")
+        assert not app.screen.check_action("sign_inventory", ())
+    (signed,) = _rows(clinic, "count")
+    users = {u["username"]: u["id"] for u in _rows(clinic, "app_user")}
+    assert signed["id"] == count and signed["signed_by_id"] == users["drkim"]
+    assert signed["signed_at"] is not None
+
+
+async def test_an_inventory_with_a_vial_left_out_is_not_signed_in_the_app(
+    sqlite_clinic: Clinic,
+) -> None:
+    clinic = _opened(sqlite_clinic)
+    _inventory_count(clinic, leave_out="M-000003")
+    app = VialbookApp(clinic.db, actor=clinic.actor("drkim"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await _keys(app, pilot, "8", "v", "i", "drkim", "enter", pw("drkim"), "enter")
+        assert type(app.screen).__name__ == "SignoffModal"
+        refusal = _static_text(app, "#signoff-error")
+        assert "InventoryIncomplete" in refusal and "M-000003 not counted" in refusal
+    (count,) = _rows(clinic, "count")
+    assert count["signed_at"] is None

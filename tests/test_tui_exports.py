@@ -11,7 +11,7 @@ from pathlib import Path
 
 import openpyxl
 import sqlalchemy as sa
-from textual.widgets import Input, ProgressBar
+from textual.widgets import Button, Input, ProgressBar
 
 from ledger import clock
 from ledger.models import AuditEvent
@@ -124,3 +124,53 @@ async def test_a_refused_export_says_why_and_writes_nothing(
         assert app.screen.query_one("#x-from", Input).value == "2026-02-01"
     assert list(folder.iterdir()) == []
     assert dump(sqlite_clinic.db) == before
+
+
+async def test_the_signed_inventory_of_a_count_is_printed_from_the_app(
+    clinic: Clinic, tmp_path: Path
+) -> None:
+    """The inventory report with a count's number is that count's signed inventory, not the
+    book; a number that is not one is refused and nothing is written."""
+    from ledger.services import counts
+    from ledger.services.inventories import sign_count
+    from reports.catalogue import REPORTS
+
+    clock.set_clock(lambda: MORNING)
+    maria = clinic.actor("maria")
+    count = counts.start_count(clinic.db, maria, kind="initial", at="opening", witness="omar")
+    for vial in ("K-000001", "K-000002", "K-000003", "K-000004", "K-000005"):
+        counts.record_line(clinic.db, maria, count, vial=vial, reading="present")
+    for vial in ("M-000001", "M-000002", "M-000003"):
+        counts.record_line(clinic.db, maria, count, vial=vial, reading="missing")
+    counts.submit_count(clinic.db, maria, count)
+    sign_count(clinic.db, clinic.actor("drkim"), count)
+    downs = [k.name for k in REPORTS].index("inventory")
+    folder = tmp_path / "exports"
+    folder.mkdir()
+    app = VialbookApp(clinic.db, actor=maria)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await pilot.press("6")
+        await _settle(app, pilot)
+        await pilot.press(*["down"] * downs)
+        await _settle(app, pilot)
+        assert app.screen.query_one("#x-count", Input).display
+        assert not app.screen.query_one("#x-discrepancy", Input).display
+        app.screen.query_one("#x-folder", Input).value = str(folder)
+        app.screen.query_one("#x-format", Input).value = "xlsx"
+        app.screen.query_one("#x-count", Input).value = "one"
+        app.screen.query_one("#export", Button).press()
+        await _settle(app, pilot)
+        assert "InvalidText" in _static_text(app, "#export-result")
+        assert list(folder.iterdir()) == []
+        app.screen.query_one("#x-count", Input).value = str(count)
+        app.screen.query_one("#export", Button).press()
+        await _settle(app, pilot)
+        result = _static_text(app, "#export-result")
+    out = folder / f"inventory-count-{count}_2026-01-06_2026-01-06.xlsx"
+    assert result.startswith(f"Written: {out}")
+    book = openpyxl.load_workbook(out)
+    about = {r[0]: r[1] for r in book["About"].iter_rows(values_only=True) if r and r[0]}
+    assert str(about["Signed by the registrant"]).startswith("Drkim (drkim) on 2026-01-06")
+    rows = [r[0] for r in book["Not on the shelf"].iter_rows(min_row=2, values_only=True)]
+    assert rows[: rows.index(None)] == ["M-000001", "M-000002", "M-000003"]

@@ -45,6 +45,9 @@ class CountHead:
     started_by: str
     witness: str | None
     submitted_at: datetime | None
+    #: When the registrant signed it as an inventory record, and who did (None until then).
+    signed_at: datetime | None = None
+    signed_by: str | None = None
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,8 @@ def _head(session: Session, count: Count) -> CountHead:
         started_by=name(count.started_by_id) or "",
         witness=name(count.witness_id),
         submitted_at=count.submitted_at,
+        signed_at=count.signed_at,
+        signed_by=name(count.signed_by_id),
     )
 
 

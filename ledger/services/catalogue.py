@@ -14,9 +14,11 @@ from ledger.database import Database
 from ledger.errors import (
     DuplicateRecord,
     InvalidAmount,
+    InvalidDate,
     InvalidText,
     RegistrationExpired,
     TransferNotAllowed,
+    UnknownRecord,
 )
 from ledger.identifiers import normalize_ndc, validate_dea_number, validate_schedule
 from ledger.models import Product, Registration, Supplier
@@ -79,6 +81,33 @@ def add_registration(
         session.flush()
         assert row.id is not None
         return row.id
+
+
+@audited("registration.renew")
+def renew_registration(db: Database, actor: Actor, *, dea_number: str, expires: date) -> date:
+    """The DEA renewed the registration: its new expiry, later than the one it replaces.
+    Returns the expiry replaced; the audit trail keeps both, so the history is not lost.
+    Records already made stay valid: they fell before the old expiry, so before the new."""
+    number = validate_dea_number(dea_number)
+    plausible_date(expires, "registration expiry")
+    with act(db, actor, "registration.renew") as tx:
+        reg = tx.session.exec(select(Registration).where(Registration.dea_number == number)).first()
+        if reg is None:
+            raise UnknownRecord(f"no registration {number}", subject=number)
+        if expires <= reg.expires:
+            raise InvalidDate(
+                f"registration {number} already runs to {reg.expires}; a renewal gives a "
+                "later expiry",
+                subject=number,
+            )
+        replaced = reg.expires
+        reg.expires = expires
+        tx.session.add(reg)
+        tx.audit(
+            detail={"registration": number, "expired": replaced.isoformat(),
+                    "expires": expires.isoformat()},
+        )  # fmt: skip
+        return replaced
 
 
 @audited("supplier.add")

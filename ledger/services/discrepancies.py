@@ -67,6 +67,8 @@ def _summary(tx: UnitOfWork, d: Discrepancy) -> dict[str, Any]:
         "notice_due": d.notice_due.isoformat() if d.notice_due else None,
         "form_due": d.form_due.isoformat() if d.form_due else None,
         "loss_movement": d.loss_movement_id,
+        #: When the registrant confirmed the Form 106 draft (its deadlines are met then).
+        "form_confirmed_at": d.form_confirmed_at.isoformat() if d.form_confirmed_at else None,
     }
 
 

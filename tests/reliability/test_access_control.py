@@ -111,6 +111,13 @@ ACTIONS: dict[str, tuple[str, str, Action]] = {
             schedules=[3], expires=date(2035, 1, 1),
         ),
     ),
+    "renew_registration": (
+        "registration.renew",
+        "registration.renew",
+        lambda c, a: catalogue.renew_registration(
+            c.db, a, dea_number=DEA, expires=date(2036, 1, 1)
+        ),
+    ),
     "add_supplier": (
         "supplier.add",
         "supplier.add",
@@ -349,10 +356,15 @@ def busy_clinic(sqlite_clinic: Clinic) -> Clinic:
     counts.record_line(sqlite_clinic.db, maria, count, vial="K-000001", reading="8.8mL")
     counts.record_line(sqlite_clinic.db, maria, count, vial="M-000001", reading="missing")
     counts.submit_count(sqlite_clinic.db, maria, count)
-    # Count 2: an initial inventory, submitted, for the registrant to sign.
+    # Count 2: an initial inventory of the whole shelf, submitted, for the registrant to sign.
     inventory = counts.start_count(
         sqlite_clinic.db, maria, kind="initial", at="opening", registration=DEA
     )
+    shelf = {"K-000001": "9.1mL", "K-000002": "present", "K-000003": "present",
+             "K-000004": "present", "K-000005": "present", "M-000001": "present",
+             "M-000002": "present", "M-000003": "present"}  # fmt: skip
+    for vial, reading in shelf.items():
+        counts.record_line(sqlite_clinic.db, maria, inventory, vial=vial, reading=reading)
     counts.submit_count(sqlite_clinic.db, maria, inventory)
     # Movement 11: M-000001's content wasted, entered two hours late, for review.
     disposal.waste(

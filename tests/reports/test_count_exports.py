@@ -21,10 +21,13 @@ from ledger import clock
 from ledger.database import Database, open_database
 from ledger.demo import build_demo
 from ledger.errors import CountNotSubmitted, DiscrepancyNotEscalated
+from ledger.kinds import IN_KINDS, OUT_KINDS, RULES
+from ledger.models import MovementKind
 from ledger.services import counts, discrepancies
 from ledger.units import mg_decimal
 from reports import accountability, count_result, count_sheet, form106_draft, pdf, xlsx
 from reports.scope import Request
+from tests.conftest import PgDatabases, require_pg
 from tests.reliability.cli import vialbook
 from tests.reports.conftest import demo_actor
 from tests.support import Clinic
@@ -34,14 +37,25 @@ STORY_UNTIL = date(2026, 6, 30)
 STORY_DAYS = 70
 
 
-@pytest.fixture(scope="module")
-def story_db(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Database]:
-    db = open_database(str(tmp_path_factory.mktemp("story") / "demo.db"))
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def story_db(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Database]:
+    """The demo clinic with its counts' story, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        db = open_database(str(tmp_path_factory.mktemp("story") / "demo.db"))
+    else:
+        require_pg()
+        pgs: PgDatabases = request.getfixturevalue("pg_databases")
+        name = pgs.create()
+        db = open_database(pgs.url(name))
     summary = build_demo(db, seed=7, days=STORY_DAYS, until=STORY_UNTIL)
     assert any("approved" in n for n in summary.notes), summary.notes
     assert any("late chart" in n for n in summary.notes), summary.notes
     yield db
     db.dispose()
+    if request.param == "postgresql":
+        pgs.drop(name)
 
 
 def _rows(db: Database, sql: str, **params: object) -> list[sa.Row]:  # type: ignore[type-arg]
@@ -128,6 +142,24 @@ def test_a_count_result_carries_the_ledgers_figures(story_db, tmp_path) -> None:
             )
 
 
+def test_a_count_result_names_the_discrepancy_each_line_opened(story_db, tmp_path) -> None:
+    found = _rows(
+        story_db,
+        "select d.id, d.status, r.count_id, v.label from discrepancy d join count_result r "
+        "on r.id = d.result_id join vial v on v.id = r.vial_id order by d.id",
+    )
+    assert {f.status for f in found} == {"resolved", "investigating"}
+    for f in found:
+        report = count_result.build(
+            story_db, demo_actor(story_db), Request(date.min, date.min, count=f.count_id)
+        )
+        out = tmp_path / f"result-{f.count_id}.xlsx"
+        xlsx.render(report, out)
+        row = {r["Vial"]: r for r in _sheet(out, "Result")}[f.label]
+        assert row["Outcome"] == "discrepancy"
+        assert row["Note"] == f"discrepancy {f.id} ({f.status})"
+
+
 def test_the_accountability_audit_stands_beside_the_last_count(story_db, tmp_path) -> None:
     period = Request(date(2026, 4, 21), STORY_UNTIL)
     report = accountability.build(story_db, demo_actor(story_db), period)
@@ -142,8 +174,15 @@ def test_the_accountability_audit_stands_beside_the_last_count(story_db, tmp_pat
             "on v.id = m.vial_id join product p on p.id = v.product_id where p.ndc = :n",
             n=ndc,
         )
-        # The equation holds to the microgram, and equals the book.
-        assert _dec(row["Expected mg"]) == mg_decimal(book.ug) == _dec(row["Book on hand mg"])
+        # The equation holds to the microgram in the printed cells, and equals the book.
+        equation = (
+            _dec(row["Opening mg"])
+            + sum(_dec(row[f"{RULES[k].column} mg"]) for k in IN_KINDS)
+            - sum(_dec(row[f"{RULES[k].column} mg"]) for k in OUT_KINDS)
+            + _dec(row[f"{RULES[MovementKind.ADJUSTMENT].column} mg"])
+        )
+        assert equation == _dec(row["Expected mg"])
+        assert _dec(row["Expected mg"]) == mg_decimal(int(book.ug)) == _dec(row["Book on hand mg"])
         (counted,) = _rows(
             story_db,
             "select coalesce(sum(r.counted_ug), 0) as found, coalesce(sum(r.variance_ug), 0) "
@@ -152,9 +191,9 @@ def test_the_accountability_audit_stands_beside_the_last_count(story_db, tmp_pat
             c=last.id, n=ndc,
         )  # fmt: skip
         assert row["Count"] == last.id
-        assert _dec(row["Physical count mg"]) == mg_decimal(counted.found)
-        assert _dec(row["Count minus book at the count mg"]) == mg_decimal(counted.variance)
-        assert _dec(row["Count minus expected mg"]) == mg_decimal(counted.found - book.ug)
+        assert _dec(row["Physical count mg"]) == mg_decimal(int(counted.found))
+        assert _dec(row["Count minus book at the count mg"]) == mg_decimal(int(counted.variance))
+        assert _dec(row["Count minus expected mg"]) == mg_decimal(int(counted.found) - int(book.ug))
     lines = _sheet(out, "Count lines")
     differing = _rows(
         story_db,
@@ -230,6 +269,24 @@ def test_the_bundle_carries_each_form_106_draft_of_its_period(busy_demo_db, tmp_
                   date(2026, 3, 20)), out=early)  # fmt: skip
     with zipfile.ZipFile(early) as z:
         assert not any(n.startswith("form-106-draft") for n in z.namelist())
+        early_counts = {n.split(".")[0] for n in z.namelist() if n.startswith("count-result")}
+    # A count joins the bundle whose period holds its day (the clinic's): the count of
+    # Friday the 27th is in the month's bundle, not in the one that ends on the 20th.
+    with zipfile.ZipFile(out) as z:
+        all_counts = {n.split(".")[0] for n in z.namelist() if n.startswith("count-result")}
+    denver = ZoneInfo("America/Denver")
+    days = {
+        f"count-result-{r.id}": (
+            r.started_at if isinstance(r.started_at, datetime)
+            else datetime.fromisoformat(str(r.started_at)).replace(tzinfo=UTC)
+        ).astimezone(denver).date()
+        for r in _rows(busy_demo_db, "select id, started_at from count where submitted_at "
+                       "is not null")
+    }  # fmt: skip
+    assert all_counts == set(days)
+    assert early_counts == {n for n, d in days.items() if d <= date(2026, 3, 20)}
+    assert all_counts - early_counts == {n for n, d in days.items() if d > date(2026, 3, 20)}
+    assert early_counts and all_counts - early_counts
 
 
 def test_the_demo_counts_every_friday_and_tells_its_story(story_db) -> None:
@@ -240,7 +297,12 @@ def test_the_demo_counts_every_friday_and_tells_its_story(story_db) -> None:
     )
 
     def day(c: sa.Row) -> date:  # type: ignore[type-arg]
-        utc = datetime.fromisoformat(str(c.started_at)).replace(tzinfo=UTC)
+        at = (
+            c.started_at
+            if isinstance(c.started_at, datetime)
+            else (datetime.fromisoformat(str(c.started_at)))
+        )
+        utc = at if at.tzinfo else at.replace(tzinfo=UTC)
         return utc.astimezone(ZoneInfo("America/Denver")).date()
 
     first = counted[0]

@@ -1,6 +1,7 @@
 """The variance review of a submitted count: per vial the book, the counted amount, the
 variance (mg and mL) and the outcome. From here the registrant signs off a variance that
-needs it, a discrepancy is opened, and the vials to count again start a recount.
+needs it, a discrepancy is opened, the vials to count again start a recount, and the
+registrant signs an initial, biennial or ad-hoc count as the inventory record.
 """
 
 from __future__ import annotations
@@ -14,8 +15,10 @@ from textual.widgets import DataTable, Footer, Header, Static
 from ledger.access import Actor
 from ledger.auth import login
 from ledger.models import Outcome
-from ledger.queries.counting import count_approvals, count_head
+from ledger.queries.counting import CountHead, count_approvals, count_head
+from ledger.queries.inventories import INVENTORY_KINDS
 from ledger.services.counts import ResultLine, approve, count_results
+from ledger.services.inventories import sign_count
 from ledger.units import mg_text
 from tui.app.messages import DatabaseFailed, KeysReady, Refused
 from tui.app.plain import Plain
@@ -47,6 +50,7 @@ class CountReviewScreen(Screen[None]):
         Binding("escape", "app.pop_screen", "Back", id="review_back"),
         Binding("a", "approve", "Sign off", id="review_approve"),
         Binding("r", "recount", "Recount", id="review_recount"),
+        Binding("i", "sign_inventory", "Sign inventory", id="review_sign_inventory"),
         Binding("d", "discrepancy", "Discrepancy", id="review_discrepancy"),
         Binding("f5", "reload", "Reload", id="review_reload", show=False),
     ]
@@ -57,8 +61,24 @@ class CountReviewScreen(Screen[None]):
         self.count_id = count_id
         self.lines: list[ResultLine] = []
         self.approved: dict[str, int] = {}
-        #: The count's witness: a recount is usually witnessed by the same colleague.
-        self.witness = ""
+        #: The count's heading: its kind, its witness (a recount is usually witnessed by the
+        #: same colleague) and whether the registrant signed it as an inventory.
+        self.head: CountHead | None = None
+
+    @property
+    def witness(self) -> str:
+        return (self.head.witness or "") if self.head is not None else ""
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action == "sign_inventory":
+            # Offered on an inventory count not yet signed; the service judges the rest.
+            head = self.head
+            return (
+                head is not None
+                and head.kind in {str(k) for k in INVENTORY_KINDS}
+                and head.signed_at is None
+            )
+        return True
 
     def compose(self) -> ComposeResult:
         yield Header()
@@ -86,15 +106,17 @@ class CountReviewScreen(Screen[None]):
         try:
             lines = count_results(db, self.actor, self.count_id)
             approved = count_approvals(db, self.actor, self.count_id)
-            witness = count_head(db, self.actor, self.count_id).witness or ""
+            head = count_head(db, self.actor, self.count_id)
         except LEDGER_FAILURES as exc:
             self.post_message(failure_message(exc))
             self.app.post_message(KeysReady())
             return
-        self.app.call_from_thread(self._loaded, lines, approved, witness)
+        self.app.call_from_thread(self._loaded, lines, approved, head)
 
-    def _loaded(self, lines: list[ResultLine], approved: dict[str, int], witness: str) -> None:
-        self.lines, self.approved, self.witness = lines, approved, witness
+    def _loaded(self, lines: list[ResultLine], approved: dict[str, int], head: CountHead) -> None:
+        self.lines, self.approved, self.head = lines, approved, head
+        self.refresh_bindings()
+        self.query_one("#review-title", Static).update(self._title(head))
         table = self.query_one("#review-lines", DataTable)
         keep = self._current()
         # Columns afresh: each is as wide as what it holds now ("signed off: movement 7").
@@ -125,6 +147,14 @@ class CountReviewScreen(Screen[None]):
         )
         # Keys typed while the review was coming (after "s", or a sign-off) are for it.
         self.app.post_message(KeysReady())
+
+    def _title(self, head: CountHead) -> str:
+        title = f"Count {self.count_id} ({head.kind}): variance review"
+        if head.signed_at is not None:
+            return f"{title} · inventory signed by {head.signed_by}"
+        if head.kind in {str(k) for k in INVENTORY_KINDS}:
+            return f"{title} · i: the registrant signs it as the inventory"
+        return title
 
     def _follow_up(self, r: ResultLine) -> str:
         if r.vial in self.approved:
@@ -182,6 +212,31 @@ class CountReviewScreen(Screen[None]):
                 fields=[("reason", "Reason")],
                 witness=True,
             ),
+            signed,
+        )
+
+    def action_sign_inventory(self) -> None:
+        from tui.app.signoff_modal import SignoffModal
+
+        count_id = self.count_id
+        db = self.app.db  # type: ignore[attr-defined]
+
+        def sign(s: Signature) -> str:
+            registrant = login(db, s.registrant.username, s.registrant.password, action="signoff")
+            signed = sign_count(db, registrant, count_id)
+            due = signed["next_inventory_due"]
+            return f"Inventory count {count_id} signed by {signed['signed_by']}" + (
+                f"; next biennial inventory due {due}" if due else ""
+            )
+
+        def signed(summary: str | None) -> None:
+            if summary:
+                self._status(summary, ok=True)
+                self.action_reload()
+
+        self.app.hold_keys()  # type: ignore[attr-defined]
+        self.app.push_screen(
+            SignoffModal(f"Sign count {count_id} as the inventory record (21 CFR 1304.11)", sign),
             signed,
         )
 

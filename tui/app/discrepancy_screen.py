@@ -8,7 +8,7 @@ loss (the registrant signs again).
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from textual import on, work
@@ -94,7 +94,9 @@ class DiscrepancyScreen(Screen[None]):
             # Only what the highlighted one's status allows is offered.
             status = self.shown["status"] if self.shown else None
             if action == "confirm_loss":
-                return may and status == "escalated" and not self.shown["loss_movement"]  # type: ignore[index]
+                # A loss `vialbook loss` wrote is in the book already, but its draft still
+                # waits for the registrant's confirmation: offered until it is confirmed.
+                return may and status == "escalated" and not self.shown["form_confirmed_at"]  # type: ignore[index]
             return may and status in ("open", "investigating")
         return True
 
@@ -202,11 +204,21 @@ class DiscrepancyScreen(Screen[None]):
             ]
             if d["loss_movement"]:
                 rows.append(f"  Loss recorded as movement {d['loss_movement']}")
-            rows += [
-                f"  Written notice to the DEA Field Division due "
-                f"{days_left(form['notice_due'], today)}",
-                f"  Form 106 due {days_left(form['form_due'], today)}",
-            ]
+            confirmed = d["form_confirmed_at"]
+            if confirmed:
+                # Confirmed: the deadlines are history now, not a countdown.
+                rows += [
+                    "  Draft confirmed by the registrant on "
+                    f"{local_date(self.zone, datetime.fromisoformat(confirmed))}",
+                    f"  Written notice to the DEA Field Division was due {form['notice_due']}",
+                    f"  Form 106 was due {form['form_due']}",
+                ]
+            else:
+                rows += [
+                    f"  Written notice to the DEA Field Division due "
+                    f"{days_left(form['notice_due'], today)}",
+                    f"  Form 106 due {days_left(form['form_due'], today)}",
+                ]
         if d["explanation"]:
             link = f" (movement {d['resolving_movement']})" if d["resolving_movement"] else ""
             rows.append(f"Resolved: {d['explanation']}{link}")

@@ -1,6 +1,8 @@
 """Exports for an auditor: a report of `export list` (or the whole auditor bundle), a period,
-a format; written in a worker with a progress bar of rows done of rows total, then the file's
-place and its sha256 shown to copy into the covering letter."""
+a format, and for the reports of one record its number (the count of an inventory or a
+count's result, the discrepancy of a Form 106 draft); written in a worker with a progress bar
+of rows done of rows total, then the file's place and its sha256 shown to copy into the
+covering letter."""
 
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ from textual.widgets.option_list import Option
 
 from ledger import clock
 from ledger.access import Actor
+from ledger.errors import InvalidText
 from ledger.settings import clinic_timezone
 from ledger.units import parse_date
 from reports.catalogue import REPORTS, find
@@ -42,9 +45,20 @@ FIELDS = [
     ("x-to", "To (YYYY-MM-DD)"),
     ("x-vial", "Vial (optional)"),
     ("x-taken", "Taken (opening/close)"),
+    ("x-count", "Count # (optional)"),
+    ("x-discrepancy", "Discrepancy # (opt.)"),
     ("x-format", "Format (pdf/xlsx)"),
     ("x-folder", "Save in folder"),
 ]
+
+
+def _record_number(typed: str, what: str) -> int | None:
+    """A count's or a discrepancy's number as typed; empty means none was asked for."""
+    if not typed:
+        return None
+    if not (typed.isascii() and typed.isdigit()) or len(typed) > 12:
+        raise InvalidText(f"the {what} is its number, like 12, not {typed!r}")
+    return int(typed)
 
 
 @dataclass(frozen=True)
@@ -128,6 +142,8 @@ class ExportsScreen(FormKeys, Screen[None]):
             ("x-from", "from"),
             ("x-vial", "vial"),
             ("x-taken", "taken"),
+            ("x-count", "count"),
+            ("x-discrepancy", "discrepancy"),
             ("x-format", "format"),
         ):
             self.query_one(f"#{key}", Input).display = option in takes
@@ -160,17 +176,28 @@ class ExportsScreen(FormKeys, Screen[None]):
         try:
             to = parse_date(v["x-to"], "to")
             start = parse_date(v["x-from"], "from") if "from" in takes else to
+            count = _record_number(v["x-count"], "count") if "count" in takes else None
+            found = (
+                _record_number(v["x-discrepancy"], "discrepancy")
+                if "discrepancy" in takes
+                else None
+            )
             asked = Request(
                 date_from=start,
                 date_to=to,
                 vial=(v["x-vial"] or None) if "vial" in takes else None,
                 taken=v["x-taken"] or "close",
+                count=count,
+                discrepancy=found,
             )
             request = pinned_request(db, asked)
             total = rows_to_write(db, self.actor, name, request)
             self.app.call_from_thread(self._started, total)
             fmt = "zip" if name == BUNDLE else (v["x-format"] or "pdf").lower()
-            out = Path(v["x-folder"] or ".").expanduser() / f"{name}_{start}_{to}.{fmt}"
+            # A record's report is named after the record: two inventories never share a file.
+            stem = name + (f"-count-{count}" if count else "")
+            stem += f"-discrepancy-{found}" if found else ""
+            out = Path(v["x-folder"] or ".").expanduser() / f"{stem}_{start}_{to}.{fmt}"
             if name == BUNDLE:
                 export_bundle(db, self.actor, request=request, out=out, progress=self._tick)
                 written = Written(out, sha256_file(out), total)

@@ -174,6 +174,32 @@ def registration_add(
     )
 
 
+@registration_app.command("renew")
+@refusals_printed
+def registration_renew(
+    dea: Annotated[str, typer.Option("--dea", help="DEA registration number.")],
+    expires: Annotated[str, typer.Option("--expires", help="The new expiry date YYYY-MM-DD.")],
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record a renewed DEA registration's new expiry (it clears registration_expiring)."""
+    from ledger.services.catalogue import renew_registration
+    from ledger.units import parse_date
+
+    expiry = parse_date(expires, "expiry")
+    database = open_db(db)
+    replaced = renew_registration(
+        database, acting_user(database, user), dea_number=dea, expires=expiry
+    )
+    number = dea.strip().upper()
+    emit(
+        as_json,
+        {"dea_number": number, "expires": expiry.isoformat(), "replaced": replaced.isoformat()},
+        f"registration {number} renewed: expires {expiry} (was {replaced})",
+    )
+
+
 @supplier_app.command("add")
 @refusals_printed
 def supplier_add(
