@@ -6,15 +6,15 @@ nothing else does either (a hand-written SQL session, a buggy script).
 Each revision installs its own guards, named in the revision itself, and the
 functions a revision calls are never changed afterwards: an old revision must
 create exactly what it created when it was written. A new guard goes in a new
-function for a new revision, and into `required`, which lists every guard a
-database at the newest revision must hold (restore verifies a restored database
-against it). `drop` removes them all; the tests use it to play the attacker.
+function for a new revision. `required` lists every guard a database at the
+newest revision holds; `drop` removes them all (the tests use it to play the
+attacker). Whether a database's guards are vialbook's own is decided elsewhere,
+by comparing it with a freshly migrated database (ledger/schema_guards.py).
 """
 
 from __future__ import annotations
 
 import importlib
-import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -424,60 +424,3 @@ APPEND_ONLY = (
 def drop(bind: sa.Connection) -> None:
     """Remove every guard (what an attacker who owns the database can do)."""
     uninstall(bind, required(bind.dialect.name))
-
-
-# -- verifying a database's guards ------------------------------------------------------------
-
-
-def installed(bind: sa.Connection) -> dict[str, str]:
-    """The database's own triggers (and, on PostgreSQL, vialbook's trigger functions)."""
-    if bind.dialect.name == "sqlite":
-        rows = bind.exec_driver_sql(
-            "SELECT name, sql FROM sqlite_master WHERE type = 'trigger'"
-        ).all()
-        return {str(n): str(s) for n, s in rows}
-    triggers = bind.exec_driver_sql(
-        "SELECT t.tgname, pg_get_triggerdef(t.oid) FROM pg_trigger t "
-        "JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace "
-        "WHERE NOT t.tgisinternal AND n.nspname = current_schema()"
-    ).all()
-    functions = bind.exec_driver_sql(
-        "SELECT p.proname, p.prosrc FROM pg_proc p JOIN pg_namespace n ON n.oid = p.pronamespace "
-        "WHERE n.nspname = current_schema() AND p.prorettype = 'trigger'::regtype"
-    ).all()
-    return {str(n): str(d) for n, d in [*triggers, *functions]}
-
-
-def _normal(guard: Guard, definition: str) -> object:
-    """A PostgreSQL definition in a form both the revision's text and the server's share."""
-    if guard.table is None:  # a function: its body, as the server keeps it
-        return definition.split("$$")[1].replace("%%", "%") if "$$" in definition else definition
-    m = re.fullmatch(
-        r"CREATE TRIGGER (\w+) (BEFORE|AFTER) (.+?) ON (?:\w+\.)?(\w+) "
-        r"FOR EACH (ROW|STATEMENT) EXECUTE FUNCTION (?:\w+\.)?(\w+\(\))",
-        " ".join(definition.split()),
-    )
-    if m is None:
-        return definition
-    return (m[1], m[2], frozenset(m[3].split(" OR ")), m[4], m[5], m[6])
-
-
-def differences(bind: sa.Connection) -> list[str]:
-    """What differs from the migrations' own guards: each missing, altered or foreign trigger.
-
-    Empty when the database holds exactly the guards of the newest revision.
-    """
-    dialect = bind.dialect.name
-    have = installed(bind)
-    expected = {g.name: g for g in required(dialect)}
-    out = []
-    for name, guard in expected.items():
-        if name not in have:
-            out.append(f"guard {name} is missing")
-        elif dialect == "sqlite" and have[name] != guard.create:
-            out.append(f"guard {name} was altered")
-        elif dialect != "sqlite" and _normal(guard, have[name]) != _normal(guard, guard.create):
-            out.append(f"guard {name} was altered")
-    foreign = sorted(have.keys() - expected.keys())
-    out.extend(f"trigger {name} is not one of vialbook's guards" for name in foreign)
-    return out
