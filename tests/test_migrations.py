@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -16,10 +17,12 @@ from ledger.schema_guards import Guards, compare, read_guards, reference_guards
 from ledger.schema_version import require_current
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_db(request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:  # type: ignore[no-untyped-def]
-    if request.param == "sqlite":
-        database = open_database(str(tmp_path / "empty.db"))
+def _an_empty_database(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path, file: str
+) -> Iterator[Database]:
+    """An empty SQLite file, or an empty database on the PostgreSQL server, dropped after."""
+    if kind == "sqlite":
+        database = open_database(str(tmp_path / file))
         yield database
         database.dispose()
     else:
@@ -34,21 +37,17 @@ def empty_db(request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:  #
         pgs.drop(name)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db(request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:  # type: ignore[no-untyped-def]
+    yield from _an_empty_database(request.param, request, tmp_path, "empty.db")
+
+
 @pytest.fixture
 def reference(empty_db: Database, request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:  # type: ignore[no-untyped-def]
     """A second empty database on the same kind of server: what restore migrates to compare
     a backup's guards with."""
-    if empty_db.is_sqlite:
-        database = open_database(str(tmp_path / "reference.db"))
-        yield database
-        database.dispose()
-    else:
-        pgs = request.getfixturevalue("pg_databases")
-        name = pgs.create()
-        database = open_database(pgs.url(name))
-        yield database
-        database.dispose()
-        pgs.drop(name)
+    kind = "sqlite" if empty_db.is_sqlite else "postgresql"
+    yield from _an_empty_database(kind, request, tmp_path, "reference.db")
 
 
 def _expected_guards(db: Database, reference: Database) -> Guards:
