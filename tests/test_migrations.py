@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -12,13 +13,16 @@ from alembic.runtime.migration import MigrationContext
 from ledger import schema
 from ledger.database import Database, open_database
 from ledger.models import metadata
+from ledger.schema_guards import Guards, compare, read_guards, reference_guards
 from ledger.schema_version import require_current
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def empty_db(request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:  # type: ignore[no-untyped-def]
-    if request.param == "sqlite":
-        database = open_database(str(tmp_path / "empty.db"))
+def _an_empty_database(
+    kind: str, request: pytest.FixtureRequest, tmp_path: Path, file: str
+) -> Iterator[Database]:
+    """An empty SQLite file, or an empty database on the PostgreSQL server, dropped after."""
+    if kind == "sqlite":
+        database = open_database(str(tmp_path / file))
         yield database
         database.dispose()
     else:
@@ -31,6 +35,26 @@ def empty_db(request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:  #
         yield database
         database.dispose()
         pgs.drop(name)
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_db(request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:  # type: ignore[no-untyped-def]
+    yield from _an_empty_database(request.param, request, tmp_path, "empty.db")
+
+
+@pytest.fixture
+def reference(empty_db: Database, request: pytest.FixtureRequest, tmp_path) -> Iterator[Database]:  # type: ignore[no-untyped-def]
+    """A second empty database on the same kind of server: what restore migrates to compare
+    a backup's guards with."""
+    kind = "sqlite" if empty_db.is_sqlite else "postgresql"
+    yield from _an_empty_database(kind, request, tmp_path, "reference.db")
+
+
+def _expected_guards(db: Database, reference: Database) -> Guards:
+    """The guards a fresh database migrated to `db`'s revision holds, as restore reads them."""
+    revision = schema.current_revision(db)
+    assert revision is not None
+    return reference_guards(reference, revision)
 
 
 def _tables(db: Database) -> set[str]:
@@ -133,10 +157,13 @@ GUARDS_0002 = {
 
 
 def _guard_names(db: Database) -> set[str]:
-    from migrations import guards
-
+    """Triggers and functions by their own names (PostgreSQL's triggers without their table)."""
     with db.engine.connect() as conn:
-        return set(guards.installed(conn))
+        return {
+            name.rsplit(".", 1)[-1]
+            for kind, name in read_guards(conn)
+            if kind in ("trigger", "function")
+        }
 
 
 def test_revision_0002_stays_frozen_when_the_guard_list_grows(
@@ -150,7 +177,7 @@ def test_revision_0002_stays_frozen_when_the_guard_list_grows(
 
 
 def test_a_migrated_database_holds_exactly_the_guards_restore_will_require(
-    empty_db: Database,
+    empty_db: Database, reference: Database
 ) -> None:
     from migrations import guards
 
@@ -158,8 +185,9 @@ def test_a_migrated_database_holds_exactly_the_guards_restore_will_require(
     dialect = empty_db.engine.dialect.name
     required = guards.required(dialect)
     assert _guard_names(empty_db) == {g.name for g in required}
+    expected = _expected_guards(empty_db, reference)
     with empty_db.engine.begin() as conn:
-        assert guards.differences(conn) == []
+        assert compare(read_guards(conn), expected).none
         # An attacker's trigger that deletes refusals from the audit trail.
         if dialect == "sqlite":
             conn.exec_driver_sql(
@@ -176,11 +204,16 @@ def test_a_migrated_database_holds_exactly_the_guards_restore_will_require(
                 "FOR EACH ROW EXECUTE FUNCTION planted_fn()"
             )
         guards.drop(conn)
-        found = guards.differences(conn)
-    foreign = ["planted"] if dialect == "sqlite" else ["planted", "planted_fn"]
-    assert found == [f"guard {g.name} is missing" for g in required] + [
-        f"trigger {name} is not one of vialbook's guards" for name in foreign
-    ]
+        found = compare(read_guards(conn), expected)
+    # Every guard the migrations make is named missing; that is every one `required` lists.
+    assert found.missing == [f"{kind} {name}" for kind, name in sorted(expected)]
+    assert {n.rsplit(".", 1)[-1] for _, n in expected} == {g.name for g in required}
+    assert found.planted == (
+        ["trigger planted"]
+        if dialect == "sqlite"
+        else ["function planted_fn", "trigger audit_event.planted"]
+    )
+    assert found.altered == []
     # 0003's downgrade removes its own guards and leaves 0002's.
     with empty_db.engine.begin() as conn:
         conn.exec_driver_sql(
@@ -191,8 +224,36 @@ def test_a_migrated_database_holds_exactly_the_guards_restore_will_require(
     assert _guard_names(empty_db) == GUARDS_0002[dialect]
 
 
+def test_a_guard_weakened_under_its_own_name_is_named_altered(
+    empty_db: Database, reference: Database
+) -> None:
+    """Same names, different behaviour: a trigger that never fires, a function that lets every
+    change through, a trigger switched off. Only the comparison with a migrated database sees
+    these; a list of names would not."""
+    schema.upgrade(empty_db)
+    expected = _expected_guards(empty_db, reference)
+    with empty_db.engine.begin() as conn:
+        if empty_db.is_sqlite:
+            conn.exec_driver_sql("DROP TRIGGER movement_no_update")
+            conn.exec_driver_sql(
+                "CREATE TRIGGER movement_no_update BEFORE UPDATE ON movement WHEN 0 BEGIN "
+                "SELECT RAISE(ABORT, 'never'); END"
+            )
+            weakened = ["trigger movement_no_update"]
+        else:
+            conn.exec_driver_sql(
+                "CREATE OR REPLACE FUNCTION vialbook_refuse_change() RETURNS trigger "
+                "LANGUAGE plpgsql AS $$ BEGIN RETURN NEW; END $$"
+            )
+            conn.exec_driver_sql("ALTER TABLE receipt DISABLE TRIGGER receipt_append_only")
+            weakened = ["function vialbook_refuse_change", "trigger receipt.receipt_append_only"]
+        found = compare(read_guards(conn), expected)
+    assert (found.missing, found.planted, found.altered) == ([], [], weakened)
+    assert found.text() == f"altered: {', '.join(weakened)}"
+
+
 def test_a_0006_ledger_upgrades_to_billing_with_its_settings_and_users_kept(
-    empty_db: Database,
+    empty_db: Database, reference: Database
 ) -> None:
     schema.upgrade(empty_db, "0006")
     with empty_db.engine.begin() as conn:
@@ -216,6 +277,7 @@ def test_a_0006_ledger_upgrades_to_billing_with_its_settings_and_users_kept(
         )
     schema.upgrade(empty_db)
     require_current(empty_db)
+    expected = _expected_guards(empty_db, reference)
     with empty_db.engine.connect() as conn:
         settings = conn.execute(
             sa.text(
@@ -226,9 +288,7 @@ def test_a_0006_ledger_upgrades_to_billing_with_its_settings_and_users_kept(
         assert tuple(settings) == ("Old Clinic", None, 0, "MOOD")
         assert conn.execute(sa.text("SELECT username, npi FROM app_user")).one() == ("ann", None)
         assert conn.execute(sa.text("SELECT seq, hash FROM money_head")).one() == (0, "0" * 64)
-        from migrations import guards
-
-        assert guards.differences(conn) == []
+        assert compare(read_guards(conn), expected).none
     # and back down to 0006, then up again
     schema.downgrade(empty_db, "0006")
     assert "money_entry" not in _tables(empty_db)

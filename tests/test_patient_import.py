@@ -15,7 +15,7 @@ from sqlalchemy import event
 
 from ledger.errors import ImportRejected
 from ledger.models import Patient
-from ledger.services import patients
+from ledger.services import patient_import
 from ledger.services.infusions import record_infusion
 from ledger.services.patients import import_patients
 from tests.reliability.cli import assert_refused, vialbook
@@ -58,8 +58,8 @@ def _counting(db_engine: sa.Engine) -> Iterator[dict[str, int]]:
 @pytest.fixture
 def quick_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     # raising=False: the same tests run against an import that has no batches at all.
-    monkeypatch.setattr(patients, "BATCH_ROWS", 100, raising=False)
-    monkeypatch.setattr(patients, "SQLITE_PAUSE_SECONDS", 0, raising=False)
+    monkeypatch.setattr(patient_import, "BATCH_ROWS", 100, raising=False)
+    monkeypatch.setattr(patient_import, "SQLITE_PAUSE_SECONDS", 0, raising=False)
 
 
 def test_an_import_writes_in_short_transactions_not_one_long_one(
@@ -112,11 +112,11 @@ def test_a_nurse_records_an_infusion_between_two_batches_of_an_import(
     clinic: Clinic, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The import's writer lets go after each batch: a chair-side write lands in between."""
-    monkeypatch.setattr(patients, "BATCH_ROWS", 100)
-    monkeypatch.setattr(patients, "SQLITE_PAUSE_SECONDS", 0)
+    monkeypatch.setattr(patient_import, "BATCH_ROWS", 100)
+    monkeypatch.setattr(patient_import, "SQLITE_PAUSE_SECONDS", 0)
     first_batch_done = threading.Event()
     infusion_done = threading.Event()
-    write_batch = patients._write_batch
+    write_batch = patient_import._write_batch
 
     def batch_then_wait(*args, **kwargs):  # type: ignore[no-untyped-def]
         ids = write_batch(*args, **kwargs)
@@ -125,7 +125,7 @@ def test_a_nurse_records_an_infusion_between_two_batches_of_an_import(
             assert infusion_done.wait(120)  # the import waits for the nurse, not the reverse
         return ids
 
-    monkeypatch.setattr(patients, "_write_batch", batch_then_wait)
+    monkeypatch.setattr(patient_import, "_write_batch", batch_then_wait)
     manager, nurse = clinic.actor("maria"), clinic.actor("nina")
     result: list[object] = []
     importer = threading.Thread(

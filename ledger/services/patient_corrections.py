@@ -2,7 +2,7 @@
 
 The administration log prints the patient's identity, so it never changes silently:
 the correction row keeps who, when, why and the values before and after, and the
-database refuses an identity change that no such row describes (migrations/guards.py).
+database refuses an identity change that no such row describes (migrations/guards).
 """
 
 from __future__ import annotations
