@@ -1,7 +1,7 @@
 """`check`: the records outside the chain agree with the movements that are in it.
 
 Receipts, vials, infusions and patients are not hashed. The database guards them
-(migrations/guards.py); these checks catch an edit made with the guards removed
+(migrations/guards/); these checks catch an edit made with the guards removed
 wherever a hashed movement says otherwise. A receipt's invoice number and supplier,
 an infusion's protocol and times, and a never-corrected patient's identity are not
 in any movement: only the guards protect them (the README says so).
