@@ -28,22 +28,47 @@ from ledger.check_chain import Outcome, Rules, received_by_vial, start_of, verif
 PARALLEL_FROM = 40_000
 #: Worker processes at most, besides this one.
 MAX_WORKERS = 3
-#: This process also loads the models and runs the record cross-checks and the stored-form
-#: scan (together about as much work as 0.8 of the chain), so it takes a small range: its
-#: share against each worker's.
-OWN_SHARE, WORKER_SHARE = 1, 8
+
+# How the work is shared. This process loads SQLAlchemy and the models, runs the record
+# cross-checks and the stored-form scan, and verifies the first range; a worker starts up and
+# verifies its range. Seconds per movement (and for the start-ups) from `check`'s profile on
+# the 2-core development machine at 106k and 1.08M movements; only their proportions matter,
+# and those hold across machines as long as SQLite and Python keep their relative speeds.
+#: This process's own start-up before it can check anything (imports, settings, rules).
+OWN_START_S = 0.6
+#: The record cross-checks and the stored-form scan, per movement in the ledger.
+RECORDS_S = 4.4e-6
+#: The chain pass (fetch, canonical text, sha256, balances, witnesses), per movement.
+CHAIN_S = 7.1e-6
+#: A worker's start-up: Python, the driver, and what the movements before its range leave.
+WORKER_START_S = 0.1
+#: This process always verifies at least this much of the chain, so its range is never empty.
+OWN_LEAST = 0.01
+
+
+def own_share(count: int, workers: int) -> float:
+    """The part of the chain this process verifies, so that it and the workers finish
+    together: at a small ledger its fixed work already outlasts a worker's whole range and
+    it verifies (almost) nothing; at a million movements about a sixth."""
+    own = OWN_START_S + RECORDS_S * count
+    chain = CHAIN_S * count
+    # own + x = WORKER_START_S + (chain - x) / workers, solved for x.
+    x = (WORKER_START_S + chain / workers - own) * workers / (workers + 1)
+    return min(1.0, max(OWN_LEAST, x / chain)) if chain > 0 else 1.0
 
 
 def cut(first: int, last: int, count: int, workers: int) -> list[int]:
     """Where the ranges after the first start: none for a small ledger, else ids that give
-    this process OWN_SHARE and each worker WORKER_SHARE of the id span."""
+    this process its `own_share` of the id span and each worker an equal part of the rest."""
     if count < PARALLEL_FROM or workers < 1 or last <= first:
         return []
-    shares = [OWN_SHARE] + [WORKER_SHARE] * workers
-    span, total, seams, acc = last - first + 1, sum(shares), [], 0
+    span = last - first + 1
+    own = own_share(count, workers)
+    shares = [own] + [(1 - own) / workers] * workers
+    seams, acc = [], 0.0
     for share in shares[:-1]:
         acc += share
-        seams.append(first + span * acc // total)
+        seams.append(first + int(span * acc))
     return sorted(set(s for s in seams if first < s <= last))
 
 
