@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Input
 
 from ledger import clock
 from ledger.models import (
+    CreditNote,
     Invoice,
     InvoiceLine,
     InvoiceVoid,
@@ -392,3 +393,57 @@ async def test_a_goodwill_credit_on_a_paid_invoice_shows_as_owed_to_the_patient(
         assert "owed to patient 100.00" in summary
         assert "-100.00" not in summary
         assert _column(app, "#invoices", 5) == ["100.00 owed back"]
+
+
+async def test_an_invoice_of_items_is_issued_and_credited_after_a_refused_credit_note(
+    clinic: Clinic,
+) -> None:
+    """A new invoice written from price-list items and a package (no pending charges), issued;
+    a credit note larger than the invoice is refused with what was typed kept, then given."""
+    price_list(clinic)
+    before_any = dump(clinic.db)
+    clock.set_clock(lambda: noon(DESK_DAY))
+    app = VialbookApp(clinic.db, actor=billing(clinic))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _account(app, pilot, "MRN2")
+        await _type(app, pilot, "n")
+        assert type(app.screen).__name__ == "InvoiceScreen"
+        assert _column(app, "#invoice-lines", 0) == []
+        await _type(app, pilot, "a")
+        assert type(app.screen).__name__ == "InvoiceLineModal"
+        app.screen.query_one("#qty", Input).value = "2"
+        await _type(app, pilot, "CONSULT", "enter", "enter")
+        await _type(app, pilot, "k", "BOOST3", "enter")
+        assert _column(app, "#invoice-lines", 0) == ["item", "package"]
+        assert "Total 1,300.00" in _static_text(app, "#invoice-totals")
+        await _type(app, pilot, "i")
+        assert "Issued INV-2026-000001 for 1,300.00" in _static_text(app, "#invoice-status")
+        await _type(app, pilot, "escape")
+        assert type(app.screen).__name__ == "BillingAccountScreen"
+        assert _column(app, "#invoices", 0) == ["INV-2026-000001"]
+
+        issued = dump(clinic.db)
+        await _type(app, pilot, "c", "1300.01", "enter", "goodwill: long wait", "enter")
+        assert type(app.screen).__name__ == "CreditNoteModal"
+        assert _static_text(app, "#billing-form-error").startswith("CreditNoteTooLarge: ")
+        assert _typed(app) == {"amount": "1300.01", "reason": "goodwill: long wait"}
+        assert dump(clinic.db) == issued
+        app.screen.query_one("#amount", Input).value = "100.00"
+        app.screen.query_one("#reason", Input).focus()
+        await _type(app, pilot, "enter")
+        assert type(app.screen).__name__ == "BillingAccountScreen"
+        assert "CN-2026-000001" in _static_text(app, "#billing-status")
+        assert _column(app, "#invoices", 5) == ["1,200.00"]
+    with clinic.db.read() as s:
+        invoice = s.exec(select(Invoice)).one()
+        billed = s.exec(select(InvoiceLine).order_by(col(InvoiceLine.id))).all()
+        note = s.exec(select(CreditNote)).one()
+    assert (invoice.number, invoice.status, invoice.total_cents) == ("INV-2026-000001", "issued",
+                                                                     130_000)  # fmt: skip
+    assert [(ln.kind, ln.code, ln.quantity, ln.line_cents) for ln in billed] == [
+        ("item", "CONSULT", 2, 30_000), ("package", "BOOST3", 1, 100_000)
+    ]  # fmt: skip
+    assert (note.number, note.amount_cents, note.reason) == (
+        "CN-2026-000001", 10_000, "goodwill: long wait"
+    )  # fmt: skip
+    assert before_any != issued
