@@ -134,6 +134,11 @@ def test_a_nurse_names_the_service_an_infusion_is_billed_as(clinic: Clinic) -> N
     assert [(p["code"], p["unit_cents"]) for p in pending] == [("BOOSTER", 40_000)]
 
 
+def define_series(url: str) -> None:
+    run(url, "package", "define", "--code", "SERIES6", "--name", "Initial series", "--sessions",
+        "6", "--price", "2400", "--valid-days", "90", "--covers", "MOOD")  # fmt: skip
+
+
 def test_a_price_change_from_a_date_leaves_issued_invoices_and_sold_packages_alone(
     clinic: Clinic,
 ) -> None:
@@ -141,8 +146,7 @@ def test_a_price_change_from_a_date_leaves_issued_invoices_and_sold_packages_alo
     later = DAY1 + timedelta(days=10)
     with on(DAY1):
         run(url, "price", "set", "--code", "MOOD", "--description", "Mood", "--price", "450")
-        run(url, "package", "define", "--code", "SERIES6", "--name", "Initial series",
-            "--sessions", "6", "--price", "2400", "--valid-days", "90", "--covers", "MOOD")  # fmt: skip
+        define_series(url)
         # A rise typed today, in force from a later day: today's list is unchanged.
         run(url, "price", "set", "--code", "MOOD", "--description", "Mood", "--price", "500.00",
             "--from", str(later))  # fmt: skip
@@ -171,8 +175,7 @@ def test_a_void_a_refused_void_and_a_package_refund_at_the_terminal(clinic: Clin
     with on(DAY1):
         run(url, "price", "set", "--code", "MOOD", "--description", "Mood", "--price", "450")
         run(url, "price", "set", "--code", "CONSULT", "--description", "Consult", "--price", "150")
-        run(url, "package", "define", "--code", "SERIES6", "--name", "Initial series",
-            "--sessions", "6", "--price", "2400", "--valid-days", "90", "--covers", "MOOD")  # fmt: skip
+        define_series(url)
         consult = str(run(url, "invoice", "new", "--patient", "MRN2")["invoice"])
         run(url, "invoice", "add-line", consult, "--item", "CONSULT")
         wrong = run(url, "invoice", "issue", consult)["number"]
