@@ -202,3 +202,54 @@ def test_a_billing_document_names_the_clinic_as_biller_and_the_money_chains_head
     assert about["Money chain head hash"] == head_hash
     assert about["Money chain head sequence"] == head_seq
     assert "Ledger head hash" not in about
+
+
+def test_every_billing_document_exports_at_the_terminal(demo_db: Database, tmp_path: Path) -> None:
+    """`vialbook export NAME` for each of the nine billing documents, by billing staff, each
+    file tied to the money chain; a statement without --from starts on the first of --to's
+    month."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from ledger.demo import password
+    from tui.cli import app
+
+    number = _one(demo_db, "select number from invoice where number is not null order by id")[0]
+    note = _one(demo_db, "select number from credit_note order by id")[0]
+    payment, mrn = _one(
+        demo_db, "select x.id, p.mrn from payment x join patient p on p.id = x.patient_id"
+    )
+    estimate = _one(demo_db, "select id from good_faith_estimate order by id")[0]
+    infused, when = _one(
+        demo_db,
+        "select p.mrn, i.event_at from infusion i join patient p on p.id = i.patient_id "
+        "order by i.id",
+    )
+    day = local_date("America/Denver", datetime.fromisoformat(when))
+    env = {"VIALBOOK_DB": demo_db.url, "VIALBOOK_USER": "bella",
+           "VIALBOOK_PASSWORD": password("bella")}  # fmt: skip
+    last = str(DEMO_UNTIL)
+    documents = {
+        "invoice": ["--invoice", number],
+        "credit-note": ["--credit-note", note],
+        "statement": ["--patient", mrn, "--to", last],
+        "superbill": ["--patient", infused, "--date", str(day)],
+        "receipt": ["--payment", str(payment)],
+        "gfe": ["--estimate", str(estimate)],
+        "ar-aging": ["--to", last],
+        "package-liability": ["--to", last],
+        "billing-crosscheck": ["--from", str(FIRST), "--to", last],
+    }
+    head = _one(demo_db, "select hash from money_head")[0]
+    for name, options in documents.items():
+        out = tmp_path / f"{name}.xlsx"
+        done = CliRunner().invoke(app, ["export", name, *options, "--out", str(out), "--json"],
+                                  env=env)  # fmt: skip
+        assert done.exit_code == 0, (name, done.output)
+        assert json.loads(done.output)["sha256"]
+        assert _totals(out, "About")["Money chain head hash"] == head, name
+    opened = openpyxl.load_workbook(tmp_path / "statement.xlsx")["Activity"]
+    first_row = next(opened.iter_rows(min_row=2, values_only=True))
+    assert first_row[2] == "Opening balance"
+    assert first_row[0].date() == date(2026, 3, 1)  # --from defaulted to the month's first day
