@@ -17,6 +17,7 @@ from ledger.errors import (
     PermissionDenied,
 )
 from ledger.models import metadata
+from ledger.queries.alerts import alerts
 from ledger.services import corrections as ledger_corrections
 from ledger.services import users
 from ledger.services.billing import corrections, invoices, lines, payments
@@ -317,6 +318,18 @@ def test_a_bill_400_dollars_over_the_estimate_is_flagged_and_399_99_is_not(billi
     assert [(c.patient, c.billed_cents, c.over_cents) for c in flagged] == [
         ("MRN1", 89_999, 64_999)
     ]
+    # The dashboard's alerts flag it for billing staff; a nurse never sees the amounts.
+    [alert] = [a for a in alerts(billing.db, bella) if a.kind == "gfe_over_estimate"]
+    assert alert.subject == "MRN1" and "649.99 above it" in alert.message
+    assert all(a.kind != "gfe_over_estimate" for a in alerts(billing.db, billing.actor("nina")))
+
+
+def test_no_estimate_alert_below_400_dollars_over(billing: Clinic) -> None:
+    new_estimate(
+        billing.db, billing.actor("bella"), mrn="MRN1", items=[EstimateItem("CONSULT")],
+        scheduled_for=date(2026, 3, 9),
+    )  # fmt: skip
+    assert [a for a in alerts(billing.db, billing.actor("bella")) if "gfe" in a.kind] == []
 
 
 def test_a_prepaid_session_used_by_a_reversed_infusion_is_found(

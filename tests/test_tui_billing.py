@@ -447,3 +447,29 @@ async def test_an_invoice_of_items_is_issued_and_credited_after_a_refused_credit
         "CN-2026-000001", 10_000, "goodwill: long wait"
     )  # fmt: skip
     assert before_any != issued
+
+
+async def test_the_dashboard_flags_a_bill_400_dollars_over_the_estimate(
+    sqlite_clinic: Clinic,
+) -> None:
+    pin(MONDAY)
+    ready_for_billing(sqlite_clinic)
+    bella = billing(sqlite_clinic)
+    new_estimate(
+        sqlite_clinic.db, bella, mrn="MRN1", items=[EstimateItem("CONSULT")],
+        scheduled_for=date(2026, 3, 9),
+    )  # fmt: skip
+    pin(MONDAY + timedelta(days=7))
+    draft = invoices.new_invoice(sqlite_clinic.db, bella, patient="MRN1")
+    lines.add_item_line(sqlite_clinic.db, bella, draft, code="CONSULT", quantity=3)
+    invoices.issue_invoice(sqlite_clinic.db, bella, draft)  # 750.00 against 250.00 estimated
+    app = VialbookApp(sqlite_clinic.db, actor=bella)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        for _ in range(20):
+            if app.screen.query_one("#alerts", DataTable).row_count:
+                break
+            await _settle(app, pilot)
+        table = app.screen.query_one("#alerts", DataTable)
+        shown = [" ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+    assert any("500.00 above it" in row and "dispute" in row for row in shown), shown
