@@ -542,3 +542,29 @@ def test_the_database_and_its_journal_are_private_to_the_clinic_user(tmp_path: P
     assert modes["vialbook.db"] == 0o600
     assert all(mode == 0o600 for mode in modes.values()), modes
     assert any(name.endswith("-wal") for name in modes), modes
+
+
+def test_on_both_databases_a_nurse_never_reaches_billing_and_an_auditor_only_reads(
+    clinic: Clinic,
+) -> None:
+    """The billing rows of the table on SQLite and PostgreSQL: every billing action refused
+    to a nurse (no price, no amount), every billing write refused to an auditor, each
+    refusal leaving the ledger as it was; the auditor's reads all answer."""
+    _billing(clinic)
+    billing_actions = {
+        name: (permission, call)
+        for name, (permission, _, call) in ACTIONS.items()
+        if permission.startswith("billing.") or permission == "patient.diagnose"
+    }
+    assert len(billing_actions) >= 30
+    nina, audrey = clinic.actor("nina"), clinic.actor("audrey")
+    before = dump(clinic.db)
+    for name, (permission, call) in sorted(billing_actions.items()):
+        with pytest.raises(PermissionDenied):
+            call(clinic, nina)
+        if permission in ("billing.read", "billing.export"):
+            call(clinic, audrey)
+        else:
+            with pytest.raises(PermissionDenied):
+                call(clinic, audrey)
+        assert dump(clinic.db) == before, name
