@@ -473,3 +473,43 @@ async def test_the_dashboard_flags_a_bill_400_dollars_over_the_estimate(
         table = app.screen.query_one("#alerts", DataTable)
         shown = [" ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
     assert any("500.00 above it" in row and "dispute" in row for row in shown), shown
+
+
+async def test_a_statement_a_receipt_and_a_credit_note_are_printed_from_the_account(
+    sqlite_clinic: Clinic, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    number = _issued_consultation(sqlite_clinic)
+    with on(DESK_DAY):
+        bella = billing(sqlite_clinic)
+        paid = payments.pay_invoice(sqlite_clinic.db, bella, number, amount_cents=10_000,
+                                    method="hsa", reference="HSA card")  # fmt: skip
+        note = corrections.credit_note(sqlite_clinic.db, bella, number, amount_cents=1_500,
+                                       reason="goodwill: long wait")  # fmt: skip
+    clock.set_clock(lambda: noon(DESK_DAY))
+    app = VialbookApp(sqlite_clinic.db, actor=bella)
+    folder = str(tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _account(app, pilot, "MRN2")
+        said = await _print(
+            app, pilot,
+            {"document": "statement", "number": "", "from": str(DESK_DAY), "format": "xlsx",
+             "folder": folder},
+        )  # fmt: skip
+        assert f"statement_MRN2_{DESK_DAY}.xlsx" in said
+        said = await _print(
+            app, pilot, {"document": "receipt", "number": str(paid.payment_id), "folder": folder}
+        )
+        assert f"receipt_MRN2_{DESK_DAY}.pdf" in said
+        said = await _print(
+            app, pilot, {"document": "credit-note", "number": note.number, "folder": folder}
+        )
+        assert f"credit-note_{note.number}_{DESK_DAY}.pdf" in said
+    sheet = openpyxl.load_workbook(tmp_path / f"statement_MRN2_{DESK_DAY}.xlsx")["Activity"]
+    totals = {r[0]: r[1] for r in sheet.iter_rows(values_only=True) if r and isinstance(r[0], str)}
+    assert totals["Closing balance"] * 100 == 15_000 - 10_000 - 1_500
+    receipt = _pdf_text(tmp_path / f"receipt_MRN2_{DESK_DAY}.pdf")
+    assert "HSA/FSA" in receipt and "100.00" in receipt and "Sam Two" in receipt
+    credit = _pdf_text(tmp_path / f"credit-note_{note.number}_{DESK_DAY}.pdf")
+    assert note.number in credit and "15.00" in credit and number in credit
