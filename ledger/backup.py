@@ -14,7 +14,7 @@ import sqlite3
 from pathlib import Path
 
 from ledger import audit
-from ledger.access import Actor, authorize
+from ledger.access import Actor
 from ledger.audited import audited
 from ledger.database import Database
 from ledger.staging import (
@@ -25,6 +25,7 @@ from ledger.staging import (
     staged_postgresql,
     staged_sqlite,
 )
+from ledger.unit_of_work import look
 
 __all__ = ["LedgerCopy", "backup"]
 
@@ -32,8 +33,8 @@ __all__ = ["LedgerCopy", "backup"]
 @audited("backup")
 def backup(db: Database, actor: Actor, path: Path) -> LedgerCopy:
     """Write a consistent copy of the ledger to `path` (a new file) and verify it."""
-    with db.read() as session:
-        authorize(session, actor, "backup")
+    with look(db, actor, "backup"):
+        pass  # authorized now; the copy below is read on its own connection
     path = Path(path).expanduser().resolve()
     private_file(path)
     try:

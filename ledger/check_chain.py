@@ -245,172 +245,173 @@ def verify_range(
             )
         )
 
-    for r in replay.rows(raw, rules.dialect, lo, hi):
-        (
-            mid,
-            event,
-            entered,
-            kind,
-            registration,
-            vial,
-            amount,
-            actor,
-            w1,
-            w2,
-            patient,
-            infusion,
-            original,
-            late,
-            reason,
-            method,
-            detail,
-            prev,
-            stored,
-        ) = r
-        count += 1
-        # The stored forms, cheaply; anything unusual is weighed exactly by check_forms.
-        # The hashes are judged below: a hash equal to the one derived here is in its form,
-        # and so is a link equal to it.
-        if sqlite:
-            canonical = (
-                type(mid) is int
-                and type(registration) is int
-                and type(vial) is int
-                and type(amount) is int
-                and type(actor) is int
-                and (w1 is None or type(w1) is int)
-                and (w2 is None or type(w2) is int)
-                and (patient is None or type(patient) is int)
-                and (infusion is None or type(infusion) is int)
-                and (original is None or type(original) is int)
-                and type(late) is int
-                and (late == 0 or late == 1)
-                and (reason is None or type(reason) is str)
-                and (method is None or type(method) is str)
-                and (detail is None or type(detail) is str)
-                and kind in kinds
-                and type(event) is str
-                and type(entered) is str
-                and time_form(event) is not None
-                and time_form(entered) is not None
-                and (event[8:10] <= "28" or _real_day(event))
-                and (entered[8:10] <= "28" or _real_day(entered))
-            )
-        else:
-            canonical = event is not None and entered is not None and kind in kinds
-        if mid != expected_id:
-            add(
-                Problem(
-                    movement_id(mid),
-                    "SequenceGap",
-                    f"movement {shown(mid)} follows {expected_id - 1}; movements are missing "
-                    "or reordered",
+    for batch in replay.batches(raw, rules.dialect, lo, hi):
+        for r in batch:
+            (
+                mid,
+                event,
+                entered,
+                kind,
+                registration,
+                vial,
+                amount,
+                actor,
+                w1,
+                w2,
+                patient,
+                infusion,
+                original,
+                late,
+                reason,
+                method,
+                detail,
+                prev,
+                stored,
+            ) = r
+            count += 1
+            # The stored forms, cheaply; anything unusual is weighed exactly by check_forms.
+            # The hashes are judged below: a hash equal to the one derived here is in its form,
+            # and so is a link equal to it.
+            if sqlite:
+                canonical = (
+                    type(mid) is int
+                    and type(registration) is int
+                    and type(vial) is int
+                    and type(amount) is int
+                    and type(actor) is int
+                    and (w1 is None or type(w1) is int)
+                    and (w2 is None or type(w2) is int)
+                    and (patient is None or type(patient) is int)
+                    and (infusion is None or type(infusion) is int)
+                    and (original is None or type(original) is int)
+                    and type(late) is int
+                    and (late == 0 or late == 1)
+                    and (reason is None or type(reason) is str)
+                    and (method is None or type(method) is str)
+                    and (detail is None or type(detail) is str)
+                    and kind in kinds
+                    and type(event) is str
+                    and type(entered) is str
+                    and time_form(event) is not None
+                    and time_form(entered) is not None
+                    and (event[8:10] <= "28" or _real_day(event))
+                    and (entered[8:10] <= "28" or _real_day(entered))
                 )
-            )
-        if prev != expected_prev:
-            add(
-                Problem(
-                    movement_id(mid),
-                    "ChainBroken",
-                    f"movement {shown(mid)} does not link to the movement before it",
-                )
-            )
-            linked = False
-        else:
-            linked = expected_ok
-        hashed = False
-        try:
-            if canonical and sqlite:
-                # The common case, written out: `derive` with its time conversion inlined.
-                text = canonical_text(
-                    mid,
-                    f"{event[:10]}T{event[11:]}Z",
-                    f"{entered[:10]}T{entered[11:]}Z",
-                    kind,
-                    registration,
-                    vial,
-                    amount,
-                    actor,
-                    w1,
-                    w2,
-                    patient,
-                    infusion,
-                    original,
-                    late,
-                    reason,
-                    method,
-                    detail,
-                )
-                derived = sha256(bytes.fromhex(prev) + text.encode("utf-8")).hexdigest()
             else:
-                derived = derive(prev, r)
-            hashed = derived == stored
-            if not hashed:
+                canonical = event is not None and entered is not None and kind in kinds
+            if mid != expected_id:
                 add(
                     Problem(
-                        mid,
-                        "HashMismatch",
-                        f"movement {mid}'s content does not match its hash; it was altered",
+                        movement_id(mid),
+                        "SequenceGap",
+                        f"movement {shown(mid)} follows {expected_id - 1}; movements are missing "
+                        "or reordered",
                     )
                 )
-        except (ValueError, TypeError, OverflowError, AttributeError) as exc:
-            unreadable(mid, exc)
-        expected_ok = hashed or _hash_ok(stored)
-        if not (canonical and expected_ok and (linked or _hash_ok(prev))):
-            suspicious(mid)
-        try:
-            bal = balances.get(vial, 0) + amount
-            balances[vial] = bal
-            touched.add(vial)
-            if bal < 0:
-                add(Problem(mid, "NegativeBalance", f"vial {vial} goes below zero ({bal} µg)"))
-            if bal > received.get(vial, bal):
+            if prev != expected_prev:
                 add(
                     Problem(
-                        mid,
-                        "BalanceAboveReceived",
-                        f"vial {vial} holds more than it was received with ({bal} µg)",
+                        movement_id(mid),
+                        "ChainBroken",
+                        f"movement {shown(mid)} does not link to the movement before it",
                     )
                 )
-        except TypeError as exc:
-            unreadable(mid, exc)
-        needed = fixed.get(kind, 0) if type(kind) is str else 0
-        if per_row and type(kind) is str and kind in per_row:
-            witnesses, relaxes = per_row[kind]
-            when = _instant(entered)
-            policy = (rules.policy_at(when) if when else "") or "required"
-            needed = 0 if relaxes and policy != "required" else witnesses
-        if needed and w1 is None:
-            add(Problem(mid, "WitnessRequired", f"{kind} movement {mid} has no witness"))
-        elif needed == 2 and w2 is None:
-            add(Problem(mid, "WitnessRequired", f"{kind} movement {mid} has only one witness"))
-        # Entry times are stored in one sortable form, so most rows compare as they come;
-        # only an entry earlier than the latest one is parsed, to weigh it against the
-        # tolerance.
-        if type(entered) is type(latest_entry) and entered >= latest_entry:  # type: ignore[operator]
-            latest_entry = entered
-        elif latest_entry is None:
-            latest_entry = entered
-        elif entered is not None:
-            when, latest = _instant(entered), _instant(latest_entry)
-            if when is not None and latest is not None:
-                if when < latest - ENTRY_CLOCK_TOLERANCE:
+                linked = False
+            else:
+                linked = expected_ok
+            hashed = False
+            try:
+                if canonical and sqlite:
+                    # The common case, written out: `derive` with its time conversion inlined.
+                    text = canonical_text(
+                        mid,
+                        f"{event[:10]}T{event[11:]}Z",
+                        f"{entered[:10]}T{entered[11:]}Z",
+                        kind,
+                        registration,
+                        vial,
+                        amount,
+                        actor,
+                        w1,
+                        w2,
+                        patient,
+                        infusion,
+                        original,
+                        late,
+                        reason,
+                        method,
+                        detail,
+                    )
+                    derived = sha256(bytes.fromhex(prev) + text.encode("utf-8")).hexdigest()
+                else:
+                    derived = derive(prev, r)
+                hashed = derived == stored
+                if not hashed:
                     add(
                         Problem(
                             mid,
-                            "EntryTimeBackwards",
-                            f"movement {mid} was entered at "
-                            f"{when.astimezone(zone):%Y-%m-%d %H:%M} on the clinic's clock, "
-                            f"{latest - when} before an earlier movement; the clock of the "
-                            "workstation that entered it was set back",
+                            "HashMismatch",
+                            f"movement {mid}'s content does not match its hash; it was altered",
                         )
                     )
-                if when > latest:
-                    latest_entry = entered
-        if w1 is not None and (actor == w1 or actor == w2 or w1 == w2):
-            add(Problem(mid, "SelfWitness", f"movement {mid} is witnessed by its own actor"))
-        expected_prev = stored
-        expected_id = (mid if type(mid) is int else expected_id) + 1
+            except (ValueError, TypeError, OverflowError, AttributeError) as exc:
+                unreadable(mid, exc)
+            expected_ok = hashed or _hash_ok(stored)
+            if not (canonical and expected_ok and (linked or _hash_ok(prev))):
+                suspicious(mid)
+            try:
+                bal = balances.get(vial, 0) + amount
+                balances[vial] = bal
+                touched.add(vial)
+                if bal < 0:
+                    add(Problem(mid, "NegativeBalance", f"vial {vial} goes below zero ({bal} µg)"))
+                if bal > received.get(vial, bal):
+                    add(
+                        Problem(
+                            mid,
+                            "BalanceAboveReceived",
+                            f"vial {vial} holds more than it was received with ({bal} µg)",
+                        )
+                    )
+            except TypeError as exc:
+                unreadable(mid, exc)
+            needed = fixed.get(kind, 0) if type(kind) is str else 0
+            if per_row and type(kind) is str and kind in per_row:
+                witnesses, relaxes = per_row[kind]
+                when = _instant(entered)
+                policy = (rules.policy_at(when) if when else "") or "required"
+                needed = 0 if relaxes and policy != "required" else witnesses
+            if needed and w1 is None:
+                add(Problem(mid, "WitnessRequired", f"{kind} movement {mid} has no witness"))
+            elif needed == 2 and w2 is None:
+                add(Problem(mid, "WitnessRequired", f"{kind} movement {mid} has only one witness"))
+            # Entry times are stored in one sortable form, so most rows compare as they come;
+            # only an entry earlier than the latest one is parsed, to weigh it against the
+            # tolerance.
+            if type(entered) is type(latest_entry) and entered >= latest_entry:  # type: ignore[operator]
+                latest_entry = entered
+            elif latest_entry is None:
+                latest_entry = entered
+            elif entered is not None:
+                when, latest = _instant(entered), _instant(latest_entry)
+                if when is not None and latest is not None:
+                    if when < latest - ENTRY_CLOCK_TOLERANCE:
+                        add(
+                            Problem(
+                                mid,
+                                "EntryTimeBackwards",
+                                f"movement {mid} was entered at "
+                                f"{when.astimezone(zone):%Y-%m-%d %H:%M} on the clinic's clock, "
+                                f"{latest - when} before an earlier movement; the clock of the "
+                                "workstation that entered it was set back",
+                            )
+                        )
+                    if when > latest:
+                        latest_entry = entered
+            if w1 is not None and (actor == w1 or actor == w2 or w1 == w2):
+                add(Problem(mid, "SelfWitness", f"movement {mid} is witnessed by its own actor"))
+            expected_prev = stored
+            expected_id = (mid if type(mid) is int else expected_id) + 1
     out.count = count
     out.last_hash = expected_prev if count else None
     out.balances = {vial: balances[vial] for vial in touched}

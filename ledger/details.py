@@ -12,6 +12,16 @@ import json
 from dataclasses import asdict, dataclass, fields
 from typing import Any, Self
 
+#: Each record's field names: `check` reads a detail per vial in the ledger.
+_FIELD_NAMES: dict[type, frozenset[str]] = {}
+
+
+def _field_names(cls: type) -> frozenset[str]:
+    names = _FIELD_NAMES.get(cls)
+    if names is None:
+        names = _FIELD_NAMES[cls] = frozenset(f.name for f in fields(cls))
+    return names
+
 
 @dataclass(frozen=True)
 class _Detail:
@@ -28,8 +38,8 @@ class _Detail:
             return None
         if not isinstance(found, dict):
             return None
-        names = {f.name for f in fields(cls)}
-        if not names <= set(found):
+        names = _field_names(cls)
+        if not names <= found.keys():
             return None
         return cls(**{k: found[k] for k in names})
 
@@ -73,6 +83,23 @@ class DistributorReturn(_Detail):
     address: str
     dea_number: str
     invoice_number: str
+
+
+@dataclass(frozen=True)
+class CountLink(_Detail):
+    """The count line a sign-off adjustment answers: the count, the line the shelf was read
+    on, and the result the registrant approved."""
+
+    count: int
+    count_line: int | None
+    count_result: int
+
+
+@dataclass(frozen=True)
+class DiscrepancyLink(_Detail):
+    """The discrepancy a confirmed theft or significant loss was written from."""
+
+    discrepancy: int
 
 
 @dataclass(frozen=True)

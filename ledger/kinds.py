@@ -37,6 +37,12 @@ class KindRule:
             return 0
         return self.witnesses
 
+    def witnesses_always(self) -> int:
+        """The witnesses this kind needs under every witness policy: what a service may
+        demand before it has read the settings in force (and before any password is
+        checked)."""
+        return 0 if self.policy_relaxes else self.witnesses
+
 
 K = MovementKind
 #: In the order the accountability audit shows its columns.

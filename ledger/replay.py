@@ -53,11 +53,12 @@ def id_range(lo: int | None, hi: int | None) -> str:
     return f" WHERE {' AND '.join(parts)}" if parts else ""
 
 
-def rows(
+def batches(
     raw: Any, dialect: str, lo: int | None = None, hi: int | None = None
-) -> Iterator[tuple[Any, ...]]:
-    """The movements with `lo <= id < hi` in sequence order, streamed in batches from a
-    DB-API connection (SQLite's or psycopg's)."""
+) -> Iterator[list[tuple[Any, ...]]]:
+    """The movements with `lo <= id < hi` in sequence order, in batches from a DB-API
+    connection (SQLite's or psycopg's). Batches, not rows: the caller's own loop over a
+    batch costs less than resuming a generator per row, a tenth of the fetch for `check`."""
     columns = list(COLUMNS)
     if dialect == "postgresql":
         columns[1:3] = [READABLE.format(c=c) for c in columns[1:3]]
@@ -69,7 +70,7 @@ def rows(
     try:
         cursor.execute(sql)
         while batch := cursor.fetchmany(BATCH):
-            yield from batch
+            yield batch
     finally:
         cursor.close()
 

@@ -9,6 +9,7 @@ import pytest
 import sqlalchemy as sa
 
 from ledger.auth import Credentials
+from ledger.details import CountLink
 from ledger.errors import (
     AlreadyApproved,
     CountNotOpen,
@@ -197,6 +198,12 @@ def test_the_sign_off_is_the_registrants_and_writes_one_linked_adjustment(
     assert json.loads(new[0]["detail"])["count_line"] == line_id
     (approval,) = _rows(opened, "count_approval")
     assert approval["movement_id"] == movement_id
+    # The typed record reads it back; its stored form is the one written before it existed.
+    link = CountLink(count=count, count_line=line_id, count_result=approval["result_id"])
+    assert CountLink.from_detail(new[0]["detail"]) == link
+    assert new[0]["detail"] == (
+        f'{{"count": {count}, "count_line": {line_id}, "count_result": {approval["result_id"]}}}'
+    )
     assert after["vial_balance"][1][1] == 375_000
     with pytest.raises(AlreadyApproved):
         counts.approve(

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from ledger import clock
+from ledger.details import DiscrepancyLink
 from ledger.errors import (
     DiscrepancyClosed,
     DiscrepancyNotEscalated,
@@ -134,6 +135,7 @@ def test_confirm_loss_writes_the_loss_linked_to_the_discrepancy(clinic: Clinic) 
         (movement_id, "loss", -500_000, 5)
     ]
     assert json.loads(new[0]["detail"]) == {"discrepancy": found}
+    assert DiscrepancyLink.from_detail(new[0]["detail"]) == DiscrepancyLink(discrepancy=found)
     assert discrepancies.show_discrepancy(clinic.db, drkim, found)["loss_movement"] == movement_id
     after = dump(clinic.db)
     with pytest.raises(LossAlreadyRecorded):

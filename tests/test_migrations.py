@@ -234,3 +234,113 @@ def test_a_0006_ledger_upgrades_to_billing_with_its_settings_and_users_kept(
     assert "money_entry" not in _tables(empty_db)
     schema.upgrade(empty_db)
     require_current(empty_db)
+
+
+def test_a_ledger_written_at_revision_0002_upgrades_and_still_passes_check(
+    empty_db: Database,
+) -> None:
+    """A v1 ledger as the first ledger revision wrote it: rows put in with 0002's own tables
+    (reflected, not today's models), hashed by the v1 rule. Upgraded to head, `check`
+    verifies every movement, and today's services append to its chain."""
+    from datetime import UTC, date, datetime, timedelta
+
+    from ledger import passwords
+    from ledger.chain import GENESIS_HASH, movement_hash
+    from ledger.check import run_check
+    from ledger.services.disposal import waste
+    from tests.support import Clinic
+
+    db = empty_db
+    schema.upgrade(db, "0002")
+    sqlite = db.engine.dialect.name == "sqlite"
+    at = datetime(2025, 3, 3, 17, 0, tzinfo=UTC)
+
+    def stored(moment: datetime) -> datetime:
+        return moment.replace(tzinfo=None) if sqlite else moment
+
+    old = sa.MetaData()
+    with db.engine.begin() as conn:
+        old.reflect(conn)
+        t = old.tables
+        conn.execute(t["clinic_settings"].insert(), [dict(
+            id=1, name="Old Clinic", address="1 Main St", timezone="America/Denver", npi="",
+            tax_id="", witness_policy="required", bud_days=28, count_interval_days=7,
+            inventory_interval_months=24, retention_years=2, exact_open_counts=False,
+            late_entry_minutes=15,
+        )])  # fmt: skip
+        conn.execute(t["app_user"].insert(), [
+            dict(id=i, username=u, full_name=u.title(), roles=r, active=True, failed_logins=0,
+                 password_hash=passwords.hash_password(f"{u}-secret-pw"), created_at=stored(at))
+            for i, u, r in ((1, "drkim", "registrant"), (2, "omar", "nurse"), (3, "nina", "nurse"))
+        ])  # fmt: skip
+        conn.execute(t["registration"].insert(), [dict(
+            id=1, dea_number="FK1234563", registrant="Dr Kim", address="1 Main St",
+            schedules="3,4", expires=date(2030, 1, 1),
+        )])  # fmt: skip
+        conn.execute(t["supplier"].insert(), [dict(
+            id=1, name="Henry Schein", address="135 Duryea Rd", dea_number="PH7654329",
+        )])  # fmt: skip
+        conn.execute(t["product"].insert(), [dict(
+            id=1, name="Ketamine HCl", ndc="00409-2051-05", schedule=3,
+            strength_ug_per_ml=50_000, volume_ul=10_000, multi_dose=True, bud_days=None,
+            label_prefix="K",
+        )])  # fmt: skip
+        conn.execute(t["patient"].insert(), [dict(
+            id=1, name="Pat Old", address="2 Elm St", dob=date(1980, 1, 1), mrn="MRN1",
+            weight_g=80_000,
+        )])  # fmt: skip
+        conn.execute(t["receipt"].insert(), [dict(
+            id=1, registration_id=1, supplier_id=1, product_id=1, invoice_number="INV-1",
+            received_at=stored(at), entered_at=stored(at), lot="LOT-OLD",
+            expires=date(2030, 1, 1), containers=1, received_by_id=1,
+        )])  # fmt: skip
+        drawn_at = at + timedelta(hours=1)
+        conn.execute(t["vial"].insert(), [dict(
+            id=1, label="K-000001", product_id=1, registration_id=1, receipt_id=1,
+            lot="LOT-OLD", expires=date(2030, 1, 1), state="open", opened_at=stored(drawn_at),
+            bud=stored(drawn_at + timedelta(days=28)), first_patient_id=1, received_ug=500_000,
+        )])  # fmt: skip
+        conn.execute(t["infusion"].insert(), [dict(
+            id=1, patient_id=1, vial_id=1, registration_id=1, drawn_ug=45_000,
+            given_ug=40_000, wasted_ug=5_000, weight_g=80_000, protocol=None,
+            dose_ug_per_kg=None, ordered_ug=None, started_at=stored(drawn_at),
+            ended_at=stored(drawn_at + timedelta(minutes=40)), event_at=stored(drawn_at),
+            entered_at=stored(drawn_at), actor_id=3, witness_id=2, late=False, reason=None,
+        )])  # fmt: skip
+        common = dict(registration_id=1, vial_id=1, witness2_id=None, original_id=None,
+                      late=False, method=None, detail=None)  # fmt: skip
+        movements = [
+            dict(common, id=1, event_at=at, entered_at=at, kind="receive", amount_ug=500_000,
+                 actor_id=1, witness_id=None, patient_id=None, infusion_id=None, reason=None),
+            dict(common, id=2, event_at=drawn_at, entered_at=drawn_at, kind="administer",
+                 amount_ug=-40_000, actor_id=3, witness_id=None, patient_id=1, infusion_id=1,
+                 reason=None),
+            dict(common, id=3, event_at=drawn_at, entered_at=drawn_at, kind="waste",
+                 amount_ug=-5_000, actor_id=3, witness_id=2, patient_id=1, infusion_id=1,
+                 reason="residue after administration", method="drug-disposal container"),
+        ]  # fmt: skip
+        prev = GENESIS_HASH
+        for m in movements:
+            digest = movement_hash(prev, m)
+            conn.execute(t["movement"].insert(), [dict(
+                m, event_at=stored(m["event_at"]), entered_at=stored(m["entered_at"]),
+                prev_hash=prev, hash=digest,
+            )])  # fmt: skip
+            prev = digest
+        conn.execute(t["vial_balance"].insert(), [
+            dict(vial_id=1, balance_ug=455_000, last_movement_id=3)
+        ])  # fmt: skip
+        conn.execute(t["chain_head"].update().values(seq=3, hash=prev))
+
+    schema.upgrade(db)
+    require_current(db)
+    report = run_check(db)
+    assert report.ok and report.movements == 3, [p.as_json() for p in report.problems]
+    clinic = Clinic(db)
+    posted = waste(
+        db, clinic.actor("nina"), vial="K-000001", amount_ug=1_000, reason="dropped syringe",
+        method="sink", witness=clinic.witness("omar"),
+    )  # fmt: skip
+    assert posted.movement_ids == [4] and posted.balances_ug == {"K-000001": 454_000}
+    report = run_check(db)
+    assert report.ok and report.movements == 4, [p.as_json() for p in report.problems]

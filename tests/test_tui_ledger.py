@@ -207,3 +207,71 @@ async def test_at_80_columns_the_browser_needs_no_sideways_scrolling(clinic: Cli
         await _settle(app, pilot)
         assert [str(c.label) for c in table.columns.values()][0] == "#"
         assert _column(app, 0)[0] == "12"
+
+
+async def test_keys_typed_while_a_filtered_page_is_read_act_on_that_page(
+    sqlite_clinic: Clinic, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from tests.test_tui_scanner import _keys, _scan
+    from tui.app import log_screen
+
+    # The filtered page takes its time coming (a big ledger, a busy server): Down, Down typed
+    # meanwhile must move down the page asked for, not the one it replaces.
+    go = threading.Event()
+    real = log_screen.movement_page
+
+    def slow(db, actor, narrowed, **kw):  # type: ignore[no-untyped-def]
+        if narrowed.kind:
+            go.wait(timeout=30)
+        return real(db, actor, narrowed, **kw)
+
+    monkeypatch.setattr(log_screen, "movement_page", slow)
+    app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("audrey"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        await _type(app, pilot, "5")
+        assert _column(app, 0)[:3] == ["8", "7", "6"]
+        _scan(app, ["slash", *_keys("receive", "enter"), "down", "down"])
+        await pilot.pause()
+        await pilot.pause()
+        go.set()
+        await _settle(app, pilot)
+        await _settle(app, pilot)
+        table = app.screen.query_one("#log", DataTable)
+        assert _column(app, 2)[:3] == ["receive"] * 3
+        assert table.cursor_row == 2
+        assert _row(table, 2)[0] == _column(app, 0)[2]
+        # The line under the table is the highlighted movement's: the third receipt's.
+        assert _static_text(app, "#log-detail").startswith(f"#{_row(table, 2)[0]} receive ")
+
+
+async def test_keys_typed_right_after_opening_the_ledger_act_on_its_first_page(
+    sqlite_clinic: Clinic, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    import threading
+
+    from tests.test_tui_scanner import _scan
+    from tui.app import log_screen
+
+    go = threading.Event()
+    real = log_screen.movement_page
+
+    def slow(*args, **kw):  # type: ignore[no-untyped-def]
+        go.wait(timeout=30)
+        return real(*args, **kw)
+
+    monkeypatch.setattr(log_screen, "movement_page", slow)
+    app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("audrey"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        _scan(app, ["5", "down", "down", "down"])
+        await pilot.pause()
+        await pilot.pause()
+        go.set()
+        await _settle(app, pilot)
+        await _settle(app, pilot)
+        table = app.screen.query_one("#log", DataTable)
+        assert table.cursor_row == 3
+        assert _static_text(app, "#log-detail").startswith("#5 receive ")

@@ -306,3 +306,108 @@ async def test_a_late_start_typed_at_scanner_speed_puts_the_reason_in_why_late(
     assert witness.username == "omar"
     assert inf.started_at is not None
     assert inf.started_at.replace(tzinfo=UTC) == datetime(2026, 1, 6, 16, 30, tzinfo=UTC)
+
+
+# -- a vial label scanned on the dashboard -----------------------------------------------------
+
+
+def _typed_at(app: VialbookApp, keys: list[str], seconds_apart: float) -> None:
+    """Keys as the terminal delivers them, each `seconds_apart` after the one before (their
+    own times, which the app reads the pace off: no test waits)."""
+    assert app._driver is not None
+    start = app.screen.scan.last_at + 10.0  # well after anything typed before
+    for n, key in enumerate(keys):
+        name = key if len(key) > 1 or key.isalnum() else _character_to_key(key)
+        char = {"enter": "\r"}.get(key, key if len(key) == 1 else None)
+        event = events.Key(name, char)
+        event.time = start + n * seconds_apart
+        event.set_sender(app)
+        app._driver.send_message(event)
+
+
+def _vials_cursor(app: VialbookApp) -> str:
+    from textual.widgets import DataTable
+
+    table = app.screen.query_one("#vials", DataTable)
+    return str(table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value)
+
+
+async def test_a_vial_label_scanned_on_the_dashboard_opens_that_vial(
+    sqlite_clinic: Clinic,
+) -> None:
+    # Its digits are area keys on the dashboard (3 receive, 4 vials): a scan must not be.
+    app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("maria"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        _scan(app, _keys("K-000003", "enter"))
+        await _settle(app, pilot)
+        await _settle(app, pilot)
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == [
+            "DashboardScreen",
+            "VialsScreen",
+        ]
+        assert _vials_cursor(app) == "K-000003"
+        assert "Proof of use: K-000003" in str(app.screen.query_one("#vial-title").render())
+
+
+async def test_a_scanned_label_no_vial_has_is_said_and_opens_nothing(
+    sqlite_clinic: Clinic,
+) -> None:
+    app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("maria"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        _scan(app, _keys("K-2026-0913", "enter"))
+        await _settle(app, pilot)
+        await _settle(app, pilot)
+        assert [type(s).__name__ for s in app.screen_stack[1:]] == ["DashboardScreen"]
+        said = "UnknownRecord: no vial has the label 'K-2026-0913'"
+        assert said in _notifications(app)
+
+
+async def test_a_scanned_vial_that_is_used_up_opens_its_movements_in_the_ledger(
+    sqlite_clinic: Clinic,
+) -> None:
+    from textual.widgets import DataTable
+
+    from ledger.services import disposal
+
+    disposal.record_breakage(
+        sqlite_clinic.db,
+        sqlite_clinic.actor("nina"),
+        vial="K-000004",
+        amount_ug=None,
+        reason="dropped on the floor",
+        witness=sqlite_clinic.witness("omar"),
+    )
+    app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("nina"))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        _scan(app, _keys("K-000004", "enter"))
+        await _settle(app, pilot)
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "LogScreen"
+        assert app.screen.query_one("#f-vial", Input).value == "K-000004"
+        table = app.screen.query_one("#log", DataTable)
+        kinds = [str(table.get_row_at(i)[2]) for i in range(table.row_count)]
+        assert kinds == ["breakage", "receive"]
+
+
+async def test_keys_typed_at_a_persons_pace_still_open_the_areas(sqlite_clinic: Clinic) -> None:
+    # A stray capital, then "4" a moment later: the vials open, as the key says.
+    app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("maria"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        _typed_at(app, ["K", "4"], seconds_apart=0.3)
+        await _settle(app, pilot)
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "VialsScreen"
+
+
+async def test_a_label_typed_by_hand_then_enter_is_no_scan(sqlite_clinic: Clinic) -> None:
+    # At a person's pace the digits are area keys: "K-3" opens Receive, as it always did.
+    app = VialbookApp(sqlite_clinic.db, actor=sqlite_clinic.actor("maria"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        _typed_at(app, ["K", "-", "3"], seconds_apart=0.2)
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "ReceiveScreen"

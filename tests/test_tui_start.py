@@ -77,5 +77,33 @@ async def test_a_ledger_that_cannot_be_opened_is_said_on_the_login(tmp_path: Pat
         said = str(app.screen.query_one("#login-error", Static).render())
         assert said.startswith("DatabaseNotInitialised: ")
         assert "vialbook init" in said
-        assert said in _notifications(app)
+        # Said once, on the login's own line: no toast saying it again.
+        assert _notifications(app) == []
         assert app.actor is None
+
+
+async def test_a_ledger_behind_the_program_is_said_once_on_the_login(tmp_path: Path) -> None:
+    from ledger import schema
+    from ledger.database import open_database
+
+    old = tmp_path / "old.db"
+    database = open_database(str(old))
+    schema.upgrade(database, "0001")
+    database.dispose()
+    app = VialbookApp(open_db=lambda: open_db(str(old)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _settle(app, pilot)
+        # As soon as the ledger is found out of date, before anyone presses Enter, and with
+        # the focus left in the username where the nurse is typing.
+        line = app.screen.query_one("#login-error", Static)
+        said = str(line.render())
+        assert said.startswith("DatabaseOutOfDate: ") and "vialbook db upgrade" in said
+        assert app.screen.focused is app.screen.query_one("#username", Input)
+        _scan(app, _keys("nina", "tab", pw("nina"), "enter"))
+        await _settle(app, pilot)
+        await _settle(app, pilot)
+        assert type(app.screen).__name__ == "LoginScreen"
+        assert str(line.render()) == said
+        assert _notifications(app) == []
+        # On the screen once: the line (its words wrap in the box), no toast over it.
+        assert app.export_screenshot().count("DatabaseOutOfDate") == 1

@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from ledger import clock
-from ledger.access import PERMISSIONS, Actor, authorize, roles_of
+from ledger.access import PERMISSIONS, Actor, roles_of
 from ledger.clock import local_date
 from ledger.database import Database
 from ledger.models import (
@@ -31,7 +31,7 @@ from ledger.models import (
     VialState,
 )
 from ledger.queries.inventories import next_inventory_due
-from ledger.settings import clinic_settings
+from ledger.unit_of_work import look
 
 #: An open vial this close to its beyond-use date is flagged.
 BUD_SOON = timedelta(days=3)
@@ -275,10 +275,9 @@ def _estimates_exceeded(session: Session) -> list[Alert]:
 
 def alerts(db: Database, actor: Actor) -> list[Alert]:
     """Every alert now, on the clinic's calendar."""
-    with db.read() as session:
-        user = authorize(session, actor, "ledger.read")
-        reads_billing = bool(roles_of(user.roles) & PERMISSIONS["billing.read"])
-        settings = clinic_settings(session)
+    with look(db, actor) as tx:
+        session, settings = tx.session, tx.settings
+        reads_billing = bool(roles_of(tx.user.roles) & PERMISSIONS["billing.read"])
         today = local_date(settings.timezone, clock.now())
         return [
             *_vials(session, settings, today),

@@ -15,7 +15,7 @@ from decimal import Decimal
 import sqlalchemy as sa
 from sqlmodel import Session
 
-from ledger.access import Actor, authorize
+from ledger.access import Actor
 from ledger.database import Database
 from ledger.errors import UnknownRecord
 from ledger.models import (
@@ -30,6 +30,7 @@ from ledger.models import (
     VialState,
 )
 from ledger.models.base import table_of
+from ledger.unit_of_work import look
 
 #: States of a vial still on the shelf (as ledger/services/counts.py ON_SHELF).
 _ON_SHELF = (VialState.SEALED, VialState.OPEN, VialState.EMPTY, VialState.QUARANTINED)
@@ -85,8 +86,8 @@ def _head(session: Session, count: Count) -> CountHead:
 
 def recent_counts(db: Database, actor: Actor, limit: int = 20) -> list[CountHead]:
     """The newest counts first: open ones to carry on, submitted ones to review."""
-    with db.read() as session:
-        authorize(session, actor, "ledger.read")
+    with look(db, actor) as tx:
+        session = tx.session
         c = table_of(Count)
         ids = session.execute(sa.select(c.c.id).order_by(c.c.id.desc()).limit(limit)).scalars()
         return [_head(session, session.get(Count, i)) for i in ids]  # type: ignore[arg-type]
@@ -94,8 +95,8 @@ def recent_counts(db: Database, actor: Actor, limit: int = 20) -> list[CountHead
 
 def count_head(db: Database, actor: Actor, count_id: int) -> CountHead:
     """One count's heading: kind, place, who started it and who witnessed it."""
-    with db.read() as session:
-        authorize(session, actor, "ledger.read")
+    with look(db, actor) as tx:
+        session = tx.session
         count = session.get(Count, count_id)
         if count is None:
             raise UnknownRecord(f"no count {count_id}", subject=str(count_id))
@@ -105,8 +106,8 @@ def count_head(db: Database, actor: Actor, count_id: int) -> CountHead:
 def count_sheet(db: Database, actor: Actor, count_id: int) -> CountSheet:
     """The vials to count for `count_id` (label, product, lot, expiry, sealed or open) and
     what was recorded for them so far. No book amount."""
-    with db.read() as session:
-        authorize(session, actor, "count")
+    with look(db, actor, "count") as tx:
+        session = tx.session
         count = session.get(Count, count_id)
         if count is None:
             raise UnknownRecord(f"no count {count_id}", subject=str(count_id))
@@ -149,8 +150,8 @@ def count_sheet(db: Database, actor: Actor, count_id: int) -> CountSheet:
 
 def count_approvals(db: Database, actor: Actor, count_id: int) -> dict[str, int]:
     """The vials of a submitted count a registrant signed off, with the adjustment written."""
-    with db.read() as session:
-        authorize(session, actor, "ledger.read")
+    with look(db, actor) as tx:
+        session = tx.session
         v, r, a = table_of(Vial), table_of(CountResult), table_of(CountApproval)
         rows = session.execute(
             sa.select(v.c.label, a.c.movement_id)

@@ -8,14 +8,14 @@ from datetime import date, datetime, timedelta
 
 import sqlalchemy as sa
 
-from ledger.access import Actor, authorize
+from ledger.access import Actor
 from ledger.clock import end_of_day
 from ledger.database import Database
 from ledger.errors import InvalidDate, UnknownRecord
 from ledger.models import Movement, Patient, Product, User, Vial
 from ledger.models.base import table_of
 from ledger.queries.vials import balance_after, vial_id_for
-from ledger.settings import clinic_settings
+from ledger.unit_of_work import look
 from ledger.units import mg_text, ml_text
 
 
@@ -178,9 +178,8 @@ def _lines(
     stmt = log_select().where(m.c.id > after_id).order_by(m.c.id.desc() if newest_first else m.c.id)
     if before_id is not None:
         stmt = stmt.where(m.c.id < before_id)
-    with db.read() as session:
-        authorize(session, actor, "ledger.read")
-        settings = clinic_settings(session)
+    with look(db, actor) as tx:
+        session, settings = tx.session, tx.settings
         if vial:
             stmt = stmt.where(m.c.vial_id == vial_id_for(session, vial))
         if patient:

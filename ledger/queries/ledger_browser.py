@@ -13,7 +13,7 @@ from datetime import date, timedelta
 
 import sqlalchemy as sa
 
-from ledger.access import Actor, authorize
+from ledger.access import Actor
 from ledger.clock import end_of_day
 from ledger.database import Database
 from ledger.errors import UnknownRecord
@@ -21,7 +21,7 @@ from ledger.models import Movement, MovementKind, Patient, Product, User, Vial
 from ledger.models.base import table_of
 from ledger.queries.history import LogLine, check_period, log_line, log_select
 from ledger.queries.vials import vial_id_for
-from ledger.settings import clinic_settings
+from ledger.unit_of_work import look
 
 
 @dataclass(frozen=True)
@@ -79,9 +79,8 @@ def movement_page(
     picked = sa.select(m.c.id).order_by(m.c.id.desc()).limit(limit)
     if before_id is not None:
         picked = picked.where(m.c.id < before_id)
-    with db.read() as session:
-        authorize(session, actor, "ledger.read")
-        zone = clinic_settings(session).timezone
+    with look(db, actor) as tx:
+        session, zone = tx.session, tx.settings.timezone
         f = narrowed
         if f.kind:
             kinds = {k.value for k in MovementKind}

@@ -15,14 +15,19 @@ from ledger.errors import (
     InvalidAmount,
     ReversalNotAllowed,
     UnknownRecord,
-    WitnessRequired,
 )
 from ledger.kinds import rule_of
 from ledger.models import Movement, MovementKind
 from ledger.posting import Posting
 from ledger.services.billing.credits import return_credit
 from ledger.services.disposal import Posted
-from ledger.services.rules import check_after_receipt, event_time, with_late_note, witness_for
+from ledger.services.rules import (
+    check_after_receipt,
+    event_time,
+    require_named_witnesses,
+    with_late_note,
+    witness_for,
+)
 from ledger.text import clean_text
 from ledger.unit_of_work import act
 
@@ -62,14 +67,14 @@ def adjust(
         w = witness_for(
             session, settings, actor, witness_actor, MovementKind.ADJUSTMENT, "a count adjustment"
         )
-        assert user.id is not None and w is not None
+        assert user.id is not None
         posting.move(
             kind=MovementKind.ADJUSTMENT,
             vial=v,
             amount_ug=amount_ug,
             actor_id=user.id,
             event_at=when,
-            witness_id=w.id,
+            witness_id=w.id if w else None,
             late=late,
             reason=with_late_note(why, late_why),
         )
@@ -103,9 +108,12 @@ def reverse(
     cross-check lists it as billed without administration until then.
     """
     why = clean_text(reason, "reason", 500)
-    if witness is None:
-        raise WitnessRequired("a reversal needs a witness: a second nurse or the registrant")
-    witness_actor = authenticate_witness(db, actor, witness)
+    require_named_witnesses(
+        MovementKind.REVERSAL,
+        "a reversal needs a witness: a second nurse or the registrant",
+        witness,
+    )
+    witness_actor = authenticate_witness(db, actor, witness) if witness is not None else None
     with act(db, actor, "reverse") as tx:
         session, user, settings, posting = tx.session, tx.user, tx.settings, tx.posting
         when = tx.entered_at
@@ -120,7 +128,7 @@ def reverse(
         w = witness_for(
             session, settings, actor, witness_actor, MovementKind.REVERSAL, "a reversal"
         )
-        assert user.id is not None and w is not None
+        assert user.id is not None
         targets = [original]
         if original.infusion_id is not None:
             stmt = (
@@ -141,7 +149,7 @@ def reverse(
                 actor_id=user.id,
                 event_at=when,
                 registration_id=v.registration_id,
-                witness_id=w.id,
+                witness_id=w.id if w else None,
                 patient_id=target.patient_id,
                 infusion_id=target.infusion_id,
                 original_id=target.id,

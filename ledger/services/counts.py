@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import csv
 import io
-import json
 import re
 from dataclasses import dataclass
 from decimal import Decimal
@@ -24,6 +23,7 @@ from ledger.audited import audited
 from ledger.auth import Credentials, authenticate_witness, confirm_witness
 from ledger.clock import local_date
 from ledger.database import Database
+from ledger.details import CountLink
 from ledger.errors import (
     AlreadyApproved,
     CountNotOpen,
@@ -454,10 +454,9 @@ def approve(
             event_at=tx.entered_at,
             witness_id=w.id,
             reason=why,
-            detail=json.dumps(
-                {"count": count_id, "count_line": result.line_id, "count_result": result.id},
-                sort_keys=True,
-            ),
+            detail=CountLink(
+                count=count_id, count_line=result.line_id, count_result=result.id
+            ).to_detail(),
         )
         tx.posting.settle_state(v)
         # The movement is written before the approval that points at it; act() finds

@@ -7,7 +7,6 @@ Division within one business day of discovery; Form 106 follows within 45 days.
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -18,6 +17,7 @@ from ledger.audited import audited
 from ledger.business_days import holidays_of, next_business_day
 from ledger.clock import local_date
 from ledger.database import Database
+from ledger.details import DiscrepancyLink
 from ledger.errors import (
     DiscrepancyClosed,
     DiscrepancyNotEscalated,
@@ -241,7 +241,7 @@ def confirm_loss(db: Database, actor: Actor, discrepancy_id: int) -> int:
             actor_id=tx.user_id,
             event_at=tx.entered_at,
             reason=f"{d.loss_type}: discrepancy {discrepancy_id}",
-            detail=json.dumps({"discrepancy": discrepancy_id}, sort_keys=True),
+            detail=DiscrepancyLink(discrepancy=discrepancy_id).to_detail(),
         )
         tx.posting.settle_state(vial)
         tx.posting.finish()  # the movement exists before the discrepancy points at it

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -151,6 +152,33 @@ def witness_for(
             raise WitnessRequired(f"{what} needs a witness: a second nurse or the registrant")
         return None
     return confirm_witness(session, actor, witness)
+
+
+def witnesses_for(
+    session: Session,
+    settings: ClinicSettings,
+    actor: Actor,
+    kind: str,
+    what: str,
+    witnesses: Sequence[Actor | None],
+) -> list[User | None]:
+    """Each named witness's user row (None where none was named), after refusing when fewer
+    were named than the movement-kind table asks of `kind` under the policy in force."""
+    needed = rule_of(kind).witnesses_needed(settings.witness_policy)
+    if sum(w is not None for w in witnesses) < needed:
+        raise WitnessRequired(f"{what} needs {_witness_count(needed)}")
+    return [None if w is None else confirm_witness(session, actor, w) for w in witnesses]
+
+
+def require_named_witnesses(kind: str, refusal: str, *named: object | None) -> None:
+    """Before any password is checked: refuse with `refusal` when fewer witnesses are named
+    than the movement-kind table asks of `kind` whatever the witness policy."""
+    if sum(n is not None for n in named) < rule_of(kind).witnesses_always():
+        raise WitnessRequired(refusal)
+
+
+def _witness_count(n: int) -> str:
+    return "a witness: a second nurse or the registrant" if n == 1 else f"{n} witnesses"
 
 
 def product_of(session: Session, vial: Vial) -> Product:

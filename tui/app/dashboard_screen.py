@@ -3,7 +3,7 @@ attention, and the ledger's health."""
 
 from __future__ import annotations
 
-from textual import on, work
+from textual import events, on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Footer, Header, Static
 from ledger.access import Actor
 from ledger.check import run_check
 from ledger.queries.alerts import Alert, alerts
+from ledger.queries.scanned_vial import ScannedVial, scanned_vial
 from ledger.queries.stock import StockOnHand, stock_on_hand
 from ledger.queries.todays_infusions import TodaysInfusion, todays_infusions
 from ledger.queries.weekly import WeekGiven, weekly_administered
@@ -20,6 +21,7 @@ from ledger.units import mg_text, syringe_ml_text
 from tui.app.billing_desk import BILLING_EXPORT, BILLING_READ, BILLING_WRITE
 from tui.app.messages import DatabaseFailed, Refused
 from tui.app.plain import Plain
+from tui.app.scan_keys import ScanKeys
 from tui.app.session_info import SessionInfo, session_info
 from tui.app.table import Table
 from tui.app.week_chart import WeekChart
@@ -75,6 +77,8 @@ class DashboardScreen(Screen[None]):
         self.info: SessionInfo | None = None
         self.alerts: list[Alert] = []
         self.today: list[TodaysInfusion] = []
+        #: A barcode scanner's burst under way: its digits are a label, not area keys.
+        self.scan = ScanKeys()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         if action == "read_billing":
@@ -235,6 +239,36 @@ class DashboardScreen(Screen[None]):
 
         open_alert(self, self.alerts[int(str(event.row_key.value))])
 
+    # -- a vial label scanned -------------------------------------------------------------
+
+    def take_scan_key(self, key: events.Key) -> bool:
+        """Called by the app before the bindings: True if `key` is part of a scan."""
+        taken = self.scan.take(key, is_command=key.key in self.app.active_bindings)
+        if isinstance(taken, str):
+            self._look_up_scan(taken)
+            return True
+        return taken
+
+    @work(thread=True, exclusive=True, group="scan", exit_on_error=False)
+    def _look_up_scan(self, scanned: str) -> None:
+        try:
+            vial = scanned_vial(self.app.db, self.actor, scanned)  # type: ignore[attr-defined]
+        except LEDGER_FAILURES as exc:
+            self.post_message(failure_message(exc))
+            return
+        self.app.call_from_thread(self._open_scanned, vial)
+
+    def _open_scanned(self, vial: ScannedVial) -> None:
+        """A vial on the shelf: the vials screen at its row, its proof of use under it. One
+        used up or destroyed is on no shelf: the ledger browser, narrowed to its movements."""
+        if self.app.screen is not self:
+            return  # the user has gone on elsewhere since the scan
+        if vial.on_hand:
+            self.action_show_vials(at=vial.label)
+        else:
+            self.show_status(f"{vial.label} is {vial.state}: its movements are in the ledger")
+            self.action_show_log(vial=vial.label)
+
     def action_run_check(self) -> None:
         self.query_one("#health", Static).update("Checking the ledger…")
         self._check()
@@ -316,11 +350,12 @@ class DashboardScreen(Screen[None]):
         if self.check_action("show_discrepancies", ()):
             self.app.push_screen(DiscrepancyScreen(self.actor, at=at))
 
-    def action_show_log(self) -> None:
+    def action_show_log(self, vial: str = "") -> None:
         from tui.app.log_screen import LogScreen
 
         may_reverse = self.info is not None and self.info.may("reverse")
-        self.app.push_screen(LogScreen(self.actor, may_reverse=may_reverse))
+        self.app.hold_keys()  # type: ignore[attr-defined]  # until its first page is shown
+        self.app.push_screen(LogScreen(self.actor, may_reverse=may_reverse, vial=vial))
 
     def action_show_exports(self) -> None:
         from tui.app.exports_screen import ExportsScreen

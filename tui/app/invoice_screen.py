@@ -32,17 +32,29 @@ ISSUED_ONLY = {"pay", "void", "credit_note"}
 
 
 class InvoiceScreen(Screen[None]):
+    # The footer says each key in a word (its tooltip, and the command palette, say it in
+    # full): a draft's keys fit 80 columns, Remove and Issue among them. A manual line, the
+    # rarest, is in the palette only.
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="invoice_back"),
-        Binding("a", "add_item", "Add item", id="invoice_add_item"),
-        Binding("k", "add_package", "Add package", id="invoice_add_package"),
-        Binding("d", "add_discount", "Discount", id="invoice_add_discount"),
-        Binding("m", "add_manual", "Manual line", id="invoice_add_manual"),
-        Binding("g", "add_pending", "Pending charges", id="invoice_add_pending"),
-        Binding("x", "remove_line", "Remove line", id="invoice_remove_line"),
-        Binding("i", "issue", "Issue", id="invoice_issue"),
-        Binding("p", "pay", "Pay", id="invoice_pay"),
-        Binding("v", "void", "Void", id="invoice_void"),
+        Binding("a", "add_item", "Item", tooltip="Add item", id="invoice_add_item"),
+        Binding("k", "add_package", "Package", tooltip="Add package", id="invoice_add_package"),
+        Binding("d", "add_discount", "Discount", tooltip="Add discount", id="invoice_add_discount"),
+        Binding(
+            "m",
+            "add_manual",
+            "Manual line",
+            tooltip="Add manual line",
+            id="invoice_add_manual",
+            show=False,
+        ),
+        Binding(
+            "g", "add_pending", "Pending", tooltip="Add pending charges", id="invoice_add_pending"
+        ),
+        Binding("x", "remove_line", "Remove", tooltip="Remove line", id="invoice_remove_line"),
+        Binding("i", "issue", "Issue", tooltip="Issue the invoice", id="invoice_issue"),
+        Binding("p", "pay", "Pay", tooltip="Take a payment", id="invoice_pay"),
+        Binding("v", "void", "Void", tooltip="Void the invoice", id="invoice_void"),
         Binding("c", "credit_note", "Credit note", id="invoice_credit_note"),
         Binding("e", "print", "Print", id="invoice_print"),
         Binding("f5", "reload", "Reload", id="invoice_reload", show=False),
@@ -66,7 +78,7 @@ class InvoiceScreen(Screen[None]):
             yield Table(id="invoice-lines", cursor_type="row", zebra_stripes=True)
             yield Plain("", id="invoice-totals")
             yield Plain("", id="invoice-status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#invoice-lines", DataTable).add_columns(

@@ -32,7 +32,7 @@ def load(
             # The login's check raises it again: the screen says why, the app stays up.
             ready.set_exception(exc)
             if isinstance(exc, LEDGER_FAILURES):
-                app.post_message(failure_message(exc))
+                _say(app, exc)
                 app.post_message(ClinicLoaded(""))
                 return
             raise
@@ -44,9 +44,15 @@ def load(
         if read_hint is not None:
             hint = read_hint(db)
     except LEDGER_FAILURES as exc:
-        app.post_message(failure_message(exc))
+        _say(app, exc)
     app.post_message(ClinicLoaded(name, hint))
     _load_what_comes_next()
+
+
+def _say(app: App[None], exc: Exception) -> None:
+    """Why the ledger cannot be used, once, where the user is looking: on the login screen's
+    own line if it is up (the login's check says it there again, in place), else a toast."""
+    app.call_from_thread(app.say_ledger_failure, failure_message(exc))  # type: ignore[attr-defined]
 
 
 def _load_what_comes_next() -> None:

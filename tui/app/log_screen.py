@@ -19,7 +19,7 @@ from ledger.settings import clinic_timezone
 from ledger.units import parse_date
 from tui.app.form_keys import FormKeys, form_bindings
 from tui.app.log_rows import NARROW_COLUMNS, WIDE_COLUMNS, cells, detail, is_wide
-from tui.app.messages import DatabaseFailed, Refused
+from tui.app.messages import DatabaseFailed, KeysReady, Refused
 from tui.app.plain import Plain
 from tui.app.table import Table
 from tui.app.typing_order import after_typing
@@ -52,7 +52,8 @@ class LogScreen(FormKeys, Screen[None]):
         *form_bindings("ledger", "Apply filter", show_enter=False),
     ]
 
-    def __init__(self, actor: Actor, *, may_reverse: bool = False) -> None:
+    def __init__(self, actor: Actor, *, may_reverse: bool = False, vial: str = "") -> None:
+        """`vial`: opened on that vial's movements (a used-up vial's label scanned)."""
         super().__init__()
         self.actor = actor
         self.may_reverse = may_reverse
@@ -60,17 +61,22 @@ class LogScreen(FormKeys, Screen[None]):
         self.pages: list[int | None] = []
         self.oldest_shown: int | None = None
         self.zone: ZoneInfo | None = None
-        self.narrowed = MovementFilter()
+        self.narrowed = MovementFilter(vial=vial)
         self.lines: dict[str, BrowsedLine] = {}
         #: All the columns (wide enough), or the ones that matter with the rest underneath.
         self.wide = True
+        #: Keys typed while a page is read wait for it (the app holds them): a Down typed
+        #: after Enter on a filter moves down the new page, not the one about to go. The
+        #: dashboard holds them for the first page.
+        self.keys_wait = True
 
     def compose(self) -> ComposeResult:
         yield Header()
         yield Plain("Ledger, newest first · / filter, Enter applies", id="log-title")
         with Horizontal(id="log-filters"):
             for key, placeholder in FILTERS:
-                yield Input(placeholder=placeholder, id=key, compact=True)
+                typed = self.narrowed.vial if key == "f-vial" else ""
+                yield Input(typed, placeholder=placeholder, id=key, compact=True)
         yield Table(id="log", cursor_type="row", zebra_stripes=True)
         yield Plain("", id="log-detail")
         yield Plain("", id="log-status", classes="error")
@@ -121,11 +127,19 @@ class LogScreen(FormKeys, Screen[None]):
     def form_fields(self) -> list[str]:
         return []  # Enter in any filter applies them all
 
+    def action_enter(self) -> None:
+        # Not the form's own Enter: that lets held keys go as soon as the filters are read,
+        # and those keys are meant for the page the filters ask for.
+        self.submit_form()
+
     def submit_form(self) -> None:
-        table = self.query_one("#log", DataTable)
-        if self.focused is table:
+        if not isinstance(self.focused, Input):
             return  # Enter on a row does nothing: reversing is a deliberate "v"
-        # Typed fast, the last field may still hold keys: read the filters once it has them.
+        # What comes after Enter is meant for the page it asks for: held from now until that
+        # page is shown (or refused). Typed fast, the last field may still hold keys: the
+        # filters are read once it has them.
+        self.app.hold_keys()  # type: ignore[attr-defined]
+        self.keys_wait = True
         after_typing(self, self._apply_filters)
 
     def _apply_filters(self) -> None:
@@ -143,6 +157,7 @@ class LogScreen(FormKeys, Screen[None]):
             )
         except LEDGER_FAILURES as exc:
             self.post_message(failure_message(exc))
+            self._keys_go_on()
             return
         self.narrowed = narrowed
         self.pages = []
@@ -173,15 +188,25 @@ class LogScreen(FormKeys, Screen[None]):
 
     @work(thread=True, exclusive=True, group="page", exit_on_error=False)
     def _load(self, before_id: int | None, keep_status: bool = False) -> None:
-        db = self.app.db  # type: ignore[attr-defined]
         try:
-            if self.zone is None:
-                self.zone = ZoneInfo(clinic_timezone(db))
-            rows = movement_page(db, self.actor, self.narrowed, before_id=before_id, limit=PAGE)
-        except LEDGER_FAILURES as exc:
-            self.post_message(failure_message(exc))
-            return
-        self.app.call_from_thread(self._show, rows, before_id, keep_status)
+            try:
+                db = self.app.db  # type: ignore[attr-defined]
+                if self.zone is None:
+                    self.zone = ZoneInfo(clinic_timezone(db))
+                rows = movement_page(db, self.actor, self.narrowed, before_id=before_id, limit=PAGE)
+            except LEDGER_FAILURES as exc:
+                self.post_message(failure_message(exc))
+                return
+            # Returns once the page is on screen: the keys held go on to it, not before.
+            self.app.call_from_thread(self._show, rows, before_id, keep_status)
+        finally:
+            self._keys_go_on()  # shown, refused or failed: never leave the keyboard held
+
+    def _keys_go_on(self) -> None:
+        """The keys held for the page go on (thread-safe: a message to the app)."""
+        if self.keys_wait:
+            self.keys_wait = False
+            self.app.post_message(KeysReady())
 
     def on_refused(self, message: Refused) -> None:
         self._status(message.text)

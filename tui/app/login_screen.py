@@ -91,11 +91,21 @@ class LoginScreen(FormKeys, Screen["Actor"]):
             return
         self.app.call_from_thread(self.dismiss, actor)
 
+    # A refusal is said once, on the line under the fields where the user is looking: it
+    # stops here, and the app shows no toast of it as well.
+
+    def show_failure(self, text: str) -> None:
+        """Why logging in cannot work (the ledger could not be opened), said as it is known:
+        the focus stays where the user is typing."""
+        self.query_one("#login-error", Static).update(text)
+
     def on_refused(self, message: Refused) -> None:
-        self.query_one("#login-error", Static).update(message.text)
+        message.stop()
+        self.show_failure(message.text)
         self.query_one("#password", Input).value = ""
         self.set_focus(self.query_one("#password", Input))
 
     def on_database_failed(self, message: DatabaseFailed) -> None:
+        message.stop()
         # The password was not judged, so it stays: Enter tries again once the database is back.
-        self.query_one("#login-error", Static).update(message.text)
+        self.show_failure(message.text)

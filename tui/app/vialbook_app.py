@@ -89,7 +89,15 @@ class VialbookApp(App[None]):
         if isinstance(event, events.Key) and not event.is_forwarded and self._held_keys is not None:
             self._held_keys.append(event)
             return
+        if isinstance(event, events.Key) and not event.is_forwarded and self._scanned(event):
+            return
         await super().on_event(event)
+
+    def _scanned(self, key: events.Key) -> bool:
+        """Whether the screen took `key` as part of a barcode scan, before any binding sees
+        it (the dashboard: tui/app/scan_keys.py)."""
+        take = getattr(self.screen, "take_scan_key", None)
+        return take is not None and bool(take(key))
 
     async def on_keys_ready(self, _: KeysReady) -> None:
         held, self._held_keys = self._held_keys or [], None
@@ -266,7 +274,8 @@ class VialbookApp(App[None]):
             if action.startswith("app.") or screen.check_action(action, ()) is False:
                 continue
             yield SystemCommand(
-                binding.description,
+                # The footer may say it in a word; the tooltip, if any, says it in full.
+                binding.tooltip or binding.description,
                 f"Key {binding.key.split(',')[0]}",
                 partial(screen.run_action, action),
             )
@@ -295,6 +304,15 @@ class VialbookApp(App[None]):
         self.push_screen(DashboardScreen(actor))
         for key in held:
             self.post_message(key)
+
+    def say_ledger_failure(self, message: Refused | DatabaseFailed) -> None:
+        """The ledger could not be opened or read (ledger_loading.py): on the screen's own
+        line if it has one for this (the login), else as a toast."""
+        say = getattr(self.screen, "show_failure", None)
+        if say is not None:
+            say(message.text)
+        else:
+            self._show_failure(message)
 
     @on(Refused)
     @on(DatabaseFailed)
