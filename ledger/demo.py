@@ -383,6 +383,8 @@ def _one_infusion(c: _Clinic, when: datetime, mrn: str) -> None:
     per_kg = 500 if protocol == "depression" else 750
     given = weight_kg * per_kg
     drawn = -(-given // 5000) * 5000  # round the draw up to 0.1 mL of 50 mg/mL
+    # A patient's visits after their series are boosters (the nurse names the item).
+    service = demo_billing.service_for(c, mrn, when.astimezone(c.tz).date())
     for _attempt in range(3):
         if c.open_vial is None:
             if not c.stock:
@@ -402,6 +404,7 @@ def _one_infusion(c: _Clinic, when: datetime, mrn: str) -> None:
                 protocol=protocol,
                 started_at=when,
                 ended_at=when + timedelta(minutes=40),
+                service=service,
             )
             c.summary_infusions += 1
             break

@@ -1,8 +1,11 @@
 """The demo clinic's billing: a price list and packages from the first morning, series sold
-on issued invoices (after a good faith estimate) and consumed by the infusions, the rest
-billed singly at the list price on a monthly invoice per patient, payments in full and in
-part, an overpayment applied later, a void, a credit note, a refund of unused credits, and
-one item billed on a day nobody was infused (the cross-check's seeded finding).
+on issued invoices (after a good faith estimate) and consumed by the infusions, boosters
+(a patient's visits after their sixth) and the rest billed singly at the list price on a
+monthly invoice per patient, payments in full and in part, an overpayment applied later, a
+void, a credit note, a refund of unused credits, one item billed on a day nobody was infused
+(the cross-check's seeded finding), and in the demo's last ten days a series and a booster
+pack sold that are still mostly unused on its last day (the prepaid liability an accountant
+asks for at month end is not zero).
 
 `open_day` runs each business morning of the demo, before its infusions; everything goes
 through the public services, with the demo's pinned clock.
@@ -27,6 +30,10 @@ from ledger.services.settings import update_settings
 DIRECTOR_NPI = "1245319599"
 #: Patients (by their place in the demo's list) who buy the initial series on day one.
 SERIES_BUYERS = 8
+#: A patient's visits after this many are boosters.
+SERIES_SESSIONS = 6
+#: The late sales (a series and a booster pack) happen this close to the demo's last day.
+LATE_SALES_DAYS = 10
 DIAGNOSES = ("F33.1", "F33.2", "F43.10", "F32.2")
 PRICE_LIST = (
     # code, description, cpt, hcpcs, cents
@@ -48,6 +55,25 @@ class _Billing:
     refunded: bool = False
     seeded: bool = False
     closed: bool = False
+    late_sales: bool = False
+    #: The clinic days each patient was infused on, to tell a booster from a series visit.
+    visits: dict[str, set[date]] = field(default_factory=dict)
+
+
+def service_for(c: Any, mrn: str, day: date) -> str | None:
+    """The item the nurse names for this infusion: BOOSTER for a patient's first infusion of
+    the day once they have had their series' six visits; otherwise None (billed by protocol,
+    the mood infusion). A second infusion the same day names nothing: one chair visit is
+    one session."""
+    state: _Billing | None = getattr(c, "billing_state", None)
+    if state is None:
+        return None
+    days = state.visits.setdefault(mrn, set())
+    if day in days:
+        return None
+    booster = len(days) >= SERIES_SESSIONS
+    days.add(day)
+    return "BOOSTER" if booster else None
 
 
 def open_day(c: Any, day: date, first_day: date, last_day: date, mrns: list[str]) -> None:
@@ -67,6 +93,10 @@ def open_day(c: Any, day: date, first_day: date, last_day: date, mrns: list[str]
         refund_package(
             c.db, c.actor("bella"), state.series_invoices[buyer], reason="changed their mind"
         )
+    if not state.late_sales and day >= last_day - timedelta(days=LATE_SALES_DAYS):
+        state.late_sales = True
+        _c_act(c, day, 7, 15)
+        _late_sales(c, day, mrns)
     if not state.seeded and day.weekday() == 0 and day >= last_day - timedelta(days=6):
         state.seeded = True
         # Catching up on the Saturday, a clerk billed a mood infusion nobody was given: the
@@ -141,6 +171,27 @@ def _set_up(c: Any, day: date, mrns: list[str], state: _Billing) -> None:
             payments.pay_invoice(c.db, bella, inv, amount_cents=issued.total_cents,
                                  method="hsa" if i % 2 else "card",
                                  reference=f"auth {4000 + i}")  # fmt: skip
+
+
+def _late_sales(c: Any, day: date, mrns: list[str]) -> None:
+    """Near the end of the demo: a new patient buys the series after their estimate, and the
+    first series buyer a three-booster pack; both paid in full. Their unused credits are the
+    prepaid liability on the demo's last day."""
+    bella = c.actor("bella")
+    newcomer, regular = mrns[SERIES_BUYERS + 1], mrns[0]
+    diagnose(c.db, c.actor("drkim"), newcomer, DIAGNOSES[0])
+    new_estimate(
+        c.db, bella, mrn=newcomer, packages=["SERIES6"], items=[EstimateItem("CONSULT")],
+        scheduled_for=day + timedelta(days=7),
+    )  # fmt: skip
+    for mrn, package, extra in ((newcomer, "SERIES6", "CONSULT"), (regular, "BOOST3", None)):
+        inv = invoices.new_invoice(c.db, bella, patient=mrn)
+        lines.add_package_line(c.db, bella, inv, code=package)
+        if extra:
+            lines.add_item_line(c.db, bella, inv, code=extra)
+        issued = invoices.issue_invoice(c.db, bella, inv)
+        payments.pay_invoice(c.db, bella, inv, amount_cents=issued.total_cents, method="card",
+                             reference=f"auth {package}")  # fmt: skip
 
 
 def _month_end(c: Any, day: date, state: _Billing) -> None:

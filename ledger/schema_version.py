@@ -12,7 +12,7 @@ import sqlalchemy as sa
 from ledger.database import Database, why_unavailable
 from ledger.errors import DatabaseNotInitialised, DatabaseOutOfDate, DatabaseUnavailable
 
-SCHEMA_REVISION = "0011"
+SCHEMA_REVISION = "0012"
 
 
 def stored_revision(db: Database) -> str | None:

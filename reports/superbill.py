@@ -37,8 +37,20 @@ def build(db: Database, actor: Actor, request: Request) -> Report:
             until=end_of_day(scope.timezone, request.date_to),
         )
     day = bill.service_on
+    several = len(bill.providers) > 1
     lines: list[Row] = [
-        (day, ln.code, ln.description, ln.units, ln.charge_cents, ln.paid_cents, ln.billed_on)
+        (
+            day,
+            ln.code,
+            # With more than one rendering provider that day, each line names its own.
+            f"{ln.description} (rendered by {ln.provider.name}, NPI {ln.provider.npi})"
+            if several and ln.provider is not None
+            else ln.description,
+            ln.units,
+            ln.charge_cents,
+            ln.paid_cents,
+            ln.billed_on,
+        )
         for ln in bill.lines
     ]
     charges, paid = bill.charges_cents, bill.paid_cents

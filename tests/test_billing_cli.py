@@ -132,3 +132,92 @@ def test_a_nurse_names_the_service_an_infusion_is_billed_as(clinic: Clinic) -> N
         assert given.exit_code == 0, given.output
         pending = run(url, "billing", "pending")
     assert [(p["code"], p["unit_cents"]) for p in pending] == [("BOOSTER", 40_000)]
+
+
+def define_series(url: str) -> None:
+    run(url, "package", "define", "--code", "SERIES6", "--name", "Initial series", "--sessions",
+        "6", "--price", "2400", "--valid-days", "90", "--covers", "MOOD")  # fmt: skip
+
+
+def test_a_price_change_from_a_date_leaves_issued_invoices_and_sold_packages_alone(
+    clinic: Clinic,
+) -> None:
+    url = clinic.db.url
+    later = DAY1 + timedelta(days=10)
+    with on(DAY1):
+        run(url, "price", "set", "--code", "MOOD", "--description", "Mood", "--price", "450")
+        define_series(url)
+        # A rise typed today, in force from a later day: today's list is unchanged.
+        run(url, "price", "set", "--code", "MOOD", "--description", "Mood", "--price", "500.00",
+            "--from", str(later))  # fmt: skip
+        invoice = str(run(url, "invoice", "new", "--patient", "MRN1")["invoice"])
+        run(url, "invoice", "add-line", invoice, "--item", "MOOD", "--qty", "2")
+        run(url, "invoice", "add-line", invoice, "--package", "SERIES6")
+        off = run(url, "invoice", "add-line", invoice, "--discount-amount", "50.00", "--reason",
+                  "loyalty")  # fmt: skip
+        assert off["line"]["line_cents"] == -5_000
+        issued = run(url, "invoice", "issue", invoice)
+    assert issued["total_cents"] == 2 * 45_000 + 240_000 - 5_000
+    prices_then = run(url, "price", "list", "--on", str(later - timedelta(days=1)))
+    prices_later = run(url, "price", "list", "--on", str(later))
+    assert [(p["code"], p["unit_price_cents"]) for p in prices_then] == [("MOOD", 45_000)]
+    assert [(p["code"], p["unit_price_cents"]) for p in prices_later] == [("MOOD", 50_000)]
+    with on(later):
+        shown = run(url, "invoice", "show", issued["number"])
+        credits = run(url, "billing", "liability")
+    assert shown["total_cents"] == issued["total_cents"]
+    assert [ln["line_cents"] for ln in shown["lines"]] == [90_000, 240_000, -5_000]
+    assert credits["total_cents"] == 240_000  # six credits at 400.00, as sold
+
+
+def test_a_void_a_refused_void_and_a_package_refund_at_the_terminal(clinic: Clinic) -> None:
+    url = clinic.db.url
+    with on(DAY1):
+        run(url, "price", "set", "--code", "MOOD", "--description", "Mood", "--price", "450")
+        run(url, "price", "set", "--code", "CONSULT", "--description", "Consult", "--price", "150")
+        define_series(url)
+        consult = str(run(url, "invoice", "new", "--patient", "MRN2")["invoice"])
+        run(url, "invoice", "add-line", consult, "--item", "CONSULT")
+        wrong = run(url, "invoice", "issue", consult)["number"]
+        voided = run(url, "invoice", "void", wrong, "--reason", "written to the wrong patient")
+        assert voided["status"] == "void"
+        assert run(url, "invoice", "show", wrong)["status"] == "void"
+        series = str(run(url, "invoice", "new", "--patient", "MRN1")["invoice"])
+        run(url, "invoice", "add-line", series, "--package", "SERIES6")
+        sold = run(url, "invoice", "issue", series)["number"]
+        run(url, "invoice", "pay", sold, "--amount", "2400", "--method", "hsa")
+    infuse(clinic, DAY1 + timedelta(days=1))
+    with on(DAY1 + timedelta(days=2)):
+        before = dump(clinic.db)
+        refused = vialbook(url, "invoice", "void", sold, "--reason", "changed mind", user="bella",
+                           witness=None)  # fmt: skip
+        assert_refused(refused, "VoidRefused")
+        assert dump(clinic.db) == before
+        refund = run(url, "package", "refund", sold, "--reason", "moving away")
+    # 2400.00 paid − 1 used × 450.00 (no admin fee set) = 1950.00, five credits closed.
+    assert (refund["amount_cents"], refund["sessions_used"], refund["credits_closed"]) == (
+        195_000, 1, 5
+    )  # fmt: skip
+    with on(DAY1 + timedelta(days=2)):
+        assert run(url, "billing", "liability")["total_cents"] == 0
+
+
+def test_an_infusion_names_its_rendering_provider_at_the_terminal(clinic: Clinic) -> None:
+    url = clinic.db.url
+    refused = vialbook(url, "infusion", "--patient", "MRN1", "--vial", "K-000001", "--drawn",
+                       "40mg", "--given", "40mg", "--wasted", "0mg", "--provider", "bella",
+                       user="nina", witness=None)  # fmt: skip
+    assert_refused(refused, "RenderingProviderNotEligible")
+    assert vialbook(url, "user", "update", "drkim", "--npi", "1245319599", user="admin",
+                    witness=None).exit_code == 0  # fmt: skip
+    given = vialbook(url, "infusion", "--patient", "MRN1", "--vial", "K-000001", "--drawn",
+                     "40mg", "--given", "40mg", "--wasted", "0mg", "--provider", "drkim",
+                     "--json", user="nina", witness=None)  # fmt: skip
+    assert given.exit_code == 0, given.output
+    infusion = json.loads(given.output)["infusion_id"]
+    with clinic.db.engine.connect() as conn:
+        named = conn.exec_driver_sql(
+            "SELECT u.username FROM infusion i JOIN app_user u ON u.id = i.rendering_provider_id "
+            f"WHERE i.id = {int(infusion)}"
+        ).scalar()
+    assert named == "drkim"

@@ -17,6 +17,7 @@ from ledger.errors import (
     PermissionDenied,
 )
 from ledger.models import metadata
+from ledger.queries.alerts import alerts
 from ledger.services import corrections as ledger_corrections
 from ledger.services import users
 from ledger.services.billing import corrections, invoices, lines, payments
@@ -317,6 +318,18 @@ def test_a_bill_400_dollars_over_the_estimate_is_flagged_and_399_99_is_not(billi
     assert [(c.patient, c.billed_cents, c.over_cents) for c in flagged] == [
         ("MRN1", 89_999, 64_999)
     ]
+    # The dashboard's alerts flag it for billing staff; a nurse never sees the amounts.
+    [alert] = [a for a in alerts(billing.db, bella) if a.kind == "gfe_over_estimate"]
+    assert alert.subject == "MRN1" and "649.99 above it" in alert.message
+    assert all(a.kind != "gfe_over_estimate" for a in alerts(billing.db, billing.actor("nina")))
+
+
+def test_no_estimate_alert_below_400_dollars_over(billing: Clinic) -> None:
+    new_estimate(
+        billing.db, billing.actor("bella"), mrn="MRN1", items=[EstimateItem("CONSULT")],
+        scheduled_for=date(2026, 3, 9),
+    )  # fmt: skip
+    assert [a for a in alerts(billing.db, billing.actor("bella")) if "gfe" in a.kind] == []
 
 
 def test_a_prepaid_session_used_by_a_reversed_infusion_is_found(
@@ -348,3 +361,86 @@ def test_a_prepaid_session_used_by_a_reversed_infusion_is_found(
         ("billed_without_administration", done.infusion_id)
     ]
     assert "reversed" in found[0].message
+
+
+# -- the rendering provider an infusion names ------------------------------------------------
+
+#: Dr Lee, a second prescriber (a valid check digit).
+LEE_NPI = "1472583693"
+
+
+def _with_dr_lee(clinic: Clinic) -> None:
+    users.add_user(
+        clinic.db, clinic.actor("admin"), username="drlee", full_name="Dr Ana Lee",
+        roles=["registrant"], password="long-enough-pw", npi=LEE_NPI,
+    )  # fmt: skip
+
+
+def _named(clinic: Clinic, provider: str | None, *, start: datetime, vial: str) -> int:
+    pin(start + timedelta(minutes=40))
+    done = record_infusion(
+        clinic.db, clinic.actor("nina"), patient="MRN1", vial=vial, drawn_ug=40_000,
+        given_ug=40_000, wasted_ug=0, witness=clinic.witness("omar"), started_at=start,
+        ended_at=start + timedelta(minutes=40), service="MOOD", rendering_provider=provider,
+    )  # fmt: skip
+    return done.infusion_id
+
+
+def test_an_infusion_naming_its_rendering_provider_puts_them_on_the_superbill(
+    billing: Clinic, tmp_path
+) -> None:  # type: ignore[no-untyped-def]
+    import pypdf
+
+    from reports.billing_scope import BillingRequest
+    from reports.export import export_report
+
+    _with_dr_lee(billing)
+    bella = billing.actor("bella")
+    # Monday: Dr Lee rendered the only infusion; the superbill names her, not the director.
+    lee = _named(billing, "DrLee", start=MONDAY, vial="K-000001")
+    with billing.db.engine.connect() as conn:
+        stored = conn.execute(
+            sa.text("SELECT rendering_provider_id FROM infusion WHERE id = :i"), {"i": lee}
+        ).scalar()
+    assert stored == next(r["id"] for r in _rows(billing, "app_user") if r["username"] == "drlee")
+    monday = superbill_for(billing.db, bella, "MRN1", date(2026, 3, 2))
+    assert [(p.name, p.npi) for p in monday.providers] == [("Dr Ana Lee", LEE_NPI)]
+    assert monday.provider.npi == LEE_NPI
+    assert {ln.provider.npi for ln in monday.lines if ln.provider} == {LEE_NPI}
+    # Tuesday: one infusion names nobody (the director), the next names Dr Lee.
+    tuesday = MONDAY + timedelta(days=1)
+    _named(billing, None, start=tuesday, vial="K-000001")
+    _named(billing, "drlee", start=tuesday + timedelta(hours=2), vial="K-000002")
+    both = superbill_for(billing.db, bella, "MRN1", date(2026, 3, 3))
+    assert [p.npi for p in both.providers] == [DIRECTOR_NPI, LEE_NPI]
+    assert [ln.provider.npi for ln in both.lines if ln.provider] == [
+        DIRECTOR_NPI, DIRECTOR_NPI, LEE_NPI, LEE_NPI
+    ]  # fmt: skip
+    out = tmp_path / "superbill.pdf"
+    export_report(
+        billing.db, bella, report="superbill", fmt="pdf", out=out,
+        request=BillingRequest(date(2026, 3, 3), date(2026, 3, 3), patient="MRN1"),
+    )  # fmt: skip
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(out).pages)
+    assert f"rendered by Dr Ana Lee, NPI {LEE_NPI}" in " ".join(text.split())
+    assert DIRECTOR_NPI in text
+
+
+@pytest.mark.parametrize(
+    ("provider", "rule"),
+    [
+        ("bella", "RenderingProviderNotEligible"),  # billing staff render no infusion
+        ("omar", "RenderingProviderNotEligible"),  # a nurse with no NPI
+        ("drnobody", "UnknownUser"),
+    ],
+)
+def test_a_rendering_provider_who_cannot_be_billed_is_refused_and_nothing_recorded(
+    billing: Clinic, provider: str, rule: str
+) -> None:
+    from ledger.errors import Refusal
+
+    before = dump(billing.db)
+    with pytest.raises(Refusal) as refused:
+        _named(billing, provider, start=MONDAY, vial="K-000001")
+    assert refused.value.rule == rule
+    assert dump(billing.db) == before

@@ -136,3 +136,17 @@ def test_a_clinic_that_prices_nothing_keeps_no_billing_records(clinic: Clinic) -
     assert infuse(clinic, DAY1).billing == ""
     with clinic.db.read() as s:
         assert s.exec(select(PendingCharge)).all() == []
+
+
+def test_the_oldest_sale_whose_package_covers_the_service_is_used_first(clinic: Clinic) -> None:
+    price_list(clinic)
+    sell(clinic, "BOOST3")  # BOOSTER or MOOD, sold first
+    sell(clinic, "SERIES6", day=DAY1 + timedelta(days=1))  # MOOD only
+    given = [infuse(clinic, DAY1 + timedelta(days=2 + n)).infusion_id for n in range(4)]
+    with clinic.db.read() as s:
+        used_by = {
+            c.infusion_id: c.package_code for c in patient_credits(s, 1, DAY1 + timedelta(days=6))
+        }
+    # Three mood infusions use the booster pack (sold first), the fourth the series.
+    assert [used_by[i] for i in given] == ["BOOST3"] * 3 + ["SERIES6"]
+    assert run_check(clinic.db).ok

@@ -100,3 +100,38 @@ def test_statement_and_aging_on_the_clinics_date(clinic: Clinic) -> None:
         ("invoice", 15_000, 50_000)
     ]
     assert statement.closing_cents == 50_000
+
+
+def test_a_statement_lists_invoices_voids_credit_notes_payments_and_refunds(
+    clinic: Clinic,
+) -> None:
+    from ledger.services.billing import corrections
+
+    price_list(clinic)
+    with on(DAY1):
+        bella = billing(clinic)
+        before = invoice_for(clinic, "CONSULT")  # 150.00, before the period: the opening
+    with on(date(2026, 2, 2)):
+        bella = billing(clinic)
+        mood = invoice_for(clinic, "MOOD")  # 450.00
+        wrong = invoice_for(clinic, "BOOSTER")  # 400.00, voided the same day
+        corrections.void_invoice(clinic.db, bella, wrong, reason="wrong patient")
+        paid = payments.pay_invoice(clinic.db, bella, mood, amount_cents=20_000, method="card")
+    with on(date(2026, 2, 10)):
+        bella = billing(clinic)
+        corrections.credit_note(clinic.db, bella, mood, amount_cents=5_000, reason="late start")
+        payments.refund_payment(clinic.db, bella, paid.payment_id, amount_cents=2_000,
+                                reason="charged twice")  # fmt: skip
+    with on(date(2026, 3, 10)):
+        statement = patient_statement(clinic.db, billing(clinic), patient="MRN1",
+                                      start=date(2026, 2, 1), end=date(2026, 2, 28))  # fmt: skip
+    assert statement.opening_cents == 15_000 and before == "INV-2026-000001"
+    assert [(ln.kind, ln.amount_cents, ln.balance_cents) for ln in statement.lines] == [
+        ("invoice", 45_000, 60_000),
+        ("invoice", 40_000, 100_000),
+        ("void", -40_000, 60_000),
+        ("payment", -20_000, 40_000),
+        ("credit_note", -5_000, 35_000),
+        ("refund", 2_000, 37_000),
+    ]
+    assert statement.closing_cents == 37_000

@@ -43,6 +43,7 @@ def test_the_whole_demo_replays_through_check(tmp_path: Path) -> None:
     assert (staff, patients, products, schedule4) == (7, 40, 3, 1)
     assert any("past its beyond-use date" in n for n in summary.notes)
     _tells_the_count_story(db, first_day=date(2026, 11, 27) - timedelta(days=182))
+    _has_every_billing_story(db, date(2026, 11, 27))
 
 
 def _tells_the_count_story(db: Database, *, first_day: date) -> None:
@@ -78,6 +79,53 @@ def _tells_the_count_story(db: Database, *, first_day: date) -> None:
     (resolved,) = [f for f in found if f.status == "resolved"]
     assert (resolved.kind, bool(resolved.late)) == ("administer", True)
     assert resolved.review is not None
+
+
+def _has_every_billing_story(db, last_day: date) -> None:  # type: ignore[no-untyped-def]
+    """What issue 12 asks of the demo, each read from the ledger's own rows or services."""
+    from ledger.auth import login
+    from ledger.demo import password
+    from ledger.services.billing.liability import prepaid_liability
+    from ledger.services.superbill import billing_crosscheck
+
+    def one(sql: str) -> object:
+        with db.engine.connect() as conn:
+            return conn.execute(sa.text(sql)).scalar()
+
+    codes = {"MOOD", "PAIN", "BOOSTER", "CONSULT", "ONDANSETRON"}
+    assert one("select count(distinct code) from price_item") == len(codes)
+    issued = "join invoice v on v.id = l.invoice_id where v.number is not null"
+    assert one(f"select count(*) from invoice_line l {issued} and l.kind = 'package'") >= 10
+    assert one("select count(*) from credit_movement where kind = 'consume'") >= 40
+    # Boosters billed singly: booster infusions on issued invoices, one line each.
+    assert (
+        one(
+            f"select count(*) from invoice_line l {issued} and l.kind = 'infusion' "
+            "and l.code = 'BOOSTER'"
+        )
+        >= 5
+    )
+    # Partly paid: an invoice settled by more than one payment.
+    assert (
+        one(
+            "select count(*) from (select invoice_id from payment where method != 'credit' "
+            "group by invoice_id having count(*) > 1) t"
+        )
+        >= 1
+    )
+    # The overpayment kept as credit and applied later.
+    assert one("select count(*) from patient_credit where kind = 'overpayment'") == 1
+    assert one("select count(*) from payment where method = 'credit'") == 1
+    assert one("select count(*) from invoice where status = 'void'") == 1
+    assert one("select count(*) from credit_note where reason like 'goodwill%'") == 1
+    assert one("select count(*) from package_refund") == 1
+    assert one("select count(*) from good_faith_estimate") >= 9
+    bella = login(db, "bella", password("bella"))
+    found = billing_crosscheck(db, bella, last_day - timedelta(days=400), last_day)
+    assert [f.kind for f in found] == ["billed_without_administration"]
+    # The prepaid liability on the demo's last day is not zero: the late series and pack.
+    owed = prepaid_liability(db, bella, on=last_day)
+    assert owed.total_cents > 0 and len(owed.patients) == 2
 
 
 def test_the_same_seed_gives_the_same_ledger(tmp_path: Path) -> None:

@@ -13,6 +13,7 @@ from textual.widgets import DataTable, Input
 
 from ledger import clock
 from ledger.models import (
+    CreditNote,
     Invoice,
     InvoiceLine,
     InvoiceVoid,
@@ -392,3 +393,123 @@ async def test_a_goodwill_credit_on_a_paid_invoice_shows_as_owed_to_the_patient(
         assert "owed to patient 100.00" in summary
         assert "-100.00" not in summary
         assert _column(app, "#invoices", 5) == ["100.00 owed back"]
+
+
+async def test_an_invoice_of_items_is_issued_and_credited_after_a_refused_credit_note(
+    clinic: Clinic,
+) -> None:
+    """A new invoice written from price-list items and a package (no pending charges), issued;
+    a credit note larger than the invoice is refused with what was typed kept, then given."""
+    price_list(clinic)
+    before_any = dump(clinic.db)
+    clock.set_clock(lambda: noon(DESK_DAY))
+    app = VialbookApp(clinic.db, actor=billing(clinic))
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _account(app, pilot, "MRN2")
+        await _type(app, pilot, "n")
+        assert type(app.screen).__name__ == "InvoiceScreen"
+        assert _column(app, "#invoice-lines", 0) == []
+        await _type(app, pilot, "a")
+        assert type(app.screen).__name__ == "InvoiceLineModal"
+        app.screen.query_one("#qty", Input).value = "2"
+        await _type(app, pilot, "CONSULT", "enter", "enter")
+        await _type(app, pilot, "k", "BOOST3", "enter")
+        assert _column(app, "#invoice-lines", 0) == ["item", "package"]
+        assert "Total 1,300.00" in _static_text(app, "#invoice-totals")
+        await _type(app, pilot, "i")
+        assert "Issued INV-2026-000001 for 1,300.00" in _static_text(app, "#invoice-status")
+        await _type(app, pilot, "escape")
+        assert type(app.screen).__name__ == "BillingAccountScreen"
+        assert _column(app, "#invoices", 0) == ["INV-2026-000001"]
+
+        issued = dump(clinic.db)
+        await _type(app, pilot, "c", "1300.01", "enter", "goodwill: long wait", "enter")
+        assert type(app.screen).__name__ == "CreditNoteModal"
+        assert _static_text(app, "#billing-form-error").startswith("CreditNoteTooLarge: ")
+        assert _typed(app) == {"amount": "1300.01", "reason": "goodwill: long wait"}
+        assert dump(clinic.db) == issued
+        app.screen.query_one("#amount", Input).value = "100.00"
+        app.screen.query_one("#reason", Input).focus()
+        await _type(app, pilot, "enter")
+        assert type(app.screen).__name__ == "BillingAccountScreen"
+        assert "CN-2026-000001" in _static_text(app, "#billing-status")
+        assert _column(app, "#invoices", 5) == ["1,200.00"]
+    with clinic.db.read() as s:
+        invoice = s.exec(select(Invoice)).one()
+        billed = s.exec(select(InvoiceLine).order_by(col(InvoiceLine.id))).all()
+        note = s.exec(select(CreditNote)).one()
+    assert (invoice.number, invoice.status, invoice.total_cents) == ("INV-2026-000001", "issued",
+                                                                     130_000)  # fmt: skip
+    assert [(ln.kind, ln.code, ln.quantity, ln.line_cents) for ln in billed] == [
+        ("item", "CONSULT", 2, 30_000), ("package", "BOOST3", 1, 100_000)
+    ]  # fmt: skip
+    assert (note.number, note.amount_cents, note.reason) == (
+        "CN-2026-000001", 10_000, "goodwill: long wait"
+    )  # fmt: skip
+    assert before_any != issued
+
+
+async def test_the_dashboard_flags_a_bill_400_dollars_over_the_estimate(
+    sqlite_clinic: Clinic,
+) -> None:
+    pin(MONDAY)
+    ready_for_billing(sqlite_clinic)
+    bella = billing(sqlite_clinic)
+    new_estimate(
+        sqlite_clinic.db, bella, mrn="MRN1", items=[EstimateItem("CONSULT")],
+        scheduled_for=date(2026, 3, 9),
+    )  # fmt: skip
+    pin(MONDAY + timedelta(days=7))
+    draft = invoices.new_invoice(sqlite_clinic.db, bella, patient="MRN1")
+    lines.add_item_line(sqlite_clinic.db, bella, draft, code="CONSULT", quantity=3)
+    invoices.issue_invoice(sqlite_clinic.db, bella, draft)  # 750.00 against 250.00 estimated
+    app = VialbookApp(sqlite_clinic.db, actor=bella)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        for _ in range(20):
+            if app.screen.query_one("#alerts", DataTable).row_count:
+                break
+            await _settle(app, pilot)
+        table = app.screen.query_one("#alerts", DataTable)
+        shown = [" ".join(str(c) for c in table.get_row_at(i)) for i in range(table.row_count)]
+    assert any("500.00 above it" in row and "dispute" in row for row in shown), shown
+
+
+async def test_a_statement_a_receipt_and_a_credit_note_are_printed_from_the_account(
+    sqlite_clinic: Clinic, tmp_path: Path
+) -> None:
+    import openpyxl
+
+    number = _issued_consultation(sqlite_clinic)
+    with on(DESK_DAY):
+        bella = billing(sqlite_clinic)
+        paid = payments.pay_invoice(sqlite_clinic.db, bella, number, amount_cents=10_000,
+                                    method="hsa", reference="HSA card")  # fmt: skip
+        note = corrections.credit_note(sqlite_clinic.db, bella, number, amount_cents=1_500,
+                                       reason="goodwill: long wait")  # fmt: skip
+    clock.set_clock(lambda: noon(DESK_DAY))
+    app = VialbookApp(sqlite_clinic.db, actor=bella)
+    folder = str(tmp_path)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _account(app, pilot, "MRN2")
+        said = await _print(
+            app, pilot,
+            {"document": "statement", "number": "", "from": str(DESK_DAY), "format": "xlsx",
+             "folder": folder},
+        )  # fmt: skip
+        assert f"statement_MRN2_{DESK_DAY}.xlsx" in said
+        said = await _print(
+            app, pilot, {"document": "receipt", "number": str(paid.payment_id), "folder": folder}
+        )
+        assert f"receipt_MRN2_{DESK_DAY}.pdf" in said
+        said = await _print(
+            app, pilot, {"document": "credit-note", "number": note.number, "folder": folder}
+        )
+        assert f"credit-note_{note.number}_{DESK_DAY}.pdf" in said
+    sheet = openpyxl.load_workbook(tmp_path / f"statement_MRN2_{DESK_DAY}.xlsx")["Activity"]
+    totals = {r[0]: r[1] for r in sheet.iter_rows(values_only=True) if r and isinstance(r[0], str)}
+    assert totals["Closing balance"] * 100 == 15_000 - 10_000 - 1_500
+    receipt = _pdf_text(tmp_path / f"receipt_MRN2_{DESK_DAY}.pdf")
+    assert "HSA/FSA" in receipt and "100.00" in receipt and "Sam Two" in receipt
+    credit = _pdf_text(tmp_path / f"credit-note_{note.number}_{DESK_DAY}.pdf")
+    assert note.number in credit and "15.00" in credit and number in credit

@@ -93,3 +93,6 @@ class Infusion(SQLModel, table=True):
     #: Given more than 10% above the ordered dose, confirmed by the nurse with a reason.
     over_order: bool = Field(default=False, sa_column_kwargs={"server_default": sa.false()})
     over_order_reason: str | None = Field(default=None, max_length=500)
+    #: The clinician who rendered the service, when not the clinic's medical director (the
+    #: superbill's rendering provider; None names the director).
+    rendering_provider_id: int | None = Field(default=None, foreign_key="app_user.id")

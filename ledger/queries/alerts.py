@@ -3,7 +3,7 @@
 Each alert has a kind, the thing it is about, a due date where there is one, and a sentence.
 Kinds: bud_soon, past_bud, expiring, expired_on_hand, count_overdue, count_open,
 discrepancy_open, form106_notice_due, form106_due, inventory_due, registration_expiring,
-late_entry.
+late_entry, and for those who read billing (never a nurse: it names amounts) gfe_over_estimate.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import date, timedelta
 from sqlmodel import Session, col, select
 
 from ledger import clock
-from ledger.access import Actor
+from ledger.access import PERMISSIONS, Actor, roles_of
 from ledger.clock import local_date
 from ledger.database import Database
 from ledger.models import (
@@ -22,6 +22,7 @@ from ledger.models import (
     Count,
     Discrepancy,
     DiscrepancyStatus,
+    GoodFaithEstimate,
     LateReview,
     Movement,
     Registration,
@@ -249,10 +250,34 @@ def _late_entries(session: Session, settings: ClinicSettings) -> list[Alert]:
     ]
 
 
+def _estimates_exceeded(session: Session) -> list[Alert]:
+    """Patients billed $400 or more above their good faith estimate: that opens the
+    patient-provider dispute process (45 CFR 149.620), so billing staff must see it."""
+    if session.exec(select(GoodFaithEstimate.id).limit(1)).first() is None:
+        return []  # a clinic that gives no estimates pays for no estimate check
+    from ledger.money import cents_text
+    from ledger.queries.billing_estimates import estimate_checks
+
+    return [
+        Alert(
+            "gfe_over_estimate",
+            c.patient,
+            None,
+            f"{c.patient_name} ({c.patient}) was billed {cents_text(c.billed_cents)} for the "
+            f"services of estimate {c.estimate_id} ({cents_text(c.estimated_cents)}), "
+            f"{cents_text(c.over_cents)} above it: $400 or more opens the patient-provider "
+            "dispute process (vialbook billing gfe-check)",
+        )
+        for c in estimate_checks(session)
+        if c.flagged
+    ]
+
+
 def alerts(db: Database, actor: Actor) -> list[Alert]:
     """Every alert now, on the clinic's calendar."""
     with look(db, actor) as tx:
         session, settings = tx.session, tx.settings
+        reads_billing = bool(roles_of(tx.user.roles) & PERMISSIONS["billing.read"])
         today = local_date(settings.timezone, clock.now())
         return [
             *_vials(session, settings, today),
@@ -261,4 +286,5 @@ def alerts(db: Database, actor: Actor) -> list[Alert]:
             *_inventories(session, settings, today),
             *_registrations(session, today),
             *_late_entries(session, settings),
+            *(_estimates_exceeded(session) if reads_billing else []),
         ]

@@ -40,6 +40,8 @@ class Delivered:
     ended_at: datetime | None
     given_ug: int
     product: str
+    #: The clinician the infusion names as rendering provider; None: the medical director.
+    rendering_provider_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -99,6 +101,7 @@ def delivered(
             i.c.ended_at,
             i.c.given_ug,
             pr.c.name.label("product"),
+            i.c.rendering_provider_id,
         )
         .join(p, p.c.id == i.c.patient_id)
         .join(v, v.c.id == i.c.vial_id)
@@ -120,6 +123,7 @@ def delivered(
             row.ended_at,
             int(row.given_ug),
             row.product,
+            row.rendering_provider_id,
         )
         for row in session.execute(stmt)
     ]

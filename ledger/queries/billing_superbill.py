@@ -36,16 +36,31 @@ class SuperbillLine:
     paid_cents: int
     #: Where the charge was billed: the invoice, the package sold, or "not yet invoiced".
     billed_on: str
+    #: Who rendered it: the clinician the infusion names, else the medical director.
+    provider: Provider | None = None
 
 
 @dataclass(frozen=True)
 class Superbill:
     clinic: ClinicIdentity
-    provider: Provider
+    #: The rendering providers of the day's infusions, in the order first seen: usually one,
+    #: the medical director, unless an infusion named another clinician.
+    providers: tuple[Provider, ...]
     patient: PatientIdentity
     service_on: date
     diagnoses: tuple[str, ...]
     lines: tuple[SuperbillLine, ...]
+
+    @property
+    def provider(self) -> Provider:
+        """The rendering provider as the letterhead names them; several are joined by "; "."""
+        if len(self.providers) == 1:
+            return self.providers[0]
+        return Provider(
+            self.providers[0].user_id,
+            "; ".join(p.name for p in self.providers),
+            "; ".join(p.npi for p in self.providers),
+        )
 
     @property
     def charges_cents(self) -> int:
@@ -67,7 +82,7 @@ def _split(amount: int, parts: list[int]) -> list[int]:
     return shares
 
 
-def _lines_of(d: Delivered, charge: Charge) -> list[SuperbillLine]:
+def _lines_of(d: Delivered, charge: Charge, provider: Provider) -> list[SuperbillLine]:
     units = time_units(d.started_at, d.ended_at)
     out: list[SuperbillLine] = []
     how = {"invoice": f"invoice {charge.document}", "credit": f"package ({charge.document})"}
@@ -91,6 +106,7 @@ def _lines_of(d: Delivered, charge: Charge) -> list[SuperbillLine]:
                     cents,
                     paid_cents,
                     billed_on,
+                    provider,
                 )
             )
     else:
@@ -103,6 +119,7 @@ def _lines_of(d: Delivered, charge: Charge) -> list[SuperbillLine]:
                 charge.charge_cents,
                 charge.paid_cents,
                 billed_on,
+                provider,
             )
         )
     if charge.hcpcs and charge.cpt:
@@ -116,6 +133,7 @@ def _lines_of(d: Delivered, charge: Charge) -> list[SuperbillLine]:
                 0,
                 0,
                 billed_on,
+                provider,
             )
         )
     return out
@@ -124,7 +142,6 @@ def _lines_of(d: Delivered, charge: Charge) -> list[SuperbillLine]:
 def superbill(session: Session, mrn: str, day: date) -> Superbill:
     """Refused with NoServiceThatDay when no infusion was recorded for the patient that day."""
     clinic = clinic_identity(session)
-    provider = rendering_provider(session)
     patient = patient_identity(session, mrn)
     given = delivered(session, clinic.timezone, day, day, patient_id=patient.patient_id)
     if not given:
@@ -134,10 +151,17 @@ def superbill(session: Session, mrn: str, day: date) -> Superbill:
             subject=patient.mrn,
         )
     charges = charges_for(session, given)
+    # Each infusion's rendering provider: the clinician it names, else the medical director
+    # (both refused without an NPI: an insurer returns a superbill without one).
+    providers = {
+        who: rendering_provider(session, who)
+        for who in dict.fromkeys(d.rendering_provider_id for d in given)
+    }
     lines: list[SuperbillLine] = []
     for d in given:
+        provider = providers[d.rendering_provider_id]
         for charge in charges[d.infusion_id]:
-            lines.extend(_lines_of(d, charge))
+            lines.extend(_lines_of(d, charge, provider))
         if not charges[d.infusion_id]:
             lines.append(
                 SuperbillLine(
@@ -148,11 +172,12 @@ def superbill(session: Session, mrn: str, day: date) -> Superbill:
                     0,
                     0,
                     "not billed",
+                    provider,
                 )
             )
     return Superbill(
         clinic=clinic,
-        provider=provider,
+        providers=tuple(dict.fromkeys(providers.values())),
         patient=patient,
         service_on=day,
         diagnoses=tuple(diagnoses(session, patient.patient_id)),

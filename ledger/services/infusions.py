@@ -6,24 +6,27 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import sqlalchemy as sa
-from sqlmodel import Session
+from sqlmodel import Session, select
 
-from ledger.access import Actor
+from ledger.access import WITNESS_ROLES, Actor, roles_of
 from ledger.audited import audited
 from ledger.auth import Credentials, authenticate_witness
 from ledger.clock import end_of_day
 from ledger.database import Database
 from ledger.errors import (
+    AccountDisabled,
     EventInFuture,
     InsufficientBalance,
     InvalidAmount,
     InvalidDate,
     MassBalanceBroken,
     PatientAddressMissing,
+    RenderingProviderNotEligible,
     SingleDoseResidueNotWasted,
     SingleDoseVialAlreadyUsed,
+    UnknownUser,
 )
-from ledger.models import Infusion, MovementKind, Patient, VialState
+from ledger.models import Infusion, MovementKind, Patient, User, VialState
 from ledger.models.base import table_of
 from ledger.services.billing.infusion_billing import bill_infusion
 from ledger.services.protocols import order_for, ordered_ug, over_order_judged
@@ -84,6 +87,33 @@ def _amounts(drawn: int, given: int, wasted: int) -> None:
         )
 
 
+def rendering_provider_id(session: Session, username: str) -> int:
+    """The clinician an infusion names as its rendering provider (the superbill prints them
+    instead of the medical director): an active nurse or registrant with an NPI, so the
+    superbill of that day can name them. Refused by name otherwise."""
+    from ledger.services.users import normalize_username
+
+    name = normalize_username(username)
+    user = session.exec(select(User).where(User.username == name)).first()
+    if user is None or user.id is None:
+        raise UnknownUser(f"user {name!r} does not exist", subject=name)
+    if not user.active:
+        raise AccountDisabled(f"user {name!r} is disabled", subject=name)
+    if not roles_of(user.roles) & WITNESS_ROLES:
+        raise RenderingProviderNotEligible(
+            f"{user.full_name} ({user.roles}) is not a clinician; the rendering provider is a "
+            "nurse or registrant who gave or supervised the infusion",
+            subject=name,
+        )
+    if not user.npi:
+        raise RenderingProviderNotEligible(
+            f"{user.full_name} has no NPI, and a superbill must print the rendering provider's; "
+            f"record it first (user update {name} --npi ...)",
+            subject=name,
+        )
+    return user.id
+
+
 def find_patient(session: Session, ref: str | int) -> Patient:
     """By MRN only, whatever its case: a number is an MRN too, never a row id."""
     from ledger.services.patients import patient_by_mrn
@@ -113,6 +143,7 @@ def record_infusion(
     service: str | None = None,
     confirm_over_order: bool = False,
     over_order_reason: str | None = None,
+    rendering_provider: str | None = None,
 ) -> InfusionRecorded:
     _amounts(drawn_ug, given_ug, wasted_ug)
     protocol_text = clean_text(protocol, "protocol", 64, required=False) or None
@@ -136,6 +167,9 @@ def record_infusion(
             if t is not None and t > posting.entered_at + FUTURE_SKEW + LONGEST_INFUSION:
                 raise EventInFuture("the infusion's start or end is too far in the future")
         person = find_patient(session, patient)
+        provider_id = (
+            rendering_provider_id(session, rendering_provider) if rendering_provider else None
+        )
         # The order: the protocol from the clinic's list (or a plain mg/kg) × the weight.
         order = order_for(session, protocol_text)
         weight = weight_g if weight_g is not None else person.weight_g
@@ -204,6 +238,7 @@ def record_infusion(
             reason=why,
             over_order=over_reason is not None,
             over_order_reason=over_reason,
+            rendering_provider_id=provider_id,
         )
         rows = table_of(Infusion)
         infusion_id = int(

@@ -45,12 +45,13 @@ from ledger.services import (
 )
 from ledger.services.billing import corrections as billing_corrections
 from ledger.services.billing import invoices, lines, packages, payments, prices, refunds
+from ledger.services.billing.account import invoice_payments, patient_account
 from ledger.services.billing.aging import ar_aging
 from ledger.services.billing.liability import prepaid_liability
 from ledger.services.billing.pending import pending_charges
 from ledger.services.billing.statement import patient_statement
 from ledger.services.diagnoses import diagnose
-from ledger.services.gfe import EstimateItem, estimate_flags, new_estimate
+from ledger.services.gfe import EstimateItem, estimate_flags, new_estimate, show_estimate
 from ledger.services.infusions import record_infusion
 from ledger.services.patient_corrections import correct_patient
 from ledger.services.patients import NewPatient, add_patient, import_patients
@@ -273,8 +274,7 @@ ACTIONS: dict[str, tuple[str, str, Action]] = {
                                c.db, a, report="audit-trail",
                                request=Request(date(2000, 1, 1), date(2100, 1, 1)), fmt="xlsx",
                                out=Path(tempfile.mkdtemp()) / "trail.xlsx")),
-    # Billing (busy_clinic: draft invoice 1; invoice 2 sold SERIES6 and has payment 1;
-    # invoice 3 is an unpaid consultation).
+    # Billing (busy_clinic: see _billing).
     "set_price": ("billing.price", "billing.price",
                   lambda c, a: prices.set_price(c.db, a, code="BOOSTER", description="Booster",
                                                 price_cents=40_000)),
@@ -286,6 +286,20 @@ ACTIONS: dict[str, tuple[str, str, Action]] = {
                     lambda c, a: invoices.new_invoice(c.db, a, patient="MRN2")),
     "add_invoice_line": ("billing.invoice", "billing.invoice",
                          lambda c, a: lines.add_item_line(c.db, a, 1, code="MOOD")),
+    "add_package_line": ("billing.invoice", "billing.invoice",
+                         lambda c, a: lines.add_package_line(c.db, a, 1, code="SERIES6")),
+    "add_infusion_line": ("billing.invoice", "billing.invoice",
+                          lambda c, a: lines.add_infusion_line(c.db, a, 4, infusion_id=2)),
+    "add_pending_lines": ("billing.invoice", "billing.invoice",
+                          lambda c, a: lines.add_pending_lines(c.db, a, 4)),
+    "add_discount_line": ("billing.invoice", "billing.invoice",
+                          lambda c, a: lines.add_discount_line(c.db, a, 1, percent_bp=1_000,
+                                                               reason="veteran discount")),
+    "add_manual_line": ("billing.invoice", "billing.invoice",
+                        lambda c, a: lines.add_manual_line(c.db, a, 1, description="Parking",
+                                                           amount_cents=500)),
+    "remove_invoice_line": ("billing.invoice", "billing.invoice",
+                            lambda c, a: lines.remove_line(c.db, a, 1, line_id=1)),
     "issue_invoice": ("billing.invoice", "billing.invoice",
                       lambda c, a: invoices.issue_invoice(c.db, a, 1)),
     "void_invoice": ("billing.void", "billing.void",
@@ -316,7 +330,24 @@ ACTIONS: dict[str, tuple[str, str, Action]] = {
     "new_estimate": ("billing.estimate", "billing.estimate",
                      lambda c, a: new_estimate(c.db, a, mrn="MRN1", items=[EstimateItem("MOOD")],
                                                requested=True)),
+    "show_estimate": ("billing.read", "", lambda c, a: show_estimate(c.db, a, 1)),
     "estimate_flags": ("billing.read", "", lambda c, a: estimate_flags(c.db, a)),
+    "patient_account": ("billing.read", "",
+                        lambda c, a: patient_account(c.db, a, patient="MRN1")),
+    "invoice_payments": ("billing.read", "", lambda c, a: invoice_payments(c.db, a, 2)),
+    "patient_credit": ("billing.read", "",
+                       lambda c, a: payments.patient_credit(c.db, a, patient="MRN1")),
+    # A provider's NPI and a rendering provider named on an infusion.
+    "set_npi": ("user.manage", "user.npi",
+                lambda c, a: users.set_npi(c.db, a, "omar", "1472583693")),
+    "record_infusion_with_provider": (
+        "infusion.record",
+        "infusion.record",
+        lambda c, a: record_infusion(
+            c.db, a, patient="MRN1", vial="K-000002", drawn_ug=40_000, given_ug=40_000,
+            wasted_ug=0, rendering_provider="drkim",
+        ),
+    ),
     "superbill": ("billing.read", "",
                   lambda c, a: superbill_for(c.db, a, "MRN2", clinic_today("America/Denver"))),
     "billing_crosscheck": ("billing.read", "",
@@ -378,8 +409,9 @@ def busy_clinic(sqlite_clinic: Clinic) -> Clinic:
 
 
 def _billing(clinic: Clinic) -> None:
-    """Draft invoice 1 (a consultation); invoice 2 sells SERIES6 and has payment 1; invoice 3
-    is an unpaid consultation."""
+    """Draft invoice 1 (a consultation, line 1); invoice 2 sells SERIES6 and has payment 1;
+    invoice 3 is an unpaid consultation; infusion 2 waits to be billed and draft 4 is its
+    patient's; estimate 1."""
     bella, db, admin = clinic.actor("bella"), clinic.db, clinic.actor("admin")
     # Superbills and estimates name the clinic's NPI and tax ID and the medical director's NPI.
     users.set_npi(db, admin, "drkim", "1245319599")
@@ -397,6 +429,14 @@ def _billing(clinic: Clinic) -> None:
     consult = invoices.new_invoice(db, bella, patient="MRN1")
     lines.add_item_line(db, bella, consult, code="CONSULT")
     invoices.issue_invoice(db, bella, consult)
+    # Infusion 2: MRN2's mood infusion waits to be billed (a pending charge), and draft
+    # invoice 4 is MRN2's; estimate 1 for MRN1, asked for.
+    # (Named MOOD: MRN2's infusion 1 this morning was before billing began, and an unnamed
+    # second infusion the same day would be billed as that one session.)
+    record_infusion(db, clinic.actor("nina"), patient="MRN2", vial="K-000002", drawn_ug=40_000,
+                    given_ug=40_000, wasted_ug=0, service="MOOD")  # fmt: skip
+    invoices.new_invoice(db, bella, patient="MRN2")
+    new_estimate(db, bella, mrn="MRN1", items=[EstimateItem("MOOD")], requested=True)
 
 
 @pytest.mark.parametrize("role", list(Role), ids=str)
@@ -514,3 +554,29 @@ def test_the_database_and_its_journal_are_private_to_the_clinic_user(tmp_path: P
     assert modes["vialbook.db"] == 0o600
     assert all(mode == 0o600 for mode in modes.values()), modes
     assert any(name.endswith("-wal") for name in modes), modes
+
+
+def test_on_both_databases_a_nurse_never_reaches_billing_and_an_auditor_only_reads(
+    clinic: Clinic,
+) -> None:
+    """The billing rows of the table on SQLite and PostgreSQL: every billing action refused
+    to a nurse (no price, no amount), every billing write refused to an auditor, each
+    refusal leaving the ledger as it was; the auditor's reads all answer."""
+    _billing(clinic)
+    billing_actions = {
+        name: (permission, call)
+        for name, (permission, _, call) in ACTIONS.items()
+        if permission.startswith("billing.") or permission == "patient.diagnose"
+    }
+    assert len(billing_actions) >= 30
+    nina, audrey = clinic.actor("nina"), clinic.actor("audrey")
+    before = dump(clinic.db)
+    for name, (permission, call) in sorted(billing_actions.items()):
+        with pytest.raises(PermissionDenied):
+            call(clinic, nina)
+        if permission in ("billing.read", "billing.export"):
+            call(clinic, audrey)
+        else:
+            with pytest.raises(PermissionDenied):
+                call(clinic, audrey)
+        assert dump(clinic.db) == before, name

@@ -66,7 +66,7 @@ SQLITE_SIDE_DOORS = [
         "INSERT OR REPLACE INTO infusion SELECT id, 2, vial_id, registration_id, drawn_ug, "
         "given_ug, wasted_ug, weight_g, protocol, dose_ug_per_kg, ordered_ug, started_at, "
         "ended_at, event_at, entered_at, actor_id, witness_id, late, reason, over_order, "
-        "over_order_reason FROM infusion WHERE id = 1",
+        "over_order_reason, rendering_provider_id FROM infusion WHERE id = 1",
     ),
     lambda db: sqlite_shell(
         db,

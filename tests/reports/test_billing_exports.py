@@ -202,3 +202,101 @@ def test_a_billing_document_names_the_clinic_as_biller_and_the_money_chains_head
     assert about["Money chain head hash"] == head_hash
     assert about["Money chain head sequence"] == head_seq
     assert "Ledger head hash" not in about
+
+
+def test_every_billing_document_exports_at_the_terminal(demo_db: Database, tmp_path: Path) -> None:
+    """`vialbook export NAME` for each of the nine billing documents, by billing staff, each
+    file tied to the money chain; a statement without --from starts on the first of --to's
+    month."""
+    import json
+
+    from typer.testing import CliRunner
+
+    from ledger.demo import password
+    from tui.cli import app
+
+    number = _one(demo_db, "select number from invoice where number is not null order by id")[0]
+    note = _one(demo_db, "select number from credit_note order by id")[0]
+    payment, mrn = _one(
+        demo_db, "select x.id, p.mrn from payment x join patient p on p.id = x.patient_id"
+    )
+    estimate = _one(demo_db, "select id from good_faith_estimate order by id")[0]
+    infused, when = _one(
+        demo_db,
+        "select p.mrn, i.event_at from infusion i join patient p on p.id = i.patient_id "
+        "order by i.id",
+    )
+    day = local_date("America/Denver", datetime.fromisoformat(when))
+    env = {"VIALBOOK_DB": demo_db.url, "VIALBOOK_USER": "bella",
+           "VIALBOOK_PASSWORD": password("bella")}  # fmt: skip
+    last = str(DEMO_UNTIL)
+    documents = {
+        "invoice": ["--invoice", number],
+        "credit-note": ["--credit-note", note],
+        "statement": ["--patient", mrn, "--to", last],
+        "superbill": ["--patient", infused, "--date", str(day)],
+        "receipt": ["--payment", str(payment)],
+        "gfe": ["--estimate", str(estimate)],
+        "ar-aging": ["--to", last],
+        "package-liability": ["--to", last],
+        "billing-crosscheck": ["--from", str(FIRST), "--to", last],
+    }
+    head = _one(demo_db, "select hash from money_head")[0]
+    for name, options in documents.items():
+        out = tmp_path / f"{name}.xlsx"
+        done = CliRunner().invoke(app, ["export", name, *options, "--out", str(out), "--json"],
+                                  env=env)  # fmt: skip
+        assert done.exit_code == 0, (name, done.output)
+        assert json.loads(done.output)["sha256"]
+        assert _totals(out, "About")["Money chain head hash"] == head, name
+    opened = openpyxl.load_workbook(tmp_path / "statement.xlsx")["Activity"]
+    first_row = next(opened.iter_rows(min_row=2, values_only=True))
+    assert first_row[2] == "Opening balance"
+    assert first_row[0].date() == date(2026, 3, 1)  # --from defaulted to the month's first day
+
+
+def test_a_receipt_for_a_period_itemizes_every_payment_of_the_patient(
+    demo_db: Database, tmp_path: Path
+) -> None:
+    mrn, patient_id = _one(
+        demo_db,
+        "select p.mrn, p.id from payment x join patient p on p.id = x.patient_id "
+        "where x.method != 'credit' group by p.mrn, p.id order by count(*) desc, p.id",
+    )
+    with demo_db.engine.connect() as conn:
+        paid = conn.execute(
+            sa.text(
+                "select x.id, x.amount_cents - coalesce((select sum(r.amount_cents) from "
+                "payment_refund r where r.payment_id = x.id), 0) from payment x "
+                "where x.patient_id = :p and x.method != 'credit' order by x.id"
+            ),
+            {"p": patient_id},
+        ).all()
+    xlsx = _export(demo_db, "receipt", tmp_path, "xlsx", patient=mrn)
+    listed = [
+        r[1]
+        for r in openpyxl.load_workbook(xlsx)["Payments"].iter_rows(min_row=2, values_only=True)
+        if isinstance(r[0], datetime)  # a payment, not the totals below
+    ]
+    assert listed == [pid for pid, _ in paid]
+    assert _totals(xlsx, "Payments")["Amount paid"] == _dollars(sum(c for _, c in paid))
+    text = _text(_export(demo_db, "receipt", tmp_path, "pdf", patient=mrn))
+    assert _money(sum(c for _, c in paid)) in text
+
+
+def test_a_superbills_totals_are_the_ledgers(demo_db: Database, tmp_path: Path) -> None:
+    from ledger.services.superbill import superbill_for
+
+    mrn, when = _one(
+        demo_db,
+        "select p.mrn, i.event_at from infusion i join patient p on p.id = i.patient_id "
+        "join credit_movement m on m.infusion_id = i.id order by i.id",
+    )
+    day = local_date("America/Denver", datetime.fromisoformat(str(when)))
+    bill = superbill_for(demo_db, demo_actor(demo_db, "bella"), mrn, day)
+    xlsx = _export(demo_db, "superbill", tmp_path, "xlsx", patient=mrn, date_from=day, date_to=day)
+    totals = _totals(xlsx, "Services")
+    assert totals["Total charges"] == _dollars(bill.charges_cents) > 0
+    assert totals["Amount paid"] == _dollars(bill.paid_cents)
+    pdf = _export(demo_db, "superbill", tmp_path, "pdf", patient=mrn, date_from=day, date_to=day)
+    assert _money(bill.charges_cents) in _text(pdf) and _money(bill.paid_cents) in _text(pdf)

@@ -1,9 +1,15 @@
 """Billing documents through `vialbook export`: invoice, credit-note, statement, superbill,
 receipt, gfe, ar-aging, package-liability and billing-crosscheck, each with the options its
-document needs (the logs' --from/--to/--registration do not fit an invoice)."""
+document needs (the logs' --from/--to/--registration do not fit an invoice).
+
+Each document below declares only its own options and says what its request holds;
+`document` adds the options every billing export shares (--out, --format, --force, --db,
+--user, --json) and writes the file, so those are written once, not nine times."""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -30,9 +36,26 @@ from tui.cli.export_commands import (
 )
 
 PatientOption = Annotated[str, typer.Option("--patient", help="The patient's MRN.")]
-DayOption = Annotated[str | None, typer.Option("--date", help="The day, YYYY-MM-DD.")]
 FromOpt = Annotated[str | None, typer.Option("--from", help="First day, YYYY-MM-DD.")]
 ToOpt = Annotated[str | None, typer.Option("--to", help="Last day (default: today).")]
+
+#: What a document function returns: the BillingRequest's fields as typed (date_from and
+#: date_to as text; month=True makes --from default to the first of --to's month).
+Request = dict[str, Any]
+
+
+def _shared(
+    out: OutOption,
+    fmt: FormatOption = None,
+    force: ForceOption = False,
+    db: DbOption = None,
+    user: UserOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The options every billing export takes (only its signature is used)."""
+
+
+SHARED = tuple(inspect.signature(_shared).parameters)
 
 
 def _day(text: str | None, what: str, default: date) -> date:
@@ -65,7 +88,8 @@ def _export(
     actor = acting_user(database, user)
     today = clinic_today(clinic_timezone(database))
     last = _day(date_to, "--to", today)
-    request = BillingRequest(date_from=_day(date_from, "--from", last), date_to=last, **document)
+    first = _day(date_from, "--from", last.replace(day=1) if month else last)
+    request = BillingRequest(date_from=first, date_to=last, **document)
     with progress_line(as_json) as tick:
         result = export_report(
             database, actor, report=name, request=request, fmt=chosen, out=out, force=force,
@@ -82,162 +106,103 @@ def _export(
     )
 
 
-@export_app.command("invoice")
-@refusals_printed
+def document(name: str) -> Callable[[Callable[..., Request]], Callable[..., None]]:
+    """Register `vialbook export NAME` from a function taking the document's own options and
+    returning its request; the shared options follow them on the command line."""
+
+    def register(own: Callable[..., Request]) -> Callable[..., None]:
+        @refusals_printed
+        def command(**typed: Any) -> None:
+            shared = [typed.pop(option) for option in SHARED]
+            _export(name, *shared, **own(**typed))
+
+        params = [
+            p.replace(kind=inspect.Parameter.KEYWORD_ONLY)
+            for f in (own, _shared)
+            for p in inspect.signature(f, eval_str=True).parameters.values()
+        ]
+        command.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
+        command.__name__ = own.__name__
+        command.__doc__ = own.__doc__
+        export_app.command(name)(command)
+        return command
+
+    return register
+
+
+@document("invoice")
 def invoice(
     invoice: Annotated[str, typer.Option("--invoice", help="Draft id or issued number.")],
-    out: OutOption,
-    fmt: FormatOption = None,
-    force: ForceOption = False,
-    db: DbOption = None,
-    user: UserOption = None,
-    as_json: JsonOption = False,
-) -> None:
+) -> Request:
     """One invoice on the clinic's letterhead: lines, credit notes, payments, balance."""
-    _export("invoice", out, fmt, force, db, user, as_json, invoice=invoice)
+    return {"invoice": invoice}
 
 
-@export_app.command("credit-note")
-@refusals_printed
+@document("credit-note")
 def credit_note(
     credit_note: Annotated[str, typer.Option("--credit-note", help="Its number or id.")],
-    out: OutOption,
-    fmt: FormatOption = None,
-    force: ForceOption = False,
-    db: DbOption = None,
-    user: UserOption = None,
-    as_json: JsonOption = False,
-) -> None:
+) -> Request:
     """One credit note and the invoice it credits."""
-    _export("credit-note", out, fmt, force, db, user, as_json, credit_note=credit_note)
+    return {"credit_note": credit_note}
 
 
-@export_app.command("statement")
-@refusals_printed
-def statement(
-    patient: PatientOption,
-    out: OutOption,
-    date_from: FromOpt = None,
-    date_to: ToOpt = None,
-    fmt: FormatOption = None,
-    force: ForceOption = False,
-    db: DbOption = None,
-    user: UserOption = None,
-    as_json: JsonOption = False,
-) -> None:
+@document("statement")
+def statement(patient: PatientOption, date_from: FromOpt = None, date_to: ToOpt = None) -> Request:
     """A patient's statement: opening balance, activity, closing balance (--from defaults to
     the first of --to's month, --to to today)."""
-    _export(
-        "statement", out, fmt, force, db, user, as_json,
-        date_from=date_from, date_to=date_to, month=True, patient=patient,
-    )  # fmt: skip
+    return {"date_from": date_from, "date_to": date_to, "month": True, "patient": patient}
 
 
-@export_app.command("superbill")
-@refusals_printed
+@document("superbill")
 def superbill(
     patient: PatientOption,
     day: Annotated[str, typer.Option("--date", help="The date of service, YYYY-MM-DD.")],
-    out: OutOption,
-    fmt: FormatOption = None,
-    force: ForceOption = False,
-    db: DbOption = None,
-    user: UserOption = None,
-    as_json: JsonOption = False,
-) -> None:
+) -> Request:
     """A superbill for one date of service (only infusions actually recorded that day)."""
-    _export(
-        "superbill", out, fmt, force, db, user, as_json,
-        date_from=day, date_to=day, patient=patient,
-    )  # fmt: skip
+    return {"date_from": day, "date_to": day, "patient": patient}
 
 
-@export_app.command("receipt")
-@refusals_printed
+@document("receipt")
 def receipt(
-    out: OutOption,
     payment: Annotated[int | None, typer.Option("--payment", help="One payment's id.")] = None,
     patient: Annotated[
         str | None, typer.Option("--patient", help="Or every payment of this MRN in a period.")
     ] = None,
     date_from: FromOpt = None,
     date_to: ToOpt = None,
-    fmt: FormatOption = None,
-    force: ForceOption = False,
-    db: DbOption = None,
-    user: UserOption = None,
-    as_json: JsonOption = False,
-) -> None:
+) -> Request:
     """An itemized HSA/FSA receipt: one payment, or a patient's payments over a period."""
     if (payment is None) == (patient is None):
         raise CommandFailed("ReceiptForWhat", "give --payment ID, or --patient MRN with --from")
     if patient is not None and date_from is None:
         raise CommandFailed("ReceiptForWhat", "a receipt for a period needs --from (and --to)")
-    _export(
-        "receipt", out, fmt, force, db, user, as_json,
-        date_from=date_from, date_to=date_to, payment=payment, patient=patient,
-    )  # fmt: skip
+    return {"date_from": date_from, "date_to": date_to, "payment": payment, "patient": patient}
 
 
-@export_app.command("gfe")
-@refusals_printed
+@document("gfe")
 def gfe(
     estimate: Annotated[int, typer.Option("--estimate", help="The estimate's number.")],
-    out: OutOption,
-    fmt: FormatOption = None,
-    force: ForceOption = False,
-    db: DbOption = None,
-    user: UserOption = None,
-    as_json: JsonOption = False,
-) -> None:
+) -> Request:
     """A good faith estimate as it was given, with its disclaimers."""
-    _export("gfe", out, fmt, force, db, user, as_json, estimate=estimate)
+    return {"estimate": estimate}
 
 
-@export_app.command("ar-aging")
-@refusals_printed
-def ar_aging(
-    out: OutOption,
-    date_to: ToOpt = None,
-    fmt: FormatOption = None,
-    force: ForceOption = False,
-    db: DbOption = None,
-    user: UserOption = None,
-    as_json: JsonOption = False,
-) -> None:
+@document("ar-aging")
+def ar_aging(date_to: ToOpt = None) -> Request:
     """Accounts receivable by patient as of --to: current, 31-60, 61-90, over 90 days."""
-    _export("ar-aging", out, fmt, force, db, user, as_json, date_to=date_to)
+    return {"date_to": date_to}
 
 
-@export_app.command("package-liability")
-@refusals_printed
-def package_liability(
-    out: OutOption,
-    date_to: ToOpt = None,
-    fmt: FormatOption = None,
-    force: ForceOption = False,
-    db: DbOption = None,
-    user: UserOption = None,
-    as_json: JsonOption = False,
-) -> None:
+@document("package-liability")
+def package_liability(date_to: ToOpt = None) -> Request:
     """Prepaid liability as of --to: unused, unexpired credits at their allocated price."""
-    _export("package-liability", out, fmt, force, db, user, as_json, date_to=date_to)
+    return {"date_to": date_to}
 
 
-@export_app.command("billing-crosscheck")
-@refusals_printed
+@document("billing-crosscheck")
 def billing_crosscheck(
     date_from: Annotated[str, typer.Option("--from", help="First day, YYYY-MM-DD.")],
-    out: OutOption,
     date_to: ToOpt = None,
-    fmt: FormatOption = None,
-    force: ForceOption = False,
-    db: DbOption = None,
-    user: UserOption = None,
-    as_json: JsonOption = False,
-) -> None:
+) -> Request:
     """Billing against dispensing: what was given and not billed, and billed and not given."""
-    _export(
-        "billing-crosscheck", out, fmt, force, db, user, as_json,
-        date_from=date_from, date_to=date_to,
-    )  # fmt: skip
+    return {"date_from": date_from, "date_to": date_to}

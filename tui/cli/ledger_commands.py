@@ -109,6 +109,14 @@ def infusion(
         str | None,
         typer.Option("--service", help="Price-list item it is billed as (default: by protocol)."),
     ] = None,
+    provider: Annotated[
+        str | None,
+        typer.Option(
+            "--provider",
+            help="Username of the rendering provider, when not the medical director "
+            "(printed on the superbill).",
+        ),
+    ] = None,
     drawn_at: Annotated[
         str | None, typer.Option("--drawn-at", help="When drawn; default now.")
     ] = None,
@@ -145,6 +153,7 @@ def infusion(
         weight_g=weight_g,
         protocol=protocol,
         service=service,
+        rendering_provider=provider,
         reason=late_reason_given(late_reason, old_reason),
         confirm_over_order=confirm_over_order,
         over_order_reason=over_order_reason,
