@@ -53,6 +53,11 @@ FIELDS = [
     ("protocol", "Protocol (optional)", False),
     # Reached with Tab from the protocol; Enter passes it by (the weight on file is used).
     ("weight", "Weight today", False),
+    # Reached with Tab too, passed by Enter: blank is the medical director, and the service
+    # the protocol is billed as (the ledger's rule). A username, and a price-list code; the
+    # form shows no price.
+    ("provider", "Provider (optional)", False),
+    ("service", "Service (optional)", False),
     ("started", "Started", False),
     ("ended", "Ended", False),
     ("reason", "Why late", False),
@@ -60,8 +65,9 @@ FIELDS = [
     ("witness_password", "Witness password", True),
 ]
 
-#: Fields Enter never stops at: the weight on file serves unless the nurse tabs to it.
-ENTER_PASSES = {"weight"}
+#: Fields Enter never stops at: the weight on file, the medical director and the protocol's
+#: service serve unless the nurse tabs to them.
+ENTER_PASSES = {"weight", "provider", "service"}
 
 #: Lines the form works out, each under the group of fields it is about.
 HINT_AFTER = {
@@ -158,6 +164,8 @@ class InfusionScreen(KeptUnderTheLock, FormKeys, ModalScreen[str | None]):
         self.protocols, self.vials = protocols, vials
         names = ", ".join(p.name for p in protocols)
         self.query_one("#protocol", Input).placeholder = f"{names} or 0.5mg/kg".lstrip(", ")
+        self.query_one("#provider", Input).placeholder = "the medical director"
+        self.query_one("#service", Input).placeholder = "by the protocol, or an item code (BOOSTER)"
         if vials:
             self.query_one("#vial", Input).placeholder = f"{vials[0].label} (Enter takes it)"
         self.clinic = found
@@ -181,11 +189,16 @@ class InfusionScreen(KeptUnderTheLock, FormKeys, ModalScreen[str | None]):
         self.dismiss(None)
 
     def form_fields(self) -> list[str]:
-        """Enter moves down the shown fields, as on paper; on the last one it records."""
+        """Enter moves down the shown fields, as on paper; on the last one it records.
+
+        A field Enter passes counts only while the nurse is in it (reached with Tab): Enter
+        there moves on to the next field Enter stops at, rather than recording the form."""
+        focused = self.focused.id if self.focused is not None else None
         return [
             key
             for key, _, _ in FIELDS
-            if key not in ENTER_PASSES and self.query_one(f"#{key}", Input).display
+            if (key not in ENTER_PASSES or key == focused)
+            and self.query_one(f"#{key}", Input).display
         ]
 
     def submit_form(self) -> None:
@@ -390,6 +403,9 @@ class InfusionScreen(KeptUnderTheLock, FormKeys, ModalScreen[str | None]):
                 # Typing why, in the field shown for it, is the confirmation.
                 confirm_over_order=bool(v["over_reason"]),
                 over_order_reason=v["over_reason"] or None,
+                # Blank: the medical director renders it, and the protocol says the service.
+                rendering_provider=v["provider"] or None,
+                service=v["service"] or None,
             )
             who = patient_card(db, patient)
         except LEDGER_FAILURES as exc:
@@ -418,6 +434,21 @@ class InfusionScreen(KeptUnderTheLock, FormKeys, ModalScreen[str | None]):
             self.ledger_found_over = self._dose_on_form(self.values())
             self._show_over(True)
             self.set_focus(self.query_one("#over_reason", Input))
+        elif self._about_provider(message.text):
+            self.set_focus(self.query_one("#provider", Input))
+
+    def _about_provider(self, refusal: str) -> bool:
+        """The ledger refused the provider named (not the witness): the nurse fixes it there."""
+        if refusal.startswith("RenderingProviderNotEligible"):
+            return True
+        v = self.values()
+        name = v["provider"].lower()
+        return (
+            bool(name)
+            and name != v["witness"].lower()
+            and refusal.startswith(("UnknownUser", "AccountDisabled"))
+            and f"'{name}'" in refusal
+        )
 
     def on_database_failed(self, message: DatabaseFailed) -> None:
         # Nothing was recorded and nothing typed is lost: Record again once the database is back.
