@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlmodel import select
 from textual.widgets import Input
 
@@ -88,7 +89,16 @@ async def test_enter_at_the_usual_pace_passes_both_and_the_director_renders_it(
     assert charge.code == "MOOD"
 
 
-async def test_a_provider_who_cannot_render_is_refused_and_the_form_kept(clinic: Clinic) -> None:
+@pytest.mark.parametrize(
+    ("provider", "rule"),
+    [
+        ("omar", "RenderingProviderNotEligible"),  # a nurse with no NPI: no superbill prints him
+        ("drnobody", "UnknownUser"),
+    ],
+)
+async def test_a_provider_who_cannot_render_is_refused_and_the_form_kept(
+    clinic: Clinic, provider: str, rule: str
+) -> None:
     clock.set_clock(lambda: MORNING)
     before = dump(clinic.db)
     app = VialbookApp(clinic.db, actor=clinic.actor("nina"))
@@ -101,11 +111,10 @@ async def test_a_provider_who_cannot_render_is_refused_and_the_form_kept(clinic:
         assert app.focused is _field(app, "started")
         await _type(app, pilot, "shift+tab", "shift+tab")
         assert app.focused is _field(app, "provider")
-        # Omar is a nurse with no NPI: a superbill could not print him.
-        await _type(app, pilot, "omar", "tab", "BOOSTER", "enter", "enter", "enter")
+        await _type(app, pilot, provider, "tab", "BOOSTER", "enter", "enter", "enter")
         await _type(app, pilot, "omar", "enter", pw("omar"), "enter")
         assert type(app.screen).__name__ == "InfusionScreen"
-        assert _static_text(app, "#infusion-error").startswith("RenderingProviderNotEligible: ")
+        assert _static_text(app, "#infusion-error").startswith(f"{rule}: ")
         assert app.focused is _field(app, "provider")
         kept = {key: _field(app, key).value for key in (
             "patient", "vial", "drawn", "given", "wasted", "protocol", "weight", "provider",
@@ -113,7 +122,7 @@ async def test_a_provider_who_cannot_render_is_refused_and_the_form_kept(clinic:
         )}  # fmt: skip
         assert kept == {
             "patient": "MRN1", "vial": "K-000001", "drawn": "45mg", "given": "40mg",
-            "wasted": "5mg", "protocol": "depression", "weight": "80kg", "provider": "omar",
+            "wasted": "5mg", "protocol": "depression", "weight": "80kg", "provider": provider,
             "service": "BOOSTER", "witness": "omar",
         }  # fmt: skip
         # The witness signs again for the next attempt.
