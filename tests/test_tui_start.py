@@ -107,3 +107,33 @@ async def test_a_ledger_behind_the_program_is_said_once_on_the_login(tmp_path: P
         assert _notifications(app) == []
         # On the screen once: the line (its words wrap in the box), no toast over it.
         assert app.export_screenshot().count("DatabaseOutOfDate") == 1
+
+
+async def test_the_dashboard_opens_filled_with_what_the_login_read(
+    sqlite_clinic: Clinic, monkeypatch
+) -> None:  # type: ignore[no-untyped-def]
+    """Read right after the password, before the dashboard is on screen: the screen's first
+    frame has its sections, and it starts no reading worker of its own (which would take
+    turns at the interpreter with Textual laying the new screen out)."""
+    from textual.widgets import DataTable
+
+    from tests.test_tui import _dashboard_filled
+    from tui.app.dashboard_screen import DashboardScreen
+
+    reads: list[str] = []
+    monkeypatch.setattr(DashboardScreen, "_load", lambda self: reads.append("sections"))
+    monkeypatch.setattr(DashboardScreen, "_who", lambda self: reads.append("who"))
+    app = VialbookApp(open_db=lambda: sqlite_clinic.db)
+    async with app.run_test(size=(120, 36)) as pilot:
+        await _settle(app, pilot)
+        _scan(app, _keys("nina", "tab", pw("nina"), "enter"))
+        await _dashboard_filled(app, pilot)
+        screen = app.screen
+        assert reads == []
+        assert screen.query_one("#products", DataTable).row_count > 0
+        assert app.session is not None and app.session.username == "nina"
+        title = str(screen.query_one("#today-title", Static).content)
+        assert title.startswith("Today's infusions")
+        # A refresh still reads for itself.
+        await pilot.press("r")
+        assert reads == ["sections"]

@@ -12,13 +12,14 @@ from textual.widgets import DataTable, Footer, Header, Static
 
 from ledger.access import Actor
 from ledger.check import run_check
-from ledger.queries.alerts import Alert, alerts
+from ledger.queries.alerts import Alert
 from ledger.queries.scanned_vial import ScannedVial, scanned_vial
-from ledger.queries.stock import StockOnHand, stock_on_hand
-from ledger.queries.todays_infusions import TodaysInfusion, todays_infusions
-from ledger.queries.weekly import WeekGiven, weekly_administered
+from ledger.queries.stock import StockOnHand
+from ledger.queries.todays_infusions import TodaysInfusion
+from ledger.queries.weekly import WeekGiven
 from ledger.units import mg_text, syringe_ml_text
 from tui.app.billing_desk import BILLING_EXPORT, BILLING_READ, BILLING_WRITE
+from tui.app.dashboard_opening import Opening, Sections, read_sections
 from tui.app.messages import DatabaseFailed, Refused
 from tui.app.plain import Plain
 from tui.app.scan_keys import ScanKeys
@@ -71,9 +72,11 @@ class DashboardScreen(Screen[None]):
         "show_billing": BILLING_WRITE,
     }
 
-    def __init__(self, actor: Actor) -> None:
+    def __init__(self, actor: Actor, opening: Opening | None = None) -> None:
         super().__init__()
         self.actor = actor
+        #: The first sections, read by the login (dashboard_opening.py); None: read here.
+        self.opening = opening
         self.info: SessionInfo | None = None
         self.alerts: list[Alert] = []
         self.today: list[TodaysInfusion] = []
@@ -112,13 +115,18 @@ class DashboardScreen(Screen[None]):
 
     def on_mount(self) -> None:
         self.query_one("#who", Static).update(f"Logged in as {self.actor.username}")
-        self._who()
         products = self.query_one("#products", DataTable)
         products.add_columns("Product", "NDC", "On hand mg", "mL", "Sealed", "Open")
         self.query_one("#today", DataTable).add_columns(
             "Time", "Patient", "Given mg", "Waste mg", "Vial", "By / witness", "Note"
         )
-        self.action_refresh()
+        opening, self.opening = self.opening, None
+        if opening is None:
+            self._who()
+            self.action_refresh()
+        else:  # read by the login's worker: shown in the screen's first frame
+            self._show_who(opening.info)
+            self._show_all(opening.sections)
 
     @work(thread=True, exclusive=True, group="who", exit_on_error=False)
     def _who(self) -> None:
@@ -146,27 +154,18 @@ class DashboardScreen(Screen[None]):
         and no four threads taking turns at the interpreter while the user waits."""
         db = self.app.db  # type: ignore[attr-defined]
         try:
-            stock = stock_on_hand(db, self.actor)
-            given = todays_infusions(db, self.actor)
-            weeks = weekly_administered(db, self.actor)
-            found = alerts(db, self.actor)
+            sections = read_sections(db, self.actor)
         except LEDGER_FAILURES as exc:
             self.post_message(failure_message(exc))
             return
-        self.app.call_from_thread(self._show_all, stock, given, weeks, found)
+        self.app.call_from_thread(self._show_all, sections)
 
-    def _show_all(
-        self,
-        stock: StockOnHand,
-        given: list[TodaysInfusion],
-        weeks: list[WeekGiven],
-        found: list[Alert],
-    ) -> None:
+    def _show_all(self, sections: Sections) -> None:
         with self.app.batch_update():
-            self._show_stock(stock)
-            self._show_today(given)
-            self._show_weeks(weeks)
-            self._show_alerts(found)
+            self._show_stock(sections.stock)
+            self._show_today(sections.given)
+            self._show_weeks(sections.weeks)
+            self._show_alerts(sections.found)
 
     def _show_weeks(self, weeks: list[WeekGiven]) -> None:
         self.query_one("#weeks", WeekChart).show(weeks)

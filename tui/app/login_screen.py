@@ -20,11 +20,11 @@ from tui.app.plain import Plain, PlainLabel
 from tui.app.typing_order import after_typing
 
 if TYPE_CHECKING:
-    from ledger.access import Actor  # noqa: F401 - the screen's result, Screen["Actor"]
+    from tui.app.dashboard_opening import SignedIn  # noqa: F401 - the screen's result
 
 
-class LoginScreen(FormKeys, Screen["Actor"]):
-    """Dismisses with the authenticated Actor."""
+class LoginScreen(FormKeys, Screen["SignedIn"]):
+    """Dismisses with who signed in, and the dashboard read for them (SignedIn)."""
 
     # Enter and Tab move the focus on the app's own task (priority), before the next key is
     # handed on: typed fast, the password never lands in the username box.
@@ -82,14 +82,18 @@ class LoginScreen(FormKeys, Screen["Actor"]):
     @work(thread=True, exclusive=True, exit_on_error=False)
     def _check(self, username: str, password: str) -> None:
         from ledger.auth import login
+        from tui.app.dashboard_opening import SignedIn, read_opening
         from tui.app.worker_failures import LEDGER_FAILURES, failure_message
 
         try:
-            actor = login(self.app.db, username, password)  # type: ignore[attr-defined]
+            # The ledger opening behind the login may have failed: that is said here.
+            db = self.app.db  # type: ignore[attr-defined]
+            actor = login(db, username, password)
         except LEDGER_FAILURES as exc:
             self.post_message(failure_message(exc))
             return
-        self.app.call_from_thread(self.dismiss, actor)
+        # The dashboard's first read, here, before it is on screen (dashboard_opening.py).
+        self.app.call_from_thread(self.dismiss, SignedIn(actor, read_opening(db, actor)))
 
     # A refusal is said once, on the line under the fields where the user is looking: it
     # stops here, and the app shows no toast of it as well.

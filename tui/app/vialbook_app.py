@@ -27,6 +27,7 @@ from tui.app.messages import ClinicLoaded, DatabaseFailed, KeysReady, Refused
 if TYPE_CHECKING:
     from ledger.access import Actor
     from ledger.database import Database
+    from tui.app.dashboard_opening import Opening, SignedIn
     from tui.app.lock_screen import Unlocked
     from tui.app.session_info import SessionInfo
 
@@ -132,7 +133,13 @@ class VialbookApp(App[None]):
     def _push_login(self) -> None:
         from tui.app.login_screen import LoginScreen
 
-        self.push_screen(LoginScreen(self.clinic_name, self.hint), self._open)
+        self.push_screen(LoginScreen(self.clinic_name, self.hint), self._signed_in)
+
+    def _signed_in(self, signed: SignedIn | None) -> None:
+        if signed is None:
+            self._open(None)
+        else:
+            self._open(signed.actor, signed.opening)
 
     def _start_loading(self) -> None:
         if not self._loading:
@@ -288,7 +295,7 @@ class VialbookApp(App[None]):
                     self.lock_workstation,
                 )
 
-    def _open(self, actor: Actor | None) -> None:
+    def _open(self, actor: Actor | None, opening: Opening | None = None) -> None:
         from tui.app.dashboard_screen import DashboardScreen
 
         if actor is None:
@@ -301,7 +308,7 @@ class VialbookApp(App[None]):
         # Keys typed on the way in belong to the dashboard (it takes no typing).
         held: list[events.Key] = self._held_keys or []
         self._held_keys = None
-        self.push_screen(DashboardScreen(actor))
+        self.push_screen(DashboardScreen(actor, opening))
         for key in held:
             self.post_message(key)
 
