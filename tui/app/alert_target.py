@@ -41,8 +41,8 @@ def open_alert(dashboard: Any, alert: Alert) -> None:
     elif alert.kind == "registration_expiring" and _may(dashboard, "registration.renew"):
         from tui.app.renewal_modal import RenewalModal
 
-        modal = RenewalModal(dashboard.actor, alert.subject, alert.message)
-        dashboard.app.push_screen(modal, partial(_done, dashboard))
+        renewal = RenewalModal(dashboard.actor, alert.subject, alert.message)
+        dashboard.app.push_screen(renewal, partial(_done, dashboard))
     else:
         dashboard.show_status(alert.message)
 
