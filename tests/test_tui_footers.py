@@ -60,3 +60,28 @@ async def test_a_draft_invoice_shows_remove_and_issue_in_its_footer(
             "c": "Credit note",
             "e": "Print",
         }
+
+
+@pytest.mark.parametrize("size", [(80, 24), (120, 36)])
+async def test_a_patient_account_shows_every_action_in_its_footer(
+    clinic: Clinic, size: tuple[int, int]
+) -> None:
+    _two_infusions_waiting(clinic)
+    clock.set_clock(lambda: noon(DESK_DAY))
+    app = VialbookApp(clinic.db, actor=billing(clinic))
+    async with app.run_test(size=size) as pilot:
+        await _account(app, pilot, "MRN1")
+        assert type(app.screen).__name__ == "BillingAccountScreen"
+        # Refund and Print were cut off at 80 columns ("r Re▏").
+        assert _footer_keys(app) == {
+            "escape": "Back",
+            "f": "Find",
+            "n": "New",
+            "p": "Pay",
+            "v": "Void",
+            "c": "Credit",
+            "r": "Refund",
+            "e": "Print",
+        }
+        said = {c.title for c in app.get_system_commands(app.screen)}
+        assert {"New invoice", "Credit note on an invoice", "Refund a payment"} <= said

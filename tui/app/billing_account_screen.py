@@ -26,12 +26,19 @@ class BillingAccountScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "app.pop_screen", "Back", id="billing_back"),
         Binding("f", "find", "Find", id="billing_find"),
-        Binding("n", "new_invoice", "New invoice", id="billing_new_invoice"),
+        # One word a key, so the footer fits 80 columns; the tooltip and the palette say it all.
+        Binding("n", "new_invoice", "New", tooltip="New invoice", id="billing_new_invoice"),
         Binding("o", "open_invoice", "Open invoice", id="billing_open_invoice", show=False),
         Binding("p", "pay", "Pay", id="billing_pay"),
         Binding("v", "void", "Void", id="billing_void"),
-        Binding("c", "credit_note", "Credit note", id="billing_credit_note"),
-        Binding("r", "refund", "Refund", id="billing_refund"),
+        Binding(
+            "c",
+            "credit_note",
+            "Credit",
+            tooltip="Credit note on an invoice",
+            id="billing_credit_note",
+        ),
+        Binding("r", "refund", "Refund", tooltip="Refund a payment", id="billing_refund"),
         Binding(
             "u", "refund_package", "Refund unused credits", id="billing_refund_package", show=False
         ),
@@ -67,7 +74,7 @@ class BillingAccountScreen(Screen[None]):
             yield Plain("Pending charges (infusions not yet billed)", classes="section")
             yield Table(id="pending", cursor_type="row", zebra_stripes=True)
         yield Plain("", id="billing-status")
-        yield Footer()
+        yield Footer(compact=True)
 
     def on_mount(self) -> None:
         self.query_one("#patient-matches", DataTable).add_columns("MRN", "Name", "Born")
