@@ -31,30 +31,35 @@ MAX_WORKERS = 3
 
 # How the work is shared. This process loads SQLAlchemy and the models, runs the record
 # cross-checks and the stored-form scan, and verifies the first range; a worker starts up and
-# verifies its range. Seconds per movement (and for the start-ups) from `check`'s profile on
+# verifies its range. Nanoseconds per movement (and for the start-ups) from `check`'s profile on
 # the 2-core development machine at 106k and 1.08M movements; only their proportions matter,
 # and those hold across machines as long as SQLite and Python keep their relative speeds.
+# Whole numbers throughout, like every figure the ledger keeps.
 #: This process's own start-up before it can check anything (imports, settings, rules).
-OWN_START_S = 0.6
+OWN_START_NS = 600_000_000
 #: The record cross-checks and the stored-form scan, per movement in the ledger.
-RECORDS_S = 4.4e-6
+RECORDS_NS = 4_400
 #: The chain pass (fetch, canonical text, sha256, balances, witnesses), per movement.
-CHAIN_S = 7.1e-6
+CHAIN_NS = 7_100
 #: A worker's start-up: Python, the driver, and what the movements before its range leave.
-WORKER_START_S = 0.1
+WORKER_START_NS = 100_000_000
+#: Shares are in parts per PER of the chain.
+PER = 1000
 #: This process always verifies at least this much of the chain, so its range is never empty.
-OWN_LEAST = 0.01
+OWN_LEAST = 10
 
 
-def own_share(count: int, workers: int) -> float:
-    """The part of the chain this process verifies, so that it and the workers finish
-    together: at a small ledger its fixed work already outlasts a worker's whole range and
-    it verifies (almost) nothing; at a million movements about a sixth."""
-    own = OWN_START_S + RECORDS_S * count
-    chain = CHAIN_S * count
-    # own + x = WORKER_START_S + (chain - x) / workers, solved for x.
-    x = (WORKER_START_S + chain / workers - own) * workers / (workers + 1)
-    return min(1.0, max(OWN_LEAST, x / chain)) if chain > 0 else 1.0
+def own_share(count: int, workers: int) -> int:
+    """The part of the chain, in parts per PER, this process verifies so that it and the
+    workers finish together: at a small ledger its fixed work already outlasts a worker's
+    whole range and it verifies (almost) nothing; at a million movements about a sixth."""
+    own = OWN_START_NS + RECORDS_NS * count
+    chain = CHAIN_NS * count
+    if chain <= 0:
+        return PER
+    # own + x = WORKER_START_NS + (chain - x) / workers, solved for x.
+    x = (WORKER_START_NS * workers + chain - own * workers) // (workers + 1)
+    return min(PER, max(OWN_LEAST, x * PER // chain))
 
 
 def cut(first: int, last: int, count: int, workers: int) -> list[int]:
@@ -64,11 +69,9 @@ def cut(first: int, last: int, count: int, workers: int) -> list[int]:
         return []
     span = last - first + 1
     own = own_share(count, workers)
-    shares = [own] + [(1 - own) / workers] * workers
-    seams, acc = [], 0.0
-    for share in shares[:-1]:
-        acc += share
-        seams.append(first + int(span * acc))
+    seams = [
+        first + span * (own * workers + (PER - own) * i) // (PER * workers) for i in range(workers)
+    ]
     return sorted(set(s for s in seams if first < s <= last))
 
 
